@@ -1,0 +1,40 @@
+import { createColors } from 'picocolors';
+
+/** Where a command writes, and whether a person is watching (colours, progress). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly isTTY: boolean;
+  readonly color: ReturnType<typeof createColors>;
+}
+
+export function streamIo(
+  stdout: NodeJS.WritableStream & { isTTY?: boolean },
+  stderr: NodeJS.WritableStream,
+  options: { color: boolean },
+): Io {
+  return {
+    out: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    isTTY: stdout.isTTY === true,
+    color: createColors(options.color),
+  };
+}
+
+/** Captures output in memory, for tests and for callers embedding the CLI. */
+export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (text) => stdout.push(text),
+    err: (text) => stderr.push(text),
+    isTTY: false,
+    color: createColors(false),
+  };
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { nameSchema } from './names.js';
+import { simProfileSchema } from './sim-profile.js';
+
+const pricingSchema = z
+  .record(
+    z.string().min(1),
+    z.strictObject({
+      input: z.number().nonnegative().describe('USD per 1M input tokens'),
+      output: z.number().nonnegative().describe('USD per 1M output tokens'),
+    }),
+  )
+  .default({})
+  .describe('USD per 1M tokens, per model name');
+
+/** Fields every provider kind shares: limits, retries and prices. */
+const commonProvider = {
+  maxConcurrency: z.number().int().min(1).max(10_000).default(16).describe('Calls in flight at once'),
+  timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000).describe('Total time allowed per call'),
+  retries: z.number().int().min(0).max(10).default(2).describe('Retries on 429, 5xx and network errors'),
+  pricing: pricingSchema,
+};
+
+const headersSchema = z.record(z.string(), z.string()).default({});
+
+export const openaiProviderSchema = z.strictObject({
+  type: z.literal('openai'),
+  baseUrl: z.url().default('https://api.openai.com/v1'),
+  apiKey: z.string().optional(),
+  headers: headersSchema,
+  apiVersion: z.string().optional().describe('Azure OpenAI: sent as the api-version query parameter'),
+  ...commonProvider,
+});
+
+export const anthropicProviderSchema = z.strictObject({
+  type: z.literal('anthropic'),
+  baseUrl: z.url().default('https://api.anthropic.com'),
+  apiKey: z.string().optional(),
+  headers: headersSchema,
+  anthropicVersion: z.string().default('2023-06-01'),
+  ...commonProvider,
+});
+
+export const simProviderSchema = z.strictObject({
+  type: z.literal('sim'),
+  seed: z.number().int().default(42).describe('Seed of the simulator; runs with the same seed are identical'),
+  ...commonProvider,
+  maxConcurrency: z.number().int().min(1).max(100_000).default(256),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [
+  openaiProviderSchema,
+  anthropicProviderSchema,
+  simProviderSchema,
+]);
+export type ProviderConfig = z.output<typeof providerSchema>;
+
+/** Sampling parameters; `extra` passes anything else through to the provider untouched. */
+export const paramsSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+  seed: z.number().int().optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  extra: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const variantSchema = z.strictObject({
+  provider: nameSchema.describe('A provider named under providers:'),
+  model: z.string().min(1),
+  system: z.string().optional().describe('System prompt: inline text, or file:PATH relative to ballast.yaml'),
+  params: paramsSchema.prefault({}),
+  guardrails: nameSchema.optional().describe('A policy named under guardrails:'),
+  sim: simProfileSchema
+    .prefault({})
+    .describe('Profile of the simulated model when the provider is of type sim'),
+  description: z.string().optional(),
+});
+export type VariantConfig = z.output<typeof variantSchema>;
+
+export const routeSchema = z.strictObject({
+  stable: nameSchema.describe('The variant that serves the route outside any rollout'),
+  description: z.string().optional(),
+});
+
+export const GUARDRAIL_CHECKS = ['profanity', 'pii', 'secrets', 'injection', 'length'] as const;
+const guardrailCheckSchema = z.strictObject({
+  check: z.enum(GUARDRAIL_CHECKS),
+  action: z.enum(['block', 'redact', 'flag']).default('block'),
+  max_chars: z.number().int().positive().optional().describe('For check: length'),
+});
+export const guardrailPolicySchema = z.strictObject({
+  input: z.array(guardrailCheckSchema).default([]),
+  output: z.array(guardrailCheckSchema).default([]),
+});
+
+export const SCOPES = ['gateway', 'feedback', 'read', 'admin'] as const;
+export const apiKeySchema = z.strictObject({
+  name: nameSchema,
+  key: z.string().min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 24`'),
+  scopes: z.array(z.enum(SCOPES)).min(1).default(['gateway']),
+});
+
+export const projectSchema = z
+  .strictObject({
+    version: z.literal(1).default(1).describe('Version of this file format'),
+    store: z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:PATH or a postgres://… URL')
+      .default('sqlite:.ballast/ballast.db')
+      .describe('sqlite:PATH (relative to this file) or a postgres:// URL; --db and BALLAST_DB override it'),
+    changesDir: z.string().default('changes').describe('Folder of change specs, relative to this file'),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8787),
+      })
+      .prefault({}),
+    providers: z.record(nameSchema, providerSchema).default({}),
+    variants: z.record(nameSchema, variantSchema).default({}),
+    routes: z.record(nameSchema, routeSchema).default({}),
+    guardrails: z.record(nameSchema, guardrailPolicySchema).default({}),
+    auth: z.strictObject({ keys: z.array(apiKeySchema).default([]) }).prefault({}),
+  })
+  .meta({ title: 'Ballast project (ballast.yaml)' });
+
+export type ProjectConfig = z.output<typeof projectSchema>;

@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import { type Diagnostic, formatPath, type PathSegment } from './diagnostic.js';
+import { suggestionSuffix } from './did-you-mean.js';
+import { knownKeysAt } from './schema-walk.js';
+import type { YamlSource } from './yaml-source.js';
+
+export interface Validated<T> {
+  /** Present only when there are no errors. */
+  readonly value: T | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+type Issue = z.core.$ZodIssue;
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** zod's words, made to read as advice about a YAML file. */
+function messageFor(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return `is required (${issue.expected})`;
+      return `expected ${issue.expected}, got ${describeType(issue.input)}`;
+    case 'invalid_value': {
+      const options = issue.values.map((v) => String(v));
+      const got = issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`;
+      const hint = typeof issue.input === 'string' ? suggestionSuffix(issue.input, options) : '';
+      return `expected one of ${options.join(', ')}${got}${hint}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Checks a parsed YAML file against a zod schema and reports every problem at once, each at
+ * the place it is written. Unknown keys point at the key and suggest the closest known one.
+ */
+export function validateSource<S extends z.ZodType>(schema: S, source: YamlSource): Validated<z.output<S>> {
+  if (source.value === undefined) return { value: undefined, diagnostics: source.diagnostics };
+  const diagnostics: Diagnostic[] = [...source.diagnostics];
+  const parsed = schema.safeParse(source.value, { reportInput: true });
+  const push = (path: readonly PathSegment[], message: string, key = false) => {
+    const pos = source.locate(path, { key });
+    diagnostics.push({ file: source.file, ...pos, path: formatPath(path), message, severity: 'error' });
+  };
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path as PathSegment[];
+      if (issue.code === 'unrecognized_keys') {
+        const known = knownKeysAt(schema, path, source.value);
+        for (const key of issue.keys)
+          push([...path, key], `unknown key${suggestionSuffix(key, known)}`, true);
+      } else if (issue.code === 'invalid_union' && 'discriminator' in issue) {
+        // A discriminated union (provider `type`): say which values exist, and which was meant.
+        const { discriminator, options } = issue as unknown as { discriminator: string; options: unknown[] };
+        const got = (issue.input as Record<string, unknown> | undefined)?.[discriminator];
+        const names = options.map(String);
+        const hint = typeof got === 'string' ? suggestionSuffix(got, names) : '';
+        const what = got === undefined ? 'is required' : `unknown value ${JSON.stringify(got)}`;
+        push(path, `${what}; expected one of ${names.join(', ')}${hint}`);
+      } else {
+        push(path, messageFor(issue));
+      }
+    }
+  }
+  const ok = parsed.success && !diagnostics.some((d) => d.severity === 'error');
+  return { value: ok ? deepFreeze(parsed.data) : undefined, diagnostics };
+}
+
+/** Parsed configuration is read-only everywhere after this point. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { folderFiles } from '../adapters/files/folder-files.js';
+import { migrateToLatest, migrationStatus } from '../adapters/store/open-store.js';
+import type { CliDeps } from '../cli/deps.js';
+import { streamIo } from '../cli/io.js';
+import { runCli } from '../cli/program.js';
+import { readEnv } from '../config/env.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** The composition root of the command line: real files, real stores, the process's streams. */
+export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
+  const env = overrides.env ?? readEnv();
+  const color = env.NO_COLOR === undefined && env.FORCE_COLOR !== '0' && process.stdout.isTTY === true;
+  return {
+    cwd: process.cwd(),
+    env,
+    io: streamIo(process.stdout, process.stderr, { color: color || (env.FORCE_COLOR ?? '0') !== '0' }),
+    version: packageVersion(),
+    files: folderFiles,
+    db: {
+      migrate: (url) => migrateToLatest(url),
+      status: (url) => migrationStatus(url),
+    },
+    ...overrides,
+  };
+}
+
+export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+  return runCli(argv, cliDeps(overrides));
+}
