@@ -19,7 +19,7 @@ export function requireProject(deps: CliDeps, configFlag: string | undefined): L
     );
     throw new CommandExit(EXIT.USAGE);
   }
-  const project = loadProject(path, deps.env);
+  const project = loadProject(path, deps.env, deps.cwd);
   if (!project.ok) {
     printDiagnostics(deps.io, project.diagnostics);
     deps.io.err(

@@ -61,10 +61,11 @@ function displayName(rootDir: string, path: string): string {
 export function loadProject(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
 ): LoadedProject {
   const rootDir = dirname(configPath);
   const analysis = analyseProject({
-    project: readSource(configPath, displayName(process.cwd(), configPath)),
+    project: readSource(configPath, displayName(cwd, configPath)),
     changes: (changesDir) => listChangeFiles(rootDir, changesDir),
     env,
     exists: (rel) => {

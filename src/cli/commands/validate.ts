@@ -37,7 +37,7 @@ export function registerValidate(program: Command, deps: CliDeps, setExit: (code
         );
         return setExit(EXIT.USAGE);
       }
-      const project = loadProject(path, deps.env);
+      const project = loadProject(path, deps.env, deps.cwd);
       const code = project.ok ? EXIT.OK : EXIT.USAGE;
       if (opts.json) {
         printJson(deps.io, {

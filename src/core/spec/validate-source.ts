@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostic.js';
 import { suggestionSuffix } from './did-you-mean.js';
 import { knownKeysAt } from './schema-walk.js';
-import type { YamlSource } from './yaml-source.js';
+import { positionKey, type YamlSource } from './yaml-source.js';
 
 export interface Validated<T> {
   /** Present only when there are no errors. */
@@ -46,6 +46,7 @@ export function validateSource<S extends z.ZodType>(schema: S, source: YamlSourc
   const parsed = schema.safeParse(source.value, { reportInput: true });
   const push = (path: readonly PathSegment[], message: string, key = false) => {
     const pos = source.locate(path, { key });
+    if (source.reported.has(positionKey(pos))) return;
     diagnostics.push({ file: source.file, ...pos, path: formatPath(path), message, severity: 'error' });
   };
   if (!parsed.success) {

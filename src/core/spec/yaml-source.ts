@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
-import type { Diagnostic, PathSegment } from './diagnostic.js';
+import { type Diagnostic, formatPath, type PathSegment } from './diagnostic.js';
 
 /** Files past this size are refused before parsing: a spec is a page of YAML, not a data dump. */
 export const MAX_SOURCE_BYTES = 5 * 1024 * 1024;
@@ -17,7 +17,11 @@ export interface YamlSource {
   readonly diagnostics: readonly Diagnostic[];
   /** Where a field is written; `key: true` points at the key instead of the value. */
   locate(path: readonly PathSegment[], options?: { key?: boolean }): Position;
+  /** Positions already reported (an unset variable), where schema errors would only repeat it. */
+  readonly reported: ReadonlySet<string>;
 }
+
+export const positionKey = (p: Position) => `${p.line}:${p.col}`;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -36,7 +40,13 @@ const whole = (file: string, message: string): Diagnostic => ({
 
 /** A file that could not be read at all, reported like any other problem with it. */
 export function unreadableSource(file: string, message: string): YamlSource {
-  return { file, value: undefined, diagnostics: [whole(file, message)], locate: () => NOWHERE };
+  return {
+    file,
+    value: undefined,
+    diagnostics: [whole(file, message)],
+    locate: () => NOWHERE,
+    reported: new Set(),
+  };
 }
 
 /** Refuses what is not a YAML text before the parser sees it: empty, binary, oversized or not UTF-8. */
@@ -62,7 +72,7 @@ function decode(file: string, input: Uint8Array): string | Diagnostic {
 export function parseYamlSource(file: string, input: Uint8Array, env: Env): YamlSource {
   const decoded = decode(file, input);
   if (typeof decoded !== 'string')
-    return { file, value: undefined, diagnostics: [decoded], locate: () => NOWHERE };
+    return { file, value: undefined, diagnostics: [decoded], locate: () => NOWHERE, reported: new Set() };
   const lineCounter = new LineCounter();
   const doc = parseDocument(decoded, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const at = (offset: number): Position => {
@@ -70,6 +80,7 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
     return { line: p.line, col: p.col };
   };
   const diagnostics: Diagnostic[] = [];
+  const reported = new Set<string>();
   for (const e of doc.errors) {
     const p = at(e.pos[0]);
     diagnostics.push({ file, ...p, path: '', message: yamlMessage(e.code, e.message), severity: 'error' });
@@ -80,7 +91,7 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
   }
   const locate = (path: readonly PathSegment[], options?: { key?: boolean }) =>
     locateIn(doc.contents as Node | null, path, options?.key ?? false, at);
-  if (doc.errors.length > 0) return { file, value: undefined, diagnostics, locate };
+  if (doc.errors.length > 0) return { file, value: undefined, diagnostics, locate, reported };
   if (!isMap(doc.contents)) {
     diagnostics.push({
       file,
@@ -90,13 +101,29 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
       message: 'expected a mapping of keys to values at the top',
       severity: 'error',
     });
-    return { file, value: undefined, diagnostics, locate };
+    return { file, value: undefined, diagnostics, locate, reported };
   }
-  interpolate(doc, env, (node, message) => {
+  interpolate(doc, env, (node, path, message) => {
     const p = node.range ? at(node.range[0]) : NOWHERE;
-    diagnostics.push({ file, ...p, path: '', message, severity: 'error' });
+    reported.add(positionKey(p));
+    diagnostics.push({ file, ...p, path, message, severity: 'error' });
   });
-  return { file, value: doc.toJS({ maxAliasCount: 100 }), diagnostics, locate };
+  try {
+    return { file, value: doc.toJS({ maxAliasCount: 100 }), diagnostics, locate, reported };
+  } catch (error) {
+    // yaml throws while building values for a few valid-looking inputs: a merge key (<<) whose
+    // value is not a map, or an alias bomb past maxAliasCount. Report them like syntax errors.
+    const message = error instanceof Error ? firstLine(error.message) : String(error);
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: `YAML error: ${message}`,
+      severity: 'error',
+    });
+    return { file, value: undefined, diagnostics, locate, reported };
+  }
 }
 
 function firstLine(message: string): string {
@@ -110,13 +137,23 @@ function yamlMessage(code: string, message: string): string {
 
 const REF_RE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+/** The field path of a node from the visitor's ancestors: pairs give keys, sequences indexes. */
+function fieldPath(ancestors: readonly unknown[], node: unknown): string {
+  const segments: PathSegment[] = [];
+  ancestors.forEach((a, i) => {
+    if (isPair(a) && isScalar(a.key)) segments.push(String(a.key.value));
+    else if (isSeq(a)) segments.push(a.items.indexOf((ancestors[i + 1] ?? node) as never));
+  });
+  return formatPath(segments);
+}
+
 function interpolate(
   doc: ReturnType<typeof parseDocument>,
   env: Env,
-  report: (node: Scalar, message: string) => void,
+  report: (node: Scalar, path: string, message: string) => void,
 ) {
   visit(doc, {
-    Scalar(key, node) {
+    Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
       const source = node.value;
       const wholeRef = /^\$\{[^}]+\}$/.test(source) && node.type === Scalar.PLAIN;
@@ -127,15 +164,26 @@ function interpolate(
           const value = env[name as string];
           if (value !== undefined && value !== '') return value;
           if (fallback !== undefined) return fallback;
-          report(node, `environment variable ${name} is not set (used as "${source}")`);
+          report(
+            node,
+            fieldPath(ancestors, node),
+            `environment variable ${name} is not set (used as "${source}")`,
+          );
           return match;
         },
       );
       if (replaced === source) return;
       // `port: ${PORT}` should give a number, as if the value had been typed there.
-      node.value = wholeRef ? (parseDocument(replaced).toJS() ?? replaced) : replaced;
+      node.value = wholeRef ? typedScalar(replaced) : replaced;
     },
   });
+}
+
+/** A number, boolean or null when the text spells one in YAML; otherwise the text itself. */
+function typedScalar(text: string): unknown {
+  if (/^(true|false|null|~)$/.test(text)) return text === 'true' ? true : text === 'false' ? false : null;
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && /^[-+]?(\d|\.\d)/.test(text) ? n : text;
 }
 
 function locateIn(

@@ -229,7 +229,7 @@ describe('environment variables', () => {
   it('names an unset variable and where it is used', () => {
     const result = analyse({ 'ballast.yaml': project('    apiKey: ${OPENAI_API_KEY}') });
     expect(lines(result)).toEqual([
-      'ballast.yaml:4:13: : environment variable OPENAI_API_KEY is not set (used as "${OPENAI_API_KEY}")',
+      'ballast.yaml:4:13: providers.openai.apiKey: environment variable OPENAI_API_KEY is not set (used as "${OPENAI_API_KEY}")',
     ]);
   });
 
