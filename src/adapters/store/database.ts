@@ -1,0 +1,121 @@
+/**
+ * Row shapes as the database holds them. Times are epoch milliseconds in bigint columns (the pg
+ * pool parses int8 into numbers, see open-database.ts), JSON is text, and booleans are 0/1
+ * integers because better-sqlite3 cannot bind booleans.
+ */
+export interface ChangesTable {
+  id: string;
+  route: string;
+  candidate: string;
+  spec: string;
+  content_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RolloutsTable {
+  id: string;
+  change_id: string;
+  status: string;
+  stage_index: number;
+  exposure: number;
+  version: number;
+  /** The last decision seq handed out for this rollout; see sql-decision-store.ts. */
+  decision_seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DecisionsTable {
+  rollout_id: string;
+  seq: number;
+  change_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string;
+  from_stage: number | null;
+  to_stage: number;
+  exposure: number;
+  reasons: string;
+  evidence: string;
+}
+
+export interface EvalRunsTable {
+  id: string;
+  change_id: string;
+  baseline_variant: string;
+  candidate_variant: string;
+  dataset_hash: string;
+  config: string;
+  status: string;
+  verdict: string | null;
+  summary: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface EvalCaseResultsTable {
+  run_id: string;
+  case_id: string;
+  arm: string;
+  sample: number;
+  output: string | null;
+  scores: string;
+  pass: number | null;
+  latency_ms: number | null;
+  cost_usd: number | null;
+  error: string | null;
+}
+
+export interface MetricBucketsTable {
+  route: string;
+  /** '' stands for "no change" so the column can be part of the primary key on both dialects. */
+  change_id: string;
+  variant: string;
+  bucket_start: number;
+  count: number;
+  errors: number;
+  latency_sum: number;
+  latency_sq_sum: number;
+  ttft_sum: number;
+  ttft_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  guardrail_hits: number;
+  fallbacks: number;
+  sketch: string | null;
+}
+
+export interface FeedbackTable {
+  id: string;
+  request_id: string;
+  route: string;
+  change_id: string | null;
+  variant: string | null;
+  value: number;
+  comment: string | null;
+  tags: string;
+  at: number;
+}
+
+export interface ApiKeysTable {
+  name: string;
+  key_hash: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  changes: ChangesTable;
+  rollouts: RolloutsTable;
+  decisions: DecisionsTable;
+  eval_runs: EvalRunsTable;
+  eval_case_results: EvalCaseResultsTable;
+  metric_buckets: MetricBucketsTable;
+  feedback: FeedbackTable;
+  api_keys: ApiKeysTable;
+}

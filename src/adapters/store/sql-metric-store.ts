@@ -1,0 +1,114 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { MetricBucket, MetricBucketDelta, MetricStore } from '../../app/ports/metric-store.js';
+import type { MetricBucketsTable } from './database.js';
+import { atomically, type SqlContext } from './sql-context.js';
+
+// The primary key cannot hold NULL on PostgreSQL, so "no change" is stored as ''.
+const NO_CHANGE = '';
+
+function toRow(delta: MetricBucketDelta): Insertable<MetricBucketsTable> {
+  return {
+    route: delta.route,
+    change_id: delta.changeId ?? NO_CHANGE,
+    variant: delta.variant,
+    bucket_start: delta.bucketStart,
+    count: delta.count,
+    errors: delta.errors,
+    latency_sum: delta.latencySum,
+    latency_sq_sum: delta.latencySqSum,
+    ttft_sum: delta.ttftSum,
+    ttft_count: delta.ttftCount,
+    input_tokens: delta.inputTokens,
+    output_tokens: delta.outputTokens,
+    cost_usd: delta.costUsd,
+    guardrail_hits: delta.guardrailHits,
+    fallbacks: delta.fallbacks,
+    sketch: delta.sketch,
+  };
+}
+
+function toBucket(row: Selectable<MetricBucketsTable>): MetricBucket {
+  return {
+    route: row.route,
+    changeId: row.change_id === NO_CHANGE ? null : row.change_id,
+    variant: row.variant,
+    bucketStart: row.bucket_start,
+    count: row.count,
+    errors: row.errors,
+    latencySum: row.latency_sum,
+    latencySqSum: row.latency_sq_sum,
+    ttftSum: row.ttft_sum,
+    ttftCount: row.ttft_count,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    guardrailHits: row.guardrail_hits,
+    fallbacks: row.fallbacks,
+    sketch: row.sketch,
+  };
+}
+
+function compareKeys(a: Insertable<MetricBucketsTable>, b: Insertable<MetricBucketsTable>): number {
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    text(a.route, b.route) ||
+    text(a.change_id, b.change_id) ||
+    text(a.variant, b.variant) ||
+    Number(a.bucket_start) - Number(b.bucket_start)
+  );
+}
+
+export function sqlMetricStore(ctx: SqlContext): MetricStore {
+  const { db } = ctx;
+  return {
+    async upsertBatch(deltas) {
+      if (deltas.length === 0) return;
+      // Rows go in key order so two gateways flushing overlapping batches lock the same rows in the
+      // same order on PostgreSQL and cannot deadlock each other.
+      const rows = deltas.map(toRow).sort(compareKeys);
+      await atomically(ctx, async (trx) => {
+        for (const row of rows) {
+          // One statement per row; the addition happens in the database, so concurrent writers
+          // never read-modify-write and never lose counts.
+          await trx
+            .insertInto('metric_buckets')
+            .values(row)
+            .onConflict((oc) =>
+              oc.columns(['route', 'change_id', 'variant', 'bucket_start']).doUpdateSet((eb) => ({
+                count: eb('metric_buckets.count', '+', eb.ref('excluded.count')),
+                errors: eb('metric_buckets.errors', '+', eb.ref('excluded.errors')),
+                latency_sum: eb('metric_buckets.latency_sum', '+', eb.ref('excluded.latency_sum')),
+                latency_sq_sum: eb('metric_buckets.latency_sq_sum', '+', eb.ref('excluded.latency_sq_sum')),
+                ttft_sum: eb('metric_buckets.ttft_sum', '+', eb.ref('excluded.ttft_sum')),
+                ttft_count: eb('metric_buckets.ttft_count', '+', eb.ref('excluded.ttft_count')),
+                input_tokens: eb('metric_buckets.input_tokens', '+', eb.ref('excluded.input_tokens')),
+                output_tokens: eb('metric_buckets.output_tokens', '+', eb.ref('excluded.output_tokens')),
+                cost_usd: eb('metric_buckets.cost_usd', '+', eb.ref('excluded.cost_usd')),
+                guardrail_hits: eb('metric_buckets.guardrail_hits', '+', eb.ref('excluded.guardrail_hits')),
+                fallbacks: eb('metric_buckets.fallbacks', '+', eb.ref('excluded.fallbacks')),
+                // Sketches are not additive; the caller sends one already merged (see the port).
+                sketch: eb.fn.coalesce('excluded.sketch', 'metric_buckets.sketch'),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async query(q = {}) {
+      let query = db.selectFrom('metric_buckets').selectAll();
+      if (q.route !== undefined) query = query.where('route', '=', q.route);
+      if (q.changeId !== undefined) query = query.where('change_id', '=', q.changeId ?? NO_CHANGE);
+      if (q.variant !== undefined) query = query.where('variant', '=', q.variant);
+      if (q.from !== undefined) query = query.where('bucket_start', '>=', q.from);
+      if (q.to !== undefined) query = query.where('bucket_start', '<', q.to);
+      const rows = await query
+        .orderBy('bucket_start')
+        .orderBy('route')
+        .orderBy('change_id')
+        .orderBy('variant')
+        .execute();
+      return rows.map(toBucket);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Mergeable sufficient statistics for one route × change × variant × time bucket. Every field adds
+ * across batches, which is what lets many gateways flush into one row without coordinating.
+ */
+export interface MetricCounters {
+  readonly count: number;
+  readonly errors: number;
+  /** Sum of latencies in milliseconds, and of their squares (for the variance). */
+  readonly latencySum: number;
+  readonly latencySqSum: number;
+  /** Time to first token: sum in milliseconds over the ttftCount streamed requests that had one. */
+  readonly ttftSum: number;
+  readonly ttftCount: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+  readonly guardrailHits: number;
+  readonly fallbacks: number;
+}
+
+export interface MetricBucketKey {
+  readonly route: string;
+  /** Null for traffic that belongs to no change. */
+  readonly changeId: string | null;
+  readonly variant: string;
+  /** Epoch milliseconds at which the bucket starts. */
+  readonly bucketStart: number;
+}
+
+export interface MetricBucketDelta extends MetricBucketKey, MetricCounters {
+  /**
+   * An opaque serialized quantile sketch. The store cannot merge sketches: when given, it REPLACES
+   * the stored one, so the caller must send the sketch already merged with what it last read or
+   * flushed. Null leaves the stored sketch as it is.
+   */
+  readonly sketch: string | null;
+}
+
+export interface MetricBucket extends MetricBucketKey, MetricCounters {
+  readonly sketch: string | null;
+}
+
+export interface MetricQuery {
+  readonly route?: string;
+  /** Undefined matches every row; null matches only rows without a change. */
+  readonly changeId?: string | null;
+  readonly variant?: string;
+  /** Inclusive lower bound on bucketStart (epoch ms). */
+  readonly from?: number;
+  /** Exclusive upper bound on bucketStart (epoch ms). */
+  readonly to?: number;
+}
+
+export interface MetricStore {
+  /**
+   * Adds each delta's counters to its bucket, creating the bucket if needed. Each row is one atomic
+   * statement on the database, so concurrent flushes from several processes never lose counts; the
+   * whole batch commits or fails together.
+   */
+  upsertBatch(rows: readonly MetricBucketDelta[]): Promise<void>;
+  /** Ordered by bucketStart, route, changeId, variant. */
+  query(query?: MetricQuery): Promise<MetricBucket[]>;
+}
