@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { folderFiles } from '../adapters/files/folder-files.js';
-import { migrateToLatest, migrationStatus } from '../adapters/store/open-store.js';
 import type { CliDeps } from '../cli/deps.js';
 import { streamIo } from '../cli/io.js';
 import { runCli } from '../cli/program.js';
@@ -23,9 +22,11 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
     io: streamIo(process.stdout, process.stderr, { color: color || (env.FORCE_COLOR ?? '0') !== '0' }),
     version: packageVersion(),
     files: folderFiles,
+    // The store drivers (pg, better-sqlite3, Kysely) load only for commands that use them:
+    // `ballast validate` starts in about half the time without them.
     db: {
-      migrate: (url) => migrateToLatest(url),
-      status: (url) => migrationStatus(url),
+      migrate: async (url) => (await import('../adapters/store/open-store.js')).migrateToLatest(url),
+      status: async (url) => (await import('../adapters/store/open-store.js')).migrationStatus(url),
     },
     ...overrides,
   };
