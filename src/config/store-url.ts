@@ -27,8 +27,3 @@ function absoluteSqlite(url: string, base: string): string {
   if (path === ':memory:' || isAbsolute(path)) return url;
   return `sqlite:${resolve(base, path)}`;
 }
-
-/** A URL fit for logs and terminals: the password is replaced by ***. */
-export function maskUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}

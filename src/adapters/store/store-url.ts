@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { BallastError } from '../../core/errors.js';
+import { maskStoreUrl } from '../../core/mask-url.js';
 
 export const SUPPORTED_STORE_URLS = [
   'sqlite:PATH (a file; a relative PATH is resolved against the project directory)',
@@ -31,10 +32,7 @@ export interface StoreUrlOptions {
   readonly baseDir?: string;
 }
 
-/** Replaces the password of a URL with ***, for logs, errors and `ballast db status`. */
-export function maskStoreUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
+export { maskStoreUrl };
 
 function unsupported(url: string, why: string, cause?: unknown): BallastError {
   const forms = SUPPORTED_STORE_URLS.map((form) => `  ${form}`).join('\n');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { maskUrl } from '../../config/store-url.js';
+import { maskStoreUrl as maskUrl } from '../../core/mask-url.js';
 import type { CliDeps } from '../deps.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../io.js';
