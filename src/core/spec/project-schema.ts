@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nameSchema } from './names.js';
+import { faultProfileSchema } from './fault-profile.js';
 import { simProfileSchema } from './sim-profile.js';
 
 const pricingSchema = z

@@ -1,0 +1,99 @@
+/**
+ * The one chat request and result shape every provider speaks (issue #3). Wire formats
+ * (OpenAI chat completions, Anthropic messages, the sim) are mapped to and from it in adapters.
+ */
+import type { FailureKind } from '../spec/sim-profile.js';
+
+export type { FailureKind };
+export { FAILURE_KINDS } from '../spec/sim-profile.js';
+
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  /** Text, or OpenAI-style content parts passed through untouched. */
+  readonly content: string | readonly unknown[] | null;
+  readonly name?: string;
+  /** Assistant tool calls and tool results, passed through untouched. */
+  readonly tool_calls?: readonly unknown[];
+  readonly tool_call_id?: string;
+}
+
+export interface ChatParams {
+  readonly temperature?: number;
+  readonly max_tokens?: number;
+  readonly top_p?: number;
+  readonly stop?: string | readonly string[];
+  readonly seed?: number;
+  readonly presence_penalty?: number;
+  readonly frequency_penalty?: number;
+  /** Anything else, passed to the provider as is (response_format, tools, tool_choice, …). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface ChatRequest {
+  /** The provider's model name. */
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly params: ChatParams;
+  /**
+   * Which sample of the same request this is (0 for the first). Repeats in `ballast eval` and
+   * the response cache key use it, and the sim draws a different answer for each.
+   */
+  readonly sampleIndex?: number;
+  /** A reference answer the sim may know (a dataset case's `reference`); ignored by real providers. */
+  readonly reference?: string;
+  /** Free-form labels for logs and traces (variant, route, request id). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'unknown';
+
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface ChatResult {
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly usage: Usage;
+  /** USD, from the provider's pricing table; 0 when the model has no price. */
+  readonly costUsd: number;
+  /** The provider call itself, from sending the request to the last byte; never time spent queued. */
+  readonly latencyMs: number;
+  /** Time to the first content token; equals latencyMs for a non-streaming call. */
+  readonly ttftMs: number;
+  /** The model the provider says answered. */
+  readonly model: string;
+  /** Tool calls the model made, passed through untouched. */
+  readonly toolCalls?: readonly unknown[];
+  /** How many attempts it took (1 = no retry). */
+  readonly attempts: number;
+  /** True when the answer came from the response cache. */
+  readonly cached?: boolean;
+}
+
+export interface ProviderFailure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** HTTP status when there was one. */
+  readonly status?: number;
+  /** What the provider asked us to wait, from Retry-After. */
+  readonly retryAfterMs?: number;
+  /** Whether any content reached the caller before the failure (streams only). */
+  readonly afterContent?: boolean;
+  readonly attempts: number;
+  readonly latencyMs: number;
+}
+
+export type ChatOutcome = { readonly ok: true; readonly result: ChatResult } | { readonly ok: false; readonly failure: ProviderFailure };
+
+/** What a stream yields: text deltas, then exactly one `done` or `error`. */
+export type StreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'done'; readonly result: ChatResult }
+  | { readonly type: 'error'; readonly failure: ProviderFailure };
+
+/** Failure kinds worth another attempt on the same model (before any content was streamed). */
+export const RETRYABLE: ReadonlySet<FailureKind> = new Set(['timeout', 'rate_limit', 'upstream', 'network']);
