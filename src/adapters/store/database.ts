@@ -109,6 +109,13 @@ export interface ApiKeysTable {
   updated_at: number;
 }
 
+export interface ResponseCacheTable {
+  key: string;
+  provider_id: string;
+  result: string;
+  created_at: number;
+}
+
 export interface Database {
   changes: ChangesTable;
   rollouts: RolloutsTable;
@@ -118,4 +125,5 @@ export interface Database {
   metric_buckets: MetricBucketsTable;
   feedback: FeedbackTable;
   api_keys: ApiKeysTable;
+  response_cache: ResponseCacheTable;
 }

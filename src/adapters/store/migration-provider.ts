@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as responseCache from './migrations/0002-response-cache.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -8,6 +9,7 @@ import * as initial from './migrations/0001-initial.js';
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
+  '0002-response-cache': responseCache,
 });
 
 export const migrationProvider: MigrationProvider = {

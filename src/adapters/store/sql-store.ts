@@ -8,6 +8,7 @@ import { sqlDecisionStore } from './sql-decision-store.js';
 import { sqlEvalRunStore } from './sql-eval-run-store.js';
 import { sqlFeedbackStore } from './sql-feedback-store.js';
 import { sqlMetricStore } from './sql-metric-store.js';
+import { sqlResponseCacheStore } from './sql-response-cache-store.js';
 import { sqlRolloutStore } from './sql-rollout-store.js';
 import { guardStore, toStoreError } from './store-error.js';
 
@@ -21,6 +22,7 @@ function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession 
     metrics: guardStore('metrics', sqlMetricStore(ctx)),
     feedback: guardStore('feedback', sqlFeedbackStore(ctx)),
     apiKeys: guardStore('apiKeys', sqlApiKeyStore(ctx)),
+    responseCache: guardStore('responseCache', sqlResponseCacheStore(ctx)),
   });
 }
 

@@ -4,6 +4,7 @@ import type { DecisionStore } from './decision-store.js';
 import type { EvalRunStore } from './eval-run-store.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { MetricStore } from './metric-store.js';
+import type { ResponseCacheStore } from './response-cache-store.js';
 import type { RolloutStore } from './rollout-store.js';
 
 export type { ApiKey, ApiKeyStore, PutApiKeyInput } from './api-key-store.js';
@@ -43,6 +44,7 @@ export type {
   MetricQuery,
   MetricStore,
 } from './metric-store.js';
+export type { CachedResponse, ResponseCacheStore } from './response-cache-store.js';
 export type {
   CreateRolloutInput,
   ListRolloutsFilter,
@@ -64,6 +66,7 @@ export interface StoreSession {
   readonly metrics: MetricStore;
   readonly feedback: FeedbackStore;
   readonly apiKeys: ApiKeyStore;
+  readonly responseCache: ResponseCacheStore;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres' | 'memory';
