@@ -1,4 +1,4 @@
-/** Layering rules from docs/architecture.md: core is pure; app sees only core and its ports;
+/** Layering rules from docs/adr/0001-architecture.md: core is pure; app sees only core and its ports;
  *  only src/main wires adapters, http, cli and app together. */
 module.exports = {
   forbidden: [

@@ -52,8 +52,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   } catch (error) {
     if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof CommanderError) {
-      const clean = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-      return clean ? EXIT.OK : EXIT.USAGE;
+      // --help and --version exit 0; help shown because something was missing exits non-zero.
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     if (isBallastError(error)) {
       deps.io.err(`${error.code}: ${error.message}`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { findConfig, type LoadedProject, loadProject } from '../config/load-project.js';
 import { resolveStoreUrl } from '../config/store-url.js';
 import type { CliDeps } from './deps.js';
@@ -10,17 +11,35 @@ export class CommandExit extends Error {
   }
 }
 
-/** Loads ballast.yaml (or --config); prints the problems and stops with exit 2 when it is invalid. */
-export function requireProject(deps: CliDeps, configFlag: string | undefined): LoadedProject {
+/** The project file to use, or exit 2 with a message saying how to get one. */
+export function configPathOrExit(deps: CliDeps, configFlag: string | undefined): string {
   const path = findConfig(deps.cwd, configFlag);
   if (path === undefined) {
     deps.io.err(
-      'No ballast.yaml in this folder. Run `ballast init` to create a project, or pass --config FILE.',
+      'No ballast.yaml in this folder or above it. Run `ballast init` to create a project, or pass --config FILE.',
     );
     throw new CommandExit(EXIT.USAGE);
   }
-  const project = loadProject(path, deps.env, deps.cwd);
-  if (!project.ok) {
+  if (configFlag !== undefined && !existsSync(path)) {
+    deps.io.err(`--config: no such file: ${path}`);
+    throw new CommandExit(EXIT.USAGE);
+  }
+  return path;
+}
+
+/**
+ * Loads ballast.yaml (or --config); prints the problems and stops with exit 2 when it is invalid.
+ * With `projectFileOnly`, problems in change specs do not stop commands that never read them
+ * (a typo in a change must not block `ballast db migrate`).
+ */
+export function requireProject(
+  deps: CliDeps,
+  configFlag: string | undefined,
+  options: { projectFileOnly?: boolean } = {},
+): LoadedProject {
+  const project = loadProject(configPathOrExit(deps, configFlag), deps.env, deps.cwd);
+  const usable = options.projectFileOnly ? project.project !== undefined : project.ok;
+  if (!usable) {
     printDiagnostics(deps.io, project.diagnostics);
     deps.io.err(
       `${project.configPath}: invalid project (${countLine(project.diagnostics)}); run \`ballast validate\``,
@@ -36,7 +55,7 @@ export function storeUrlFor(deps: CliDeps, flags: { db?: string; config?: string
     return resolveStoreUrl({ flag: flags.db, env: deps.env, cwd: deps.cwd });
   const hasProject = findConfig(deps.cwd, flags.config) !== undefined;
   if (!hasProject) return resolveStoreUrl({ env: deps.env, cwd: deps.cwd });
-  const project = requireProject(deps, flags.config);
+  const project = requireProject(deps, flags.config, { projectFileOnly: true });
   return resolveStoreUrl({
     env: deps.env,
     projectStore: project.project?.store,

@@ -14,14 +14,19 @@ export interface LoadedProject extends ProjectAnalysis {
   readonly rootDir: string;
 }
 
-/** ballast.yaml in `cwd`, or the file given by --config; undefined when there is none. */
+/**
+ * The file given by --config, else ballast.yaml in `cwd` or the nearest folder above it (as git
+ * and npm find their roots, so commands work from `changes/` too). Undefined when there is none.
+ */
 export function findConfig(cwd: string, explicit?: string): string | undefined {
   if (explicit !== undefined) return resolve(cwd, explicit);
-  for (const name of CONFIG_NAMES) {
-    const candidate = join(cwd, name);
-    if (existsSync(candidate)) return candidate;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of CONFIG_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    if (dirname(dir) === dir) return undefined;
   }
-  return undefined;
 }
 
 /** Reads a file for the parser without ever loading more than the size limit plus one byte. */
@@ -39,7 +44,7 @@ function readSource(path: string, name: string): SourceFile {
   }
 }
 
-function listChangeFiles(rootDir: string, changesDir: string): SourceFile[] {
+function listChangeFiles(rootDir: string, changesDir: string, cwd: string): SourceFile[] {
   const dir = resolve(rootDir, changesDir);
   let entries: string[];
   try {
@@ -49,11 +54,12 @@ function listChangeFiles(rootDir: string, changesDir: string): SourceFile[] {
   } catch {
     return [];
   }
-  return entries.map((f) => readSource(join(dir, f), displayName(rootDir, join(dir, f))));
+  return entries.map((f) => readSource(join(dir, f), displayName(cwd, join(dir, f))));
 }
 
-function displayName(rootDir: string, path: string): string {
-  const rel = relative(rootDir, path);
+/** Paths as a person in `cwd` would type them, so editors and terminals can open them. */
+function displayName(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
 }
 
@@ -66,7 +72,7 @@ export function loadProject(
   const rootDir = dirname(configPath);
   const analysis = analyseProject({
     project: readSource(configPath, displayName(cwd, configPath)),
-    changes: (changesDir) => listChangeFiles(rootDir, changesDir),
+    changes: (changesDir) => listChangeFiles(rootDir, changesDir, cwd),
     env,
     exists: (rel) => {
       try {

@@ -15,11 +15,16 @@ function packageVersion(): string {
 /** The composition root of the command line: real files, real stores, the process's streams. */
 export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
   const env = overrides.env ?? readEnv();
-  const color = env.NO_COLOR === undefined && env.FORCE_COLOR !== '0' && process.stdout.isTTY === true;
+  // https://no-color.org: a non-empty NO_COLOR wins; FORCE_COLOR (not "0") forces colour off a TTY.
+  const color = env.NO_COLOR
+    ? false
+    : env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== ''
+      ? env.FORCE_COLOR !== '0'
+      : process.stdout.isTTY === true;
   return {
     cwd: process.cwd(),
     env,
-    io: streamIo(process.stdout, process.stderr, { color: color || (env.FORCE_COLOR ?? '0') !== '0' }),
+    io: streamIo(process.stdout, process.stderr, { color }),
     version: packageVersion(),
     files: folderFiles,
     // The store drivers (pg, better-sqlite3, Kysely) load only for commands that use them:

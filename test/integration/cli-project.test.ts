@@ -128,3 +128,38 @@ describe('ballast schema and usage errors', () => {
     expect((await runCli(['--version'], dir)).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe('behaviour found in review', () => {
+  it('appends .ballast/ to an existing .gitignore instead of refusing or replacing it', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, '.gitignore'), 'node_modules/');
+    const run = await runCli(['init'], root);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(root, '.gitignore'), 'utf8')).toBe('node_modules/\n.ballast/\n');
+    expect(run.stdout).toContain('.gitignore (added .ballast/)');
+    expect((await runCli(['init', '--force'], root)).code).toBe(0);
+    expect(readFileSync(join(root, '.gitignore'), 'utf8')).toBe('node_modules/\n.ballast/\n');
+  });
+
+  it('finds ballast.yaml from a subfolder, and names a missing --config file', async () => {
+    const root = tempDir();
+    await runCli(['init'], root);
+    const fromChanges = await runCli(['validate'], join(root, 'changes'));
+    expect(fromChanges.code).toBe(0);
+    const missing = await runCli(['validate', '--config', 'nope.yaml'], root);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`--config: no such file: ${join(root, 'nope.yaml')}`);
+  });
+
+  it('lets db commands run while a change spec has errors, and exits 2 for `ballast db` alone', async () => {
+    const root = tempDir();
+    await runCli(['init'], root);
+    writeFileSync(join(root, 'changes/broken.yaml'), 'id: broken\n');
+    expect((await runCli(['validate'], root)).code).toBe(2);
+    expect((await runCli(['db', 'migrate'], root)).code).toBe(0);
+    expect(existsSync(join(root, '.ballast/ballast.db'))).toBe(true);
+    const bare = await runCli(['db'], root);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('migrate');
+  });
+});

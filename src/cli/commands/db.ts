@@ -15,7 +15,7 @@ export function registerDb(program: Command, deps: CliDeps, setExit: (code: numb
   const db = program.command('db').description('manage the store (SQLite file or PostgreSQL)');
   const common = (cmd: Command) =>
     cmd
-      .option('--db <url>', 'sqlite:PATH or postgres://… (default: the project store, or BALLAST_DB)')
+      .option('--db <url>', 'sqlite:PATH or postgres://… (default: BALLAST_DB, else the project store)')
       .option('-c, --config <file>', 'project file (default: ./ballast.yaml)')
       .option('--json', 'print the result as JSON', false);
 

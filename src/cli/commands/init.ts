@@ -28,6 +28,7 @@ export function registerInit(program: Command, deps: CliDeps, setExit: (code: nu
         const c = deps.io.color;
         deps.io.out(`Created a Ballast project in ${root}:`);
         for (const f of result.written) deps.io.out(`  ${c.green('+')} ${f}`);
+        for (const f of result.updated) deps.io.out(`  ${c.yellow('~')} ${f} (added .ballast/)`);
         const cd = dir === '.' ? '' : `cd ${dir} && `;
         deps.io.out(`\nNext: ${c.bold(`${cd}npx ballast validate`)}`);
       }

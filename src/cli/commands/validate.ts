@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { findConfig, loadProject } from '../../config/load-project.js';
+import { loadProject } from '../../config/load-project.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
 import { formatDuration } from '../../core/spec/duration.js';
 import type { CliDeps } from '../deps.js';
 import { countLine, printDiagnostics } from '../diagnostics-view.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../io.js';
+import { configPathOrExit } from '../project-context.js';
 
 /** One line a person can scan: what the change is, where it goes, how it will be released. */
 export function summariseChange(spec: ChangeSpec): string {
@@ -30,13 +31,7 @@ export function registerValidate(program: Command, deps: CliDeps, setExit: (code
     .option('-c, --config <file>', 'project file (default: ./ballast.yaml)')
     .option('--json', 'print the result as JSON', false)
     .action((opts: { config?: string; json: boolean }) => {
-      const path = findConfig(deps.cwd, opts.config);
-      if (path === undefined) {
-        deps.io.err(
-          'No ballast.yaml in this folder. Run `ballast init` to create one, or pass --config FILE.',
-        );
-        return setExit(EXIT.USAGE);
-      }
+      const path = configPathOrExit(deps, opts.config);
       const project = loadProject(path, deps.env, deps.cwd);
       const code = project.ok ? EXIT.OK : EXIT.USAGE;
       if (opts.json) {

@@ -65,16 +65,64 @@ const scorerTypeSchema = z
     message: `unknown scorer type; known: ${SCORER_TYPES.join(', ')} (each may be prefixed with not-)`,
   });
 
-export const scorerSchema = z.strictObject({
-  type: scorerTypeSchema,
-  name: nameSchema.optional().describe('How criteria refer to this scorer; defaults to its type'),
-  value: z.unknown().optional().describe('The expected value, pattern, list or limit, by type'),
-  threshold: z.number().min(0).max(1).default(0.5).describe('Score at or above which the case passes'),
-  weight: z.number().nonnegative().default(1),
-  rubric: z.string().optional().describe('llm-rubric: what a good answer does'),
-  judge: nameSchema.optional().describe('llm-rubric, pairwise: the variant that judges'),
-  module: z.string().optional().describe('custom: path of a JS/TS module exporting a scorer'),
-});
+/** Scorer types that compare the output with something given in `value`. */
+const NEEDS_VALUE = new Set([
+  'equals',
+  'contains',
+  'icontains',
+  'contains-any',
+  'contains-all',
+  'regex',
+  'starts-with',
+  'json-schema',
+  'levenshtein',
+  'word-count',
+  'max-latency',
+  'max-cost',
+]);
+const VALUE_HINT: Record<string, string> = {
+  'contains-any': 'a list of strings',
+  'contains-all': 'a list of strings',
+  regex: 'a regular expression',
+  'json-schema': 'a JSON Schema object',
+  'word-count': 'a limit or {min, max}',
+  'max-latency': 'milliseconds',
+  'max-cost': 'USD',
+};
+
+export const scorerSchema = z
+  .strictObject({
+    type: scorerTypeSchema,
+    name: nameSchema.optional().describe('How criteria refer to this scorer; defaults to its type'),
+    value: z.unknown().optional().describe('The expected value, pattern, list or limit, by type'),
+    threshold: z.number().min(0).max(1).default(0.5).describe('Score at or above which the case passes'),
+    weight: z.number().nonnegative().default(1),
+    rubric: z.string().optional().describe('llm-rubric: what a good answer does'),
+    judge: nameSchema.optional().describe('llm-rubric, pairwise: the variant that judges'),
+    module: z.string().optional().describe('custom: path of a JS/TS module exporting a scorer'),
+  })
+  .superRefine((s, ctx) => {
+    const base = s.type.replace(/^not-/, '');
+    const need = (field: 'value' | 'rubric' | 'judge' | 'module', why: string) => {
+      if (s[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `${s.type} needs ${field}: ${why}` });
+    };
+    if (NEEDS_VALUE.has(base)) need('value', VALUE_HINT[base] ?? 'the expected value');
+    if (base === 'llm-rubric') need('rubric', 'what a good answer does');
+    if (base === 'llm-rubric' || base === 'pairwise') need('judge', 'the variant that judges');
+    if (base === 'custom') need('module', 'the path of a module exporting the scorer');
+    if (base === 'regex' && typeof s.value === 'string') {
+      try {
+        new RegExp(s.value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `not a valid regular expression: ${(error as Error).message}`,
+        });
+      }
+    }
+  });
 
 export const criterionSchema = z
   .strictObject({

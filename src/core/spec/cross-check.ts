@@ -18,9 +18,11 @@ export interface ChangeInput {
   readonly spec: ChangeSpec;
 }
 
+const PLURAL: Record<string, string> = { 'guardrail policy': 'guardrail policies' };
+
 const missing = (kind: string, name: string, known: Record<string, unknown>) =>
   `${kind} "${name}" is not defined${suggestionSuffix(name, Object.keys(known))}` +
-  (Object.keys(known).length === 0 ? ` (no ${kind}s are defined in ballast.yaml)` : '');
+  (Object.keys(known).length === 0 ? ` (no ${PLURAL[kind] ?? `${kind}s`} are defined in ballast.yaml)` : '');
 
 /** Paths named in ballast.yaml that point at files, relative to the project folder. */
 export function filePathOf(system: string | undefined): string | undefined {
@@ -110,7 +112,7 @@ export function crossCheck(
     spec.offline.scorers.forEach((s, j) => {
       const name = s.name ?? s.type;
       if (scorerNames.has(name))
-        err(i, ['offline', 'scorers', j], `two scorers are named "${name}"; give one a name:`);
+        err(i, ['offline', 'scorers', j], `two scorers are named "${name}"; give one of them another name`);
       scorerNames.add(name);
       if (s.judge && !project.variants[s.judge])
         err(i, ['offline', 'scorers', j, 'judge'], missing('variant', s.judge, project.variants));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nameSchema } from './names.js';
 import { faultProfileSchema } from './fault-profile.js';
+import { nameSchema } from './names.js';
 import { simProfileSchema } from './sim-profile.js';
 
 const pricingSchema = z
@@ -61,7 +61,7 @@ export const paramsSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   top_p: z.number().min(0).max(1).optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4, 'at most 4 stop sequences')]).optional(),
   seed: z.number().int().optional(),
   presence_penalty: z.number().min(-2).max(2).optional(),
   frequency_penalty: z.number().min(-2).max(2).optional(),
@@ -77,6 +77,9 @@ export const variantSchema = z.strictObject({
   sim: simProfileSchema
     .prefault({})
     .describe('Profile of the simulated model when the provider is of type sim'),
+  faults: faultProfileSchema
+    .optional()
+    .describe('Faults injected in front of the provider (drills, degraded-network evals)'),
   description: z.string().optional(),
 });
 export type VariantConfig = z.output<typeof variantSchema>;
@@ -87,11 +90,24 @@ export const routeSchema = z.strictObject({
 });
 
 export const GUARDRAIL_CHECKS = ['profanity', 'pii', 'secrets', 'injection', 'length'] as const;
-const guardrailCheckSchema = z.strictObject({
-  check: z.enum(GUARDRAIL_CHECKS),
-  action: z.enum(['block', 'redact', 'flag']).default('block'),
-  max_chars: z.number().int().positive().optional().describe('For check: length'),
-});
+const guardrailCheckSchema = z
+  .strictObject({
+    check: z.enum(GUARDRAIL_CHECKS),
+    action: z.enum(['block', 'redact', 'flag']).default('block'),
+    max_chars: z.number().int().positive().optional().describe('For check: length'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.check === 'length' && c.max_chars === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['max_chars'], message: 'check: length needs max_chars' });
+    }
+    if (c.check !== 'length' && c.max_chars !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_chars'],
+        message: 'max_chars applies only to check: length',
+      });
+    }
+  });
 export const guardrailPolicySchema = z.strictObject({
   input: z.array(guardrailCheckSchema).default([]),
   output: z.array(guardrailCheckSchema).default([]),
@@ -109,7 +125,10 @@ export const projectSchema = z
     version: z.literal(1).default(1).describe('Version of this file format'),
     store: z
       .string()
-      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:PATH or a postgres://… URL')
+      .regex(
+        /^(sqlite:(?!\/\/).+|postgres(ql)?:\/\/[^?]+(\?(.*&)?schema=[A-Za-z_][A-Za-z0-9_]{0,62}(&.*)?|\?(?!(.*&)?schema=).*)?)$/,
+        'expected sqlite:PATH or postgres://USER@HOST/DB[?schema=NAME]',
+      )
       .default('sqlite:.ballast/ballast.db')
       .describe('sqlite:PATH (relative to this file) or a postgres:// URL; --db and BALLAST_DB override it'),
     changesDir: z.string().default('changes').describe('Folder of change specs, relative to this file'),

@@ -19,9 +19,15 @@ function unwrap(schema: AnySchema): AnySchema {
   return s;
 }
 
+/** The keys an object accepts, or the names a record keyed by an enum accepts (error kinds). */
 function shapeKeys(schema: AnySchema): string[] | undefined {
   const def = defOf(schema);
-  return def.type === 'object' ? Object.keys(def.shape as object) : undefined;
+  if (def.type === 'object') return Object.keys(def.shape as object);
+  if (def.type === 'record') {
+    const key = defOf(unwrap(def.keyType as AnySchema));
+    if (key.type === 'enum') return Object.values(key.entries as Record<string, string>);
+  }
+  return undefined;
 }
 
 /** Of a union's options, the object the data most plausibly meant: a matching literal first, then overlap. */
@@ -58,7 +64,12 @@ export function knownKeysAt(schema: AnySchema, path: readonly PathSegment[], dat
   for (let i = 0; i <= path.length; i++) {
     let def = defOf(s);
     if (def.type === 'union') {
-      const picked = pickOption(def.options as AnySchema[], value);
+      const options = def.options as AnySchema[];
+      const picked =
+        pickOption(options, value) ??
+        (value !== null && typeof value === 'object'
+          ? options.map(unwrap).find((o) => defOf(o).type === 'record')
+          : undefined);
       if (!picked) return [];
       s = picked;
       def = defOf(s);

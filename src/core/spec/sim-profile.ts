@@ -2,13 +2,24 @@ import { z } from 'zod';
 
 const rate = z.number().min(0).max(1);
 
-/** A latency distribution, log-normal from its median and 95th percentile. */
-const latencySchema = z
-  .strictObject({
-    median_ms: z.number().positive().default(400),
-    p95_ms: z.number().positive().default(1200),
-  })
-  .refine((l) => l.p95_ms >= l.median_ms, { message: 'p95_ms must be at least median_ms', path: ['p95_ms'] });
+/**
+ * A latency distribution, log-normal from its median and 95th percentile. Without a p95 the tail
+ * is three times the median (σ ≈ 0.67), a typical spread of hosted model latency.
+ */
+const latencySchema = (defaults: { median_ms: number; p95_ms: number }) =>
+  z
+    .strictObject({
+      median_ms: z.number().positive().default(defaults.median_ms),
+      p95_ms: z.number().positive().optional(),
+    })
+    .transform((l) => ({
+      median_ms: l.median_ms,
+      p95_ms: l.p95_ms ?? (l.median_ms === defaults.median_ms ? defaults.p95_ms : l.median_ms * 3),
+    }))
+    .refine((l) => l.p95_ms >= l.median_ms, {
+      message: 'p95_ms must be at least median_ms',
+      path: ['p95_ms'],
+    });
 
 /** Failure kinds a provider call can end with (issue #3's typed failures). */
 export const FAILURE_KINDS = [
@@ -38,8 +49,8 @@ export const simProfileSchema = z.strictObject({
     .string()
     .optional()
     .describe('Dataset file whose references the model "knows" (JSONL, CSV or YAML)'),
-  latency: latencySchema.prefault({}),
-  ttft: latencySchema.prefault({ median_ms: 150, p95_ms: 500 }),
+  latency: latencySchema({ median_ms: 400, p95_ms: 1200 }).prefault({}),
+  ttft: latencySchema({ median_ms: 150, p95_ms: 500 }).prefault({}),
   chunk_ms: z.number().nonnegative().default(15).describe('Milliseconds between streamed chunks'),
   error_rate: z
     .union([rate, z.partialRecord(z.enum(FAILURE_KINDS), rate)])

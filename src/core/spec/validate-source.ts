@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostic.js';
 import { suggestionSuffix } from './did-you-mean.js';
 import { knownKeysAt } from './schema-walk.js';
-import { positionKey, type YamlSource } from './yaml-source.js';
+import { positionKey, typedScalar, type YamlSource } from './yaml-source.js';
 
 export interface Validated<T> {
   /** Present only when there are no errors. */
@@ -31,6 +31,10 @@ function messageFor(issue: Issue): string {
       const hint = typeof issue.input === 'string' ? suggestionSuffix(issue.input, options) : '';
       return `expected one of ${options.join(', ')}${got}${hint}`;
     }
+    case 'invalid_key': {
+      const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message;
+      return `the name ${JSON.stringify(issue.input)} ${inner ?? 'is not allowed here'}`;
+    }
     default:
       return issue.message;
   }
@@ -43,7 +47,7 @@ function messageFor(issue: Issue): string {
 export function validateSource<S extends z.ZodType>(schema: S, source: YamlSource): Validated<z.output<S>> {
   if (source.value === undefined) return { value: undefined, diagnostics: source.diagnostics };
   const diagnostics: Diagnostic[] = [...source.diagnostics];
-  const parsed = schema.safeParse(source.value, { reportInput: true });
+  const parsed = parseWithSubstitutions(schema, source);
   const push = (path: readonly PathSegment[], message: string, key = false) => {
     const pos = source.locate(path, { key });
     if (source.reported.has(positionKey(pos))) return;
@@ -54,8 +58,10 @@ export function validateSource<S extends z.ZodType>(schema: S, source: YamlSourc
       const path = issue.path as PathSegment[];
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(schema, path, source.value);
-        for (const key of issue.keys)
-          push([...path, key], `unknown key${suggestionSuffix(key, known)}`, true);
+        const listed = known.length > 0 && known.length <= 12 ? `; expected one of ${known.join(', ')}` : '';
+        for (const key of issue.keys) {
+          push([...path, key], `unknown key${suggestionSuffix(key, known) || listed}`, true);
+        }
       } else if (issue.code === 'invalid_union' && 'discriminator' in issue) {
         // A discriminated union (provider `type`): say which values exist, and which was meant.
         const { discriminator, options } = issue as unknown as { discriminator: string; options: unknown[] };
@@ -65,12 +71,40 @@ export function validateSource<S extends z.ZodType>(schema: S, source: YamlSourc
         const what = got === undefined ? 'is required' : `unknown value ${JSON.stringify(got)}`;
         push(path, `${what}; expected one of ${names.join(', ')}${hint}`);
       } else {
-        push(path, messageFor(issue));
+        push(path, messageFor(issue), issue.code === 'invalid_key');
       }
     }
   }
   const ok = parsed.success && !diagnostics.some((d) => d.severity === 'error');
   return { value: ok ? deepFreeze(parsed.data) : undefined, diagnostics };
+}
+
+/**
+ * Parses; when a `${VAR}` substituted as a whole value is a string where a number or boolean is
+ * wanted (`port: ${PORT}`), reads it as YAML would have and parses once more.
+ */
+function parseWithSubstitutions<S extends z.ZodType>(schema: S, source: YamlSource) {
+  const first = schema.safeParse(source.value, { reportInput: true });
+  if (first.success || source.substituted.size === 0) return first;
+  let value: unknown;
+  for (const issue of first.error.issues) {
+    const wantsScalar =
+      issue.code === 'invalid_type' && ['number', 'int', 'boolean'].includes(issue.expected);
+    if (!wantsScalar || typeof issue.input !== 'string') continue;
+    if (!source.substituted.has(formatPath(issue.path as PathSegment[]))) continue;
+    const typed = typedScalar(issue.input);
+    if (typed === issue.input) continue;
+    value ??= structuredClone(source.value);
+    setAt(value, issue.path as PathSegment[], typed);
+  }
+  return value === undefined ? first : schema.safeParse(value, { reportInput: true });
+}
+
+function setAt(root: unknown, path: readonly PathSegment[], value: unknown): void {
+  const parent = path
+    .slice(0, -1)
+    .reduce<unknown>((node, key) => (node as Record<PathSegment, unknown>)[key], root);
+  (parent as Record<PathSegment, unknown>)[path[path.length - 1] as PathSegment] = value;
 }
 
 /** Parsed configuration is read-only everywhere after this point. */

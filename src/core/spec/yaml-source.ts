@@ -19,6 +19,12 @@ export interface YamlSource {
   locate(path: readonly PathSegment[], options?: { key?: boolean }): Position;
   /** Positions already reported (an unset variable), where schema errors would only repeat it. */
   readonly reported: ReadonlySet<string>;
+  /**
+   * Field paths whose whole plain value was one `${VAR}`: still strings here, they may be read as a
+   * number or boolean where the schema wants one (`port: ${PORT}`), and nowhere else — so a secret
+   * made of digits stays a string.
+   */
+  readonly substituted: ReadonlySet<string>;
 }
 
 export const positionKey = (p: Position) => `${p.line}:${p.col}`;
@@ -46,6 +52,7 @@ export function unreadableSource(file: string, message: string): YamlSource {
     diagnostics: [whole(file, message)],
     locate: () => NOWHERE,
     reported: new Set(),
+    substituted: new Set(),
   };
 }
 
@@ -72,7 +79,14 @@ function decode(file: string, input: Uint8Array): string | Diagnostic {
 export function parseYamlSource(file: string, input: Uint8Array, env: Env): YamlSource {
   const decoded = decode(file, input);
   if (typeof decoded !== 'string')
-    return { file, value: undefined, diagnostics: [decoded], locate: () => NOWHERE, reported: new Set() };
+    return {
+      file,
+      value: undefined,
+      diagnostics: [decoded],
+      locate: () => NOWHERE,
+      reported: new Set(),
+      substituted: new Set(),
+    };
   const lineCounter = new LineCounter();
   const doc = parseDocument(decoded, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const at = (offset: number): Position => {
@@ -81,6 +95,7 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
   };
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
+  const substituted = new Set<string>();
   for (const e of doc.errors) {
     const p = at(e.pos[0]);
     diagnostics.push({ file, ...p, path: '', message: yamlMessage(e.code, e.message), severity: 'error' });
@@ -91,7 +106,7 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
   }
   const locate = (path: readonly PathSegment[], options?: { key?: boolean }) =>
     locateIn(doc.contents as Node | null, path, options?.key ?? false, at);
-  if (doc.errors.length > 0) return { file, value: undefined, diagnostics, locate, reported };
+  if (doc.errors.length > 0) return { file, value: undefined, diagnostics, locate, reported, substituted };
   if (!isMap(doc.contents)) {
     diagnostics.push({
       file,
@@ -101,15 +116,15 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
       message: 'expected a mapping of keys to values at the top',
       severity: 'error',
     });
-    return { file, value: undefined, diagnostics, locate, reported };
+    return { file, value: undefined, diagnostics, locate, reported, substituted };
   }
-  interpolate(doc, env, (node, path, message) => {
+  interpolate(doc, env, substituted, (node, path, message) => {
     const p = node.range ? at(node.range[0]) : NOWHERE;
     reported.add(positionKey(p));
     diagnostics.push({ file, ...p, path, message, severity: 'error' });
   });
   try {
-    return { file, value: doc.toJS({ maxAliasCount: 100 }), diagnostics, locate, reported };
+    return { file, value: doc.toJS({ maxAliasCount: 100 }), diagnostics, locate, reported, substituted };
   } catch (error) {
     // yaml throws while building values for a few valid-looking inputs: a merge key (<<) whose
     // value is not a map, or an alias bomb past maxAliasCount. Report them like syntax errors.
@@ -122,7 +137,7 @@ export function parseYamlSource(file: string, input: Uint8Array, env: Env): Yaml
       message: `YAML error: ${message}`,
       severity: 'error',
     });
-    return { file, value: undefined, diagnostics, locate, reported };
+    return { file, value: undefined, diagnostics, locate, reported, substituted };
   }
 }
 
@@ -150,6 +165,7 @@ function fieldPath(ancestors: readonly unknown[], node: unknown): string {
 function interpolate(
   doc: ReturnType<typeof parseDocument>,
   env: Env,
+  substituted: Set<string>,
   report: (node: Scalar, path: string, message: string) => void,
 ) {
   visit(doc, {
@@ -173,14 +189,14 @@ function interpolate(
         },
       );
       if (replaced === source) return;
-      // `port: ${PORT}` should give a number, as if the value had been typed there.
-      node.value = wholeRef ? typedScalar(replaced) : replaced;
+      node.value = replaced;
+      if (wholeRef) substituted.add(fieldPath(ancestors, node));
     },
   });
 }
 
 /** A number, boolean or null when the text spells one in YAML; otherwise the text itself. */
-function typedScalar(text: string): unknown {
+export function typedScalar(text: string): unknown {
   if (/^(true|false|null|~)$/.test(text)) return text === 'true' ? true : text === 'false' ? false : null;
   const n = Number(text);
   return text.trim() !== '' && Number.isFinite(n) && /^[-+]?(\d|\.\d)/.test(text) ? n : text;

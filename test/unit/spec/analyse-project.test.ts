@@ -239,3 +239,72 @@ describe('environment variables', () => {
     expect(result.project!.providers.openai).toMatchObject({ headers: { 'x-template': '${not_a_var}' } });
   });
 });
+
+describe('rules found in review', () => {
+  it('keeps a digits-only secret a string but reads a whole ${VAR} as a number where one is wanted', () => {
+    const files = {
+      'ballast.yaml':
+        'providers:\n  openai:\n    type: openai\n    apiKey: ${KEY}\n    retries: ${RETRIES}\nserver:\n  port: ${PORT}\n',
+    };
+    const result = analyse(files, { KEY: '0012345', RETRIES: '3', PORT: '8080' });
+    expect(lines(result)).toEqual([]);
+    expect(result.project!.providers.openai).toMatchObject({ apiKey: '0012345', retries: 3 });
+    expect(result.project!.server.port).toBe(8080);
+    expect(lines(analyse(files, { KEY: 'k', RETRIES: 'many', PORT: '1' }))).toEqual([
+      'ballast.yaml:5:14: providers.openai.retries: expected number, got string "many"',
+    ]);
+  });
+
+  it('requires what each scorer type and guardrail check needs', () => {
+    const files = withChange((t) =>
+      t.replace(
+        '    - { type: pii, name: no-pii }',
+        '    - { type: pii, name: no-pii }\n    - { type: llm-rubric, name: judge }\n    - { type: not-regex, name: rx, value: "(" }\n    - { type: custom, name: mine }',
+      ),
+    );
+    files['ballast.yaml'] = (files['ballast.yaml'] as string).replace(
+      '{ check: length, max_chars: 20000, action: block }',
+      '{ check: length }',
+    );
+    const out = lines(analyse(files));
+    expect(out).toEqual([
+      'ballast.yaml:56:9: guardrails.default.input[1].max_chars: check: length needs max_chars',
+      'changes/example.yaml:35:7: offline.scorers[3].judge: llm-rubric needs judge: the variant that judges',
+      'changes/example.yaml:35:7: offline.scorers[3].rubric: llm-rubric needs rubric: what a good answer does',
+      'changes/example.yaml:36:43: offline.scorers[4].value: not a valid regular expression: Invalid regular expression: /(/: Unterminated group',
+      'changes/example.yaml:37:7: offline.scorers[5].module: custom needs module: the path of a module exporting the scorer',
+    ]);
+  });
+
+  it('explains bad names, unknown error kinds and store URLs in words', () => {
+    const files = initFiles();
+    files['ballast.yaml'] = (files['ballast.yaml'] as string)
+      .replace('  support-chat:\n    stable', '  "support chat":\n    stable')
+      .replace(
+        '      error_rate: 0.01\n  support-v2',
+        '      error_rate: { timeout: 0.01, timout: 0.02 }\n  support-v2',
+      )
+      .replace('store: sqlite:.ballast/ballast.db', 'store: sqlite://x.db');
+    const out = lines(analyse(files));
+    expect(out).toContain(
+      'ballast.yaml:4:8: store: expected sqlite:PATH or postgres://USER@HOST/DB[?schema=NAME]',
+    );
+    expect(out).toContain(
+      'ballast.yaml:35:36: variants.support-v1.sim.error_rate.timout: unknown key (did you mean "timeout"?)',
+    );
+    expect(out).toContain(
+      'ballast.yaml:49:3: routes["support chat"]: the name "support chat" must start with a letter or digit and use only letters, digits, ".", "_", ":" and "-"',
+    );
+  });
+
+  it('defaults a p95 from the median when only the median is given', () => {
+    const files = initFiles();
+    files['ballast.yaml'] = (files['ballast.yaml'] as string).replace(
+      'latency: { median_ms: 420, p95_ms: 1300 }',
+      'latency: { median_ms: 2000 }',
+    );
+    const result = analyse(files);
+    expect(lines(result)).toEqual([]);
+    expect(result.project!.variants['support-v1']!.sim.latency).toEqual({ median_ms: 2000, p95_ms: 6000 });
+  });
+});
