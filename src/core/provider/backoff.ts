@@ -7,7 +7,12 @@
 export function backoffDelay(
   attempt: number,
   random: () => number,
-  options: { baseMs?: number; capMs?: number; retryAfterMs?: number | undefined; maxRetryAfterMs?: number } = {},
+  options: {
+    baseMs?: number;
+    capMs?: number;
+    retryAfterMs?: number | undefined;
+    maxRetryAfterMs?: number;
+  } = {},
 ): number {
   const { baseMs = 200, capMs = 10_000, retryAfterMs, maxRetryAfterMs = 60_000 } = options;
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {

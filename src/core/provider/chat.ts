@@ -4,8 +4,8 @@
  */
 import type { FailureKind } from '../spec/sim-profile.js';
 
-export type { FailureKind };
 export { FAILURE_KINDS } from '../spec/sim-profile.js';
+export type { FailureKind };
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
@@ -87,7 +87,9 @@ export interface ProviderFailure {
   readonly latencyMs: number;
 }
 
-export type ChatOutcome = { readonly ok: true; readonly result: ChatResult } | { readonly ok: false; readonly failure: ProviderFailure };
+export type ChatOutcome =
+  | { readonly ok: true; readonly result: ChatResult }
+  | { readonly ok: false; readonly failure: ProviderFailure };
 
 /** What a stream yields: text deltas, then exactly one `done` or `error`. */
 export type StreamEvent =
