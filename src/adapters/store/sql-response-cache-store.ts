@@ -26,13 +26,11 @@ export function sqlResponseCacheStore(ctx: SqlContext): ResponseCacheStore {
         .insertInto('response_cache')
         .values(values)
         .onConflict((oc) =>
-          oc
-            .column('key')
-            .doUpdateSet({
-              result: values.result,
-              created_at: values.created_at,
-              provider_id: values.provider_id,
-            }),
+          oc.column('key').doUpdateSet({
+            result: values.result,
+            created_at: values.created_at,
+            provider_id: values.provider_id,
+          }),
         )
         .execute();
     },
