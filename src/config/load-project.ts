@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { analyseProject, type ProjectAnalysis, type SourceFile } from '../core/spec/analyse-project.js';
+import { filePathOf } from '../core/spec/cross-check.js';
 import { MAX_SOURCE_BYTES, tooLarge } from '../core/spec/yaml-source.js';
 
 const EMPTY = new Uint8Array(0);
@@ -12,6 +13,8 @@ export interface LoadedProject extends ProjectAnalysis {
   readonly configPath: string;
   /** The folder relative paths in ballast.yaml are resolved against. */
   readonly rootDir: string;
+  /** Each variant's system prompt text, read from `file:` paths once here; absent when it has none. */
+  readonly systemPrompts: Readonly<Record<string, string>>;
 }
 
 /**
@@ -82,5 +85,22 @@ export function loadProject(
       }
     },
   });
-  return Object.freeze({ ...analysis, configPath, rootDir });
+  return Object.freeze({ ...analysis, configPath, rootDir, systemPrompts: readPrompts(analysis, rootDir) });
+}
+
+function readPrompts(analysis: ProjectAnalysis, rootDir: string): Readonly<Record<string, string>> {
+  const prompts: Record<string, string> = {};
+  for (const [name, variant] of Object.entries(analysis.project?.variants ?? {})) {
+    if (variant.system === undefined) continue;
+    const file = filePathOf(variant.system);
+    if (file === undefined) prompts[name] = variant.system;
+    else {
+      try {
+        prompts[name] = readFileSync(resolve(rootDir, file), 'utf8');
+      } catch {
+        // A missing prompt file is already a diagnostic from the cross-checks.
+      }
+    }
+  }
+  return Object.freeze(prompts);
 }

@@ -4,10 +4,9 @@ import type { Clock } from '../../app/ports/clock.js';
 import type { JsonObject } from '../../app/ports/json-value.js';
 import type { CallOptions, ModelProvider } from '../../app/ports/model-provider.js';
 import type { ResponseCacheStore } from '../../app/ports/response-cache-store.js';
+import type { CacheMode } from '../../core/provider/cache-mode.js';
 import type { ChatOutcome, ChatRequest, ChatResult, StreamEvent } from '../../core/provider/chat.js';
 
-export type CacheMode = 'off' | 'read' | 'write' | 'readwrite';
-export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'readwrite'];
 
 export interface CacheStats {
   hits: number;

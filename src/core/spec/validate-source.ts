@@ -88,16 +88,21 @@ function parseWithSubstitutions<S extends z.ZodType>(schema: S, source: YamlSour
   if (first.success || source.substituted.size === 0) return first;
   let value: unknown;
   for (const issue of first.error.issues) {
-    const wantsScalar =
-      issue.code === 'invalid_type' && ['number', 'int', 'boolean'].includes(issue.expected);
-    if (!wantsScalar || typeof issue.input !== 'string') continue;
-    if (!source.substituted.has(formatPath(issue.path as PathSegment[]))) continue;
-    const typed = typedScalar(issue.input);
-    if (typed === issue.input) continue;
+    // Only a substituted string that failed is retried: a string the schema accepted stays one.
+    const path = issue.path as PathSegment[];
+    if (!source.substituted.has(formatPath(path))) continue;
+    const input = getAt(source.value, path);
+    if (typeof input !== 'string') continue;
+    const typed = typedScalar(input);
+    if (typed === input) continue;
     value ??= structuredClone(source.value);
     setAt(value, issue.path as PathSegment[], typed);
   }
   return value === undefined ? first : schema.safeParse(value, { reportInput: true });
+}
+
+function getAt(root: unknown, path: readonly PathSegment[]): unknown {
+  return path.reduce<unknown>((node, key) => (node as Record<PathSegment, unknown> | undefined)?.[key], root);
 }
 
 function setAt(root: unknown, path: readonly PathSegment[], value: unknown): void {

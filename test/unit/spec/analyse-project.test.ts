@@ -250,6 +250,9 @@ describe('rules found in review', () => {
     expect(lines(result)).toEqual([]);
     expect(result.project!.providers.openai).toMatchObject({ apiKey: '0012345', retries: 3 });
     expect(result.project!.server.port).toBe(8080);
+    const literal = analyse({ 'ballast.yaml': 'version: ${V}\nstore: "${DB:-sqlite:x.db}"\n' }, { V: '1' });
+    expect(lines(literal)).toEqual([]);
+    expect(literal.project).toMatchObject({ version: 1, store: 'sqlite:x.db' });
     expect(lines(analyse(files, { KEY: 'k', RETRIES: 'many', PORT: '1' }))).toEqual([
       'ballast.yaml:5:14: providers.openai.retries: expected number, got string "many"',
     ]);
