@@ -1,5 +1,8 @@
+import type { ModelRegistry } from '../app/ports/model-registry.js';
 import type { ProjectFiles } from '../app/ports/project-files.js';
 import type { EnvSnapshot } from '../config/env.js';
+import type { LoadedProject } from '../config/load-project.js';
+import type { CacheMode } from '../core/provider/cache-mode.js';
 import type { Io } from './io.js';
 
 export interface MigrationStatusView {
@@ -16,6 +19,8 @@ export interface CliDeps {
   readonly io: Io;
   readonly version: string;
   files(root: string): ProjectFiles;
+  /** The project's models, one per variant; the store is opened only when the cache is used. */
+  openModels(project: LoadedProject, options: { cache: CacheMode; storeUrl: string }): Promise<ModelRegistry>;
   readonly db: {
     migrate(url: string): Promise<readonly string[]>;
     status(url: string): Promise<MigrationStatusView>;

@@ -3,6 +3,8 @@ import { createColors } from 'picocolors';
 /** Where a command writes, and whether a person is watching (colours, progress). */
 export interface Io {
   out(text: string): void;
+  /** Writes text as is, without a newline: streamed output. */
+  write(text: string): void;
   err(text: string): void;
   readonly isTTY: boolean;
   readonly color: ReturnType<typeof createColors>;
@@ -15,6 +17,7 @@ export function streamIo(
 ): Io {
   return {
     out: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => stdout.write(text),
     err: (text) => stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     isTTY: stdout.isTTY === true,
     color: createColors(options.color),
@@ -29,6 +32,7 @@ export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
     stdout,
     stderr,
     out: (text) => stdout.push(text),
+    write: (text) => stdout.push(text),
     err: (text) => stderr.push(text),
     isTTY: false,
     color: createColors(false),

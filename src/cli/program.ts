@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isBallastError } from '../core/errors.js';
+import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
 import { registerInit } from './commands/init.js';
 import { registerSchema } from './commands/schema.js';
@@ -30,6 +31,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerInit(program, deps, setExit);
   registerValidate(program, deps, setExit);
   registerSchema(program, deps, setExit);
+  registerChat(program, deps, setExit);
   registerDb(program, deps, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();

@@ -4,6 +4,7 @@ import type { CliDeps } from '../cli/deps.js';
 import { streamIo } from '../cli/io.js';
 import { runCli } from '../cli/program.js';
 import { readEnv } from '../config/env.js';
+import { openModels } from './open-models.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -29,6 +30,7 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
     files: folderFiles,
     // The store drivers (pg, better-sqlite3, Kysely) load only for commands that use them:
     // `ballast validate` starts in about half the time without them.
+    openModels: (project, options) => openModels(project, options),
     db: {
       migrate: async (url) => (await import('../adapters/store/open-store.js')).migrateToLatest(url),
       status: async (url) => (await import('../adapters/store/open-store.js')).migrationStatus(url),

@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import type { Clock } from '../../app/ports/clock.js';
+import type { ModelProvider } from '../../app/ports/model-provider.js';
+import type { ModelRegistry } from '../../app/ports/model-registry.js';
+import type { ResponseCacheStore } from '../../app/ports/response-cache-store.js';
+import { BallastError } from '../../core/errors.js';
+import { seededRandom } from '../../core/hash/random.js';
+import type { CacheMode } from '../../core/provider/cache-mode.js';
+import type { ProjectConfig } from '../../core/spec/project-schema.js';
+import { knowledgeFromCases, readDataset } from '../files/read-dataset.js';
+import { createAnthropicProvider } from './anthropic-provider.js';
+import { type CachedProvider, withResponseCache } from './cached-provider.js';
+import { type FaultyProvider, withFaults } from './fault-provider.js';
+import { createHttpTransportRegistry } from './http-transport.js';
+import { createOpenAIProvider } from './openai-provider.js';
+import { createSimProvider } from './sim-provider.js';
+
+export interface ModelRegistryOptions {
+  readonly project: ProjectConfig;
+  /** Where relative paths in ballast.yaml (knowledge datasets) are resolved. */
+  readonly rootDir: string;
+  readonly clock: Clock;
+  /** `off` unless given; any other mode needs `cacheStore`. */
+  readonly cache?: { readonly mode: CacheMode; readonly store: ResponseCacheStore };
+  /** Multiplies the sim's waits: 1 real time (default), 0 no waiting. */
+  readonly simTimeScale?: number;
+  /** Seeds retry jitter and fault draws, so a seeded run is reproducible end to end. */
+  readonly seed?: number;
+}
+
+export interface ProjectModels extends ModelRegistry {
+  /** The fault decorator of a variant, to switch faults at run time (drills). */
+  faultsOf(variant: string): FaultyProvider;
+}
+
+/**
+ * Builds one ModelProvider per variant: the provider adapter for its type, then faults, then
+ * the response cache (a cache hit skips faults too: it never reaches the network). HTTP pools
+ * are shared by every variant of the same provider. Knowledge datasets are read once.
+ */
+export async function createModelRegistry(options: ModelRegistryOptions): Promise<ProjectModels> {
+  const { project, clock } = options;
+  const transports = createHttpTransportRegistry();
+  const knowledge = new Map<string, ReadonlyMap<string, string>>();
+  for (const v of Object.values(project.variants)) {
+    if (v.sim.knowledge === undefined || knowledge.has(v.sim.knowledge)) continue;
+    const dataset = await readDataset(resolve(options.rootDir, v.sim.knowledge));
+    knowledge.set(v.sim.knowledge, knowledgeFromCases(dataset.cases));
+  }
+
+  const faulty = new Map<string, FaultyProvider>();
+  const served = new Map<string, ModelProvider>();
+  const cached: CachedProvider[] = [];
+  for (const [name, variant] of Object.entries(project.variants)) {
+    const config = project.providers[variant.provider];
+    if (!config)
+      throw new BallastError(
+        'BALLAST_ERR_CONFIG',
+        `variant ${name}: provider ${variant.provider} is not defined`,
+      );
+    const random = seededRandom('retry', options.seed ?? 0, name);
+    const common = { name: variant.provider, model: variant.model, clock, random };
+    let base: ModelProvider;
+    if (config.type === 'sim') {
+      const known = variant.sim.knowledge === undefined ? undefined : knowledge.get(variant.sim.knowledge);
+      base = createSimProvider({
+        providerName: variant.provider,
+        provider: config,
+        variant: { model: variant.model, sim: variant.sim },
+        clock,
+        ...(known === undefined ? {} : { knowledge: known }),
+        ...(options.simTimeScale === undefined ? {} : { timeScale: options.simTimeScale }),
+      });
+    } else {
+      const transport = transports.lease(variant.provider, { maxConcurrency: config.maxConcurrency });
+      base =
+        config.type === 'openai'
+          ? createOpenAIProvider({ ...common, config, transport })
+          : createAnthropicProvider({ ...common, config, transport });
+    }
+    const withFault = withFaults(base, {
+      profile: variant.faults,
+      clock,
+      random: seededRandom('faults', variant.faults?.seed ?? 0, options.seed ?? 0, name),
+    });
+    faulty.set(name, withFault);
+    if (options.cache && options.cache.mode !== 'off') {
+      const withCache = withResponseCache(withFault, {
+        mode: options.cache.mode,
+        store: options.cache.store,
+        clock,
+      });
+      cached.push(withCache);
+      served.set(name, withCache);
+    } else {
+      served.set(name, withFault);
+    }
+  }
+
+  const get = <T>(map: Map<string, T>, variant: string): T => {
+    const found = map.get(variant);
+    if (found === undefined) {
+      throw new BallastError('BALLAST_ERR_NOT_FOUND', `variant "${variant}" is not defined in ballast.yaml`);
+    }
+    return found;
+  };
+
+  return {
+    forVariant: (variant) => get(served, variant),
+    faultsOf: (variant) => get(faulty, variant),
+    cacheStats() {
+      const totals = { hits: 0, misses: 0, writes: 0 };
+      for (const p of cached) {
+        const s = p.stats();
+        totals.hits += s.hits;
+        totals.misses += s.misses;
+        totals.writes += s.writes;
+      }
+      const looked = totals.hits + totals.misses;
+      return { ...totals, hitRate: looked === 0 ? 0 : totals.hits / looked };
+    },
+    async close() {
+      await Promise.allSettled([...served.values()].map((p) => p.close()));
+      await transports.closeAll();
+    },
+  };
+}
