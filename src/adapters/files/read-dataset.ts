@@ -1,0 +1,335 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { BallastError } from '../../core/errors.js';
+import { contentHash } from '../../core/hash/content-hash.js';
+import type { ChatMessage, ChatRole } from '../../core/provider/chat.js';
+import { lastUserText, normaliseQuestion } from '../../core/sim/sim-text.js';
+import { type Diagnostic, formatDiagnostic } from '../../core/spec/diagnostic.js';
+
+export type DatasetFormat = 'jsonl' | 'csv' | 'yaml';
+
+/** One case of a dataset, whatever file format it came from. */
+export interface DatasetCase {
+  /** Stable: as written, or a 12-hex-digit hash of the case's content when absent. */
+  readonly id: string;
+  /** A question, or a conversation (a message list, for multi-turn cases). */
+  readonly input: string | readonly ChatMessage[];
+  readonly reference?: string;
+  readonly tags: readonly string[];
+  /** Template variables (`{{name}}`); values are strings, anything else is JSON-encoded. */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Per-case assertions, kept as written; `ballast eval` validates them. */
+  readonly assert?: readonly unknown[];
+  readonly repeats?: number;
+  /** Any other keys, kept for reports. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** 1-based line where the case is written. */
+  readonly line: number;
+}
+
+export interface Dataset {
+  readonly file: string;
+  readonly format: DatasetFormat;
+  /** Hash of the file's text (line endings normalised): a run records it to detect changed data. */
+  readonly hash: string;
+  readonly cases: readonly DatasetCase[];
+}
+
+export interface ParsedDataset extends Dataset {
+  /** Every problem found, each at `file:line:col`; the cases are only usable when there are none. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const ROLES: ReadonlySet<ChatRole> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+const KNOWN_KEYS = new Set(['id', 'input', 'reference', 'tags', 'vars', 'assert', 'repeats']);
+const CSV_COLUMNS = new Set(['id', 'input', 'reference', 'tags', 'repeats']);
+
+/** The format a file name implies, or undefined for an extension no reader knows. */
+export function datasetFormatOf(file: string): DatasetFormat | undefined {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  return undefined;
+}
+
+/**
+ * Reads a dataset file (by extension: .jsonl, .csv, .yaml/.yml). Throws a BallastError listing
+ * every problem with its `file:line:col` when the file is unreadable or has bad cases.
+ */
+export async function readDataset(file: string): Promise<Dataset> {
+  const format = datasetFormatOf(file);
+  if (format === undefined)
+    throw new BallastError(
+      'BALLAST_ERR_CONFIG',
+      `${file}: unknown dataset format; use .jsonl, .csv or .yaml`,
+    );
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BallastError('BALLAST_ERR_IO', `${file}: cannot read the dataset: ${reason}`, { cause: error });
+  }
+  const parsed = parseDataset(text, file, format);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 20).map(formatDiagnostic);
+    if (errors.length > 20) shown.push(`… and ${errors.length - 20} more`);
+    throw new BallastError('BALLAST_ERR_CONFIG', `dataset ${file} is invalid:\n${shown.join('\n')}`, {
+      details: { diagnostics: errors },
+    });
+  }
+  return { file: parsed.file, format: parsed.format, hash: parsed.hash, cases: parsed.cases };
+}
+
+/** Parses a dataset's text; never throws. `file` only labels diagnostics and picks the format. */
+export function parseDataset(
+  text: string,
+  file: string,
+  format = datasetFormatOf(file) ?? 'jsonl',
+): ParsedDataset {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const diagnostics: Diagnostic[] = [];
+  const report = (line: number, path: string, message: string, col = line > 0 ? 1 : 0) =>
+    diagnostics.push({ file, line, col, path, message, severity: 'error' });
+  const rows =
+    format === 'csv'
+      ? csvRows(body, report)
+      : format === 'yaml'
+        ? yamlRows(body, report)
+        : jsonlRows(body, report);
+
+  const cases: DatasetCase[] = [];
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const item = toCase(row.value, row.line, (path, message) => report(row.line, path, message));
+    if (item === undefined) continue;
+    const first = seen.get(item.id);
+    if (first !== undefined) report(row.line, 'id', `duplicate id "${item.id}" (first at line ${first})`);
+    else seen.set(item.id, row.line);
+    cases.push(item);
+  }
+  if (rows.length === 0 && diagnostics.length === 0) report(0, '', 'the dataset has no cases');
+  return { file, format, hash: contentHash(body.replace(/\r\n?/g, '\n'), 16), cases, diagnostics };
+}
+
+/**
+ * What a `sim` model "knows" from a dataset: normalised question (the case's input, or its last
+ * user message) → reference. The first case wins when two ask the same question.
+ */
+export function knowledgeFromCases(
+  cases: readonly Pick<DatasetCase, 'input' | 'reference'>[],
+): ReadonlyMap<string, string> {
+  const knowledge = new Map<string, string>();
+  for (const c of cases) {
+    if (c.reference === undefined || c.reference.trim() === '') continue;
+    const key = normaliseQuestion(typeof c.input === 'string' ? c.input : lastUserText(c.input));
+    if (key !== '' && !knowledge.has(key)) knowledge.set(key, c.reference);
+  }
+  return knowledge;
+}
+
+interface Row {
+  readonly value: unknown;
+  readonly line: number;
+}
+type Report = (line: number, path: string, message: string, col?: number) => void;
+
+/** One JSON object per line; blank lines are skipped. */
+function jsonlRows(text: string, report: Report): Row[] {
+  const rows: Row[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const source = lines[i]!;
+    if (source.trim() === '') continue;
+    try {
+      rows.push({ value: JSON.parse(source), line: i + 1 });
+    } catch (error) {
+      report(i + 1, '', `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return rows;
+}
+
+/** A header row, then one case per record; columns other than id, input, reference, tags, repeats are vars. */
+function csvRows(text: string, report: Report): Row[] {
+  let records: { info: { lines: number }; raw: string; record: Record<string, string> }[];
+  try {
+    records = parseCsv(text, {
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }) as typeof records;
+  } catch (error) {
+    const line =
+      typeof (error as { lines?: unknown }).lines === 'number' ? (error as { lines: number }).lines : 0;
+    report(line, '', `invalid CSV: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  return records.map(({ info, raw, record }) => {
+    const value: Record<string, unknown> = {};
+    const vars: Record<string, string> = {};
+    for (const [column, cell] of Object.entries(record)) {
+      const name = column.trim();
+      if (!CSV_COLUMNS.has(name)) vars[name] = cell;
+      else if (cell.trim() === '') continue;
+      else value[name] = name === 'repeats' ? Number(cell) : cell;
+    }
+    // info.lines is where the record ends; a quoted cell may span lines, so count back to its start.
+    const spanned =
+      raw
+        .replace(/^(\r?\n)+/, '')
+        .replace(/\r?\n$/, '')
+        .split('\n').length - 1;
+    return { value: { ...value, vars }, line: info.lines - spanned };
+  });
+}
+
+/** A list of cases, or a mapping whose `cases:` is that list. */
+function yamlRows(text: string, report: Report): Row[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  for (const e of doc.errors) {
+    const p = lineCounter.linePos(e.pos[0]);
+    report(p.line, '', `YAML syntax error: ${e.message.split('\n')[0]}`, p.col);
+  }
+  if (doc.errors.length > 0) return [];
+  const contents = doc.contents;
+  const seq = isSeq(contents) ? contents : isMap(contents) ? contents.get('cases', true) : undefined;
+  if (!isSeq(seq)) {
+    report(1, '', 'expected a list of cases, or a mapping with a `cases:` list');
+    return [];
+  }
+  let values: unknown[];
+  try {
+    const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    values = (Array.isArray(js) ? js : (js as { cases: unknown[] }).cases) ?? [];
+  } catch (error) {
+    report(1, '', `YAML error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return [];
+  }
+  return seq.items.map((node, i) => {
+    const offset = (node as { range?: [number, number, number] }).range?.[0];
+    return { value: values[i], line: offset === undefined ? 0 : lineCounter.linePos(offset).line };
+  });
+}
+
+/** Validates and normalises one case; reports each problem and returns undefined if there was any. */
+function toCase(
+  raw: unknown,
+  line: number,
+  report: (path: string, message: string) => void,
+): DatasetCase | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    report('', 'expected a case: an object with at least an `input`');
+    return undefined;
+  }
+  const record = raw as Record<string, unknown>;
+  let problems = 0;
+  const fail = (path: string, message: string) => {
+    problems++;
+    report(path, message);
+  };
+
+  const input = toInput(record.input, fail);
+  const reference = toOptionalText(record.reference, 'reference', fail);
+  const tags = toTags(record.tags, fail);
+  const vars = toVars(record.vars, fail);
+  if (record.assert !== undefined && !Array.isArray(record.assert))
+    fail('assert', 'expected a list of assertions');
+  const repeats = record.repeats;
+  if (repeats !== undefined && !(Number.isInteger(repeats) && (repeats as number) >= 1))
+    fail('repeats', 'expected a whole number ≥ 1');
+  const id = record.id;
+  if (id !== undefined && !(typeof id === 'string' && id.trim() !== '') && typeof id !== 'number')
+    fail('id', 'expected a non-empty string or a number');
+  if (problems > 0 || input === undefined) return undefined;
+
+  const metadata: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) if (!KNOWN_KEYS.has(key)) metadata[key] = value;
+  return {
+    id:
+      id === undefined
+        ? contentHash(JSON.stringify([input, reference ?? null, vars]), 12)
+        : String(id).trim(),
+    input,
+    ...(reference === undefined ? {} : { reference }),
+    tags,
+    vars,
+    ...(Array.isArray(record.assert) ? { assert: record.assert } : {}),
+    ...(repeats === undefined ? {} : { repeats: repeats as number }),
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    line,
+  };
+}
+
+function toInput(
+  value: unknown,
+  fail: (path: string, message: string) => void,
+): DatasetCase['input'] | undefined {
+  if (typeof value === 'string') {
+    if (value.trim() === '') fail('input', 'is empty');
+    return value;
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    fail('input', 'expected a string or a non-empty list of messages ({role, content})');
+    return undefined;
+  }
+  const messages: ChatMessage[] = [];
+  value.forEach((m, i) => {
+    const message = m as Partial<Record<keyof ChatMessage, unknown>> | null;
+    if (message === null || typeof message !== 'object' || !ROLES.has(message.role as ChatRole)) {
+      fail(`input[${i}].role`, `expected one of ${[...ROLES].join(', ')}`);
+      return;
+    }
+    const content = message.content;
+    if (!(typeof content === 'string' || content === null || Array.isArray(content))) {
+      fail(`input[${i}].content`, 'expected text, a list of content parts, or null');
+      return;
+    }
+    messages.push(message as ChatMessage);
+  });
+  return messages;
+}
+
+function toOptionalText(
+  value: unknown,
+  path: string,
+  fail: (path: string, message: string) => void,
+): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') {
+    fail(path, 'expected text');
+    return undefined;
+  }
+  return value === '' ? undefined : value;
+}
+
+/** A list of strings, or one string split on `|` or `,` (the form CSV cells allow). */
+function toTags(value: unknown, fail: (path: string, message: string) => void): string[] {
+  if (value === undefined || value === null) return [];
+  const list = typeof value === 'string' ? value.split(/[|,]/) : value;
+  if (!Array.isArray(list) || !list.every((t) => typeof t === 'string' || typeof t === 'number')) {
+    fail('tags', 'expected a list of tags, or one string of tags separated by | or ,');
+    return [];
+  }
+  return [...new Set(list.map((t) => String(t).trim()).filter((t) => t !== ''))];
+}
+
+function toVars(value: unknown, fail: (path: string, message: string) => void): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    fail('vars', 'expected a mapping of names to values');
+    return {};
+  }
+  const vars: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value))
+    vars[name] = typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
+  return vars;
+}
