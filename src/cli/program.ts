@@ -12,6 +12,7 @@ import { CommandExit } from './project-context.js';
 const USAGE_CODES = new Set([
   'BALLAST_ERR_CONFIG',
   'BALLAST_ERR_SPEC',
+  'BALLAST_ERR_DATASET',
   'BALLAST_ERR_USAGE',
   'BALLAST_ERR_STORE_UNSUPPORTED',
 ]);

@@ -6,6 +6,7 @@
 export const ERROR_CODES = {
   BALLAST_ERR_CONFIG: 'the project configuration is invalid',
   BALLAST_ERR_SPEC: 'a change spec is invalid',
+  BALLAST_ERR_DATASET: 'a dataset file is invalid',
   BALLAST_ERR_USAGE: 'a command was called with invalid arguments',
   BALLAST_ERR_NOT_FOUND: 'a named thing does not exist',
   BALLAST_ERR_CONFLICT: 'a concurrent update won; retry with fresh state',

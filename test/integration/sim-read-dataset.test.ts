@@ -80,7 +80,7 @@ describe('readDataset', () => {
       '{"input": "ok"}\n{"input": \n{"reference": "no input"}\n[1,2]\n{"input": "ok"}\n',
     );
     const message = await problems(path);
-    expect(message).toMatch(/^BALLAST_ERR_CONFIG /);
+    expect(message).toMatch(/^BALLAST_ERR_DATASET /);
     expect(message).toContain(`${path}:2:1: invalid JSON`);
     expect(message).toContain(`${path}:3:1: input: expected a string or a non-empty list of messages`);
     expect(message).toContain(`${path}:4:1: expected a case`);

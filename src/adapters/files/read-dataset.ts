@@ -63,7 +63,7 @@ export async function readDataset(file: string): Promise<Dataset> {
   const format = datasetFormatOf(file);
   if (format === undefined)
     throw new BallastError(
-      'BALLAST_ERR_CONFIG',
+      'BALLAST_ERR_DATASET',
       `${file}: unknown dataset format; use .jsonl, .csv or .yaml`,
     );
   let text: string;
@@ -78,7 +78,7 @@ export async function readDataset(file: string): Promise<Dataset> {
   if (errors.length > 0) {
     const shown = errors.slice(0, 20).map(formatDiagnostic);
     if (errors.length > 20) shown.push(`… and ${errors.length - 20} more`);
-    throw new BallastError('BALLAST_ERR_CONFIG', `dataset ${file} is invalid:\n${shown.join('\n')}`, {
+    throw new BallastError('BALLAST_ERR_DATASET', `dataset ${file} is invalid:\n${shown.join('\n')}`, {
       details: { diagnostics: errors },
     });
   }
