@@ -1,0 +1,205 @@
+import type { Dispatcher } from 'undici';
+import type { ChatRequest, FinishReason, Usage } from '../../core/provider/chat.js';
+import { type AttemptScope, stopFailure } from './http-deadline.js';
+import {
+  type AttemptFailure,
+  failureFromStatus,
+  failureFromThrown,
+  headerValue,
+  WireFailure,
+} from './http-errors.js';
+import { type EventSourceMessage, readSse } from './http-sse.js';
+
+/** The HTTP request one wire format makes of a chat request. */
+export interface WireHttpRequest {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** What a response said, in Ballast's terms; missing fields were not sent. */
+export interface WireSummary {
+  readonly finishReason?: FinishReason;
+  readonly usage?: Usage;
+  readonly model?: string;
+  readonly toolCalls?: readonly unknown[];
+}
+
+export interface WireCompletion extends WireSummary {
+  readonly text: string;
+}
+
+export interface StreamStep {
+  readonly deltas: readonly string[];
+  /** The event could not be read and was skipped. */
+  readonly malformed?: boolean;
+}
+
+/** Reads one stream's events in order. `push` throws a WireFailure for an in-band error event. */
+export interface WireStreamDecoder {
+  push(message: EventSourceMessage): StreamStep;
+  /** The end marker arrived (`[DONE]`, `message_stop`). */
+  readonly terminated: boolean;
+  summary(): WireSummary;
+}
+
+/** One provider API's shapes: everything that differs between OpenAI and Anthropic. */
+export interface WireFormat {
+  request(request: ChatRequest, model: string, stream: boolean): WireHttpRequest;
+  /** Reads a 200 JSON body; throws a WireFailure when it holds an error instead of an answer. */
+  parseCompletion(body: unknown): WireCompletion;
+  streamDecoder(): WireStreamDecoder;
+}
+
+export type AttemptOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: AttemptFailure };
+
+export interface AttemptContext {
+  readonly dispatcher: Dispatcher;
+  readonly attempt: AttemptScope;
+  readonly timeoutMs: number;
+  readonly now: () => number;
+}
+
+// A chat completion body is a few KB; 32 MiB only stops a runaway server from exhausting memory.
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export async function completeAttempt(
+  ctx: AttemptContext,
+  wire: WireFormat,
+  request: WireHttpRequest,
+): Promise<AttemptOutcome<WireCompletion>> {
+  let response: Dispatcher.ResponseData | undefined;
+  try {
+    response = await send(ctx, request);
+    // Waiting for headers is the model thinking; only silence once the body started is "idle".
+    ctx.attempt.touch();
+    if (response.statusCode < 200 || response.statusCode > 299) return await statusOutcome(ctx, response);
+    return await readCompletion(ctx, wire, response);
+  } catch (error) {
+    return { ok: false, failure: thrownFailure(ctx, error) };
+  } finally {
+    response?.body.destroy();
+  }
+}
+
+/**
+ * One streamed attempt: yields text deltas as they arrive and returns how it ended. A stream
+ * that ends (cleanly or not) after the model's finish reason is a complete answer even without
+ * the end marker; one that ends before it, with neither, was cut.
+ */
+export async function* streamAttempt(
+  ctx: AttemptContext,
+  wire: WireFormat,
+  request: WireHttpRequest,
+  onMalformed: () => void,
+): AsyncGenerator<string, AttemptOutcome<WireSummary>, void> {
+  let response: Dispatcher.ResponseData | undefined;
+  const decoder = wire.streamDecoder();
+  try {
+    ctx.attempt.touch();
+    response = await send(ctx, request);
+    if (response.statusCode < 200 || response.statusCode > 299) return await statusOutcome(ctx, response);
+    if (headerValue(response.headers, 'content-type')?.includes('application/json')) {
+      // A server that ignores `stream: true` (or a buffering proxy) sent the whole answer at once.
+      const whole = await readCompletion(ctx, wire, response);
+      ctx.attempt.pauseIdle();
+      if (whole.ok && whole.value.text !== '') yield whole.value.text;
+      return whole;
+    }
+    for await (const message of readSse(response.body, ctx.attempt)) {
+      // Past the end marker, keep reading to the end of the body so the socket goes back to the pool.
+      if (decoder.terminated) continue;
+      const step = decoder.push(message);
+      if (step.malformed) onMalformed();
+      for (const delta of step.deltas) {
+        if (delta === '') continue;
+        ctx.attempt.pauseIdle();
+        yield delta;
+        ctx.attempt.touch();
+      }
+    }
+    if (decoder.terminated || decoder.summary().finishReason !== undefined) {
+      return { ok: true, value: decoder.summary() };
+    }
+    return {
+      ok: false,
+      failure: {
+        kind: 'network',
+        message: 'the stream ended before its end marker and without a finish reason',
+      },
+    };
+  } catch (error) {
+    const reason = ctx.attempt.reason;
+    const callerStopped = reason === 'cancelled' || reason === 'closed';
+    const complete = decoder.terminated || decoder.summary().finishReason !== undefined;
+    // The answer was complete; what failed was the tail (the usage chunk, the end marker, the socket).
+    if (complete && !callerStopped && !(error instanceof WireFailure)) {
+      return { ok: true, value: decoder.summary() };
+    }
+    return { ok: false, failure: thrownFailure(ctx, error) };
+  } finally {
+    response?.body.destroy();
+  }
+}
+
+function send(ctx: AttemptContext, request: WireHttpRequest): Promise<Dispatcher.ResponseData> {
+  return ctx.dispatcher.request({
+    origin: request.url.origin,
+    path: `${request.url.pathname}${request.url.search}`,
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    signal: ctx.attempt.signal,
+  });
+}
+
+async function readCompletion(
+  ctx: AttemptContext,
+  wire: WireFormat,
+  response: Dispatcher.ResponseData,
+): Promise<AttemptOutcome<WireCompletion>> {
+  const text = await readText(response.body, ctx.attempt, MAX_BODY_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, failure: { kind: 'upstream', message: 'the response body is not valid JSON' } };
+  }
+  return { ok: true, value: wire.parseCompletion(json) };
+}
+
+async function statusOutcome(
+  ctx: AttemptContext,
+  response: Dispatcher.ResponseData,
+): Promise<AttemptOutcome<never>> {
+  // The body only adds detail; a status failure stands even if the body cannot be read.
+  const body = await readText(response.body, ctx.attempt, MAX_ERROR_BODY_BYTES).catch(() => '');
+  return { ok: false, failure: failureFromStatus(response.statusCode, response.headers, body, ctx.now()) };
+}
+
+function thrownFailure(ctx: AttemptContext, error: unknown): AttemptFailure {
+  const reason = ctx.attempt.reason;
+  if (reason !== undefined)
+    return stopFailure(reason, { timeoutMs: ctx.timeoutMs, idleMs: ctx.attempt.idleMs });
+  return failureFromThrown(error);
+}
+
+async function readText(
+  body: AsyncIterable<Uint8Array>,
+  attempt: AttemptScope,
+  limit: number,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for await (const chunk of body) {
+    attempt.touch();
+    bytes += chunk.byteLength;
+    text += decoder.decode(chunk, { stream: true });
+    if (bytes >= limit) break;
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,42 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { AttemptScope } from './http-deadline.js';
+import { WireFailure } from './http-errors.js';
+
+export type { EventSourceMessage };
+
+// One event larger than this is not a chat delta; stop before it exhausts memory.
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+/**
+ * Server-sent events from a response body, parsed by eventsource-parser (which handles events
+ * split across TCP chunks, CRLF, comments and multi-line data). Every chunk restarts the
+ * attempt's idle clock. An error from the socket is thrown to the caller as it is.
+ */
+export async function* readSse(
+  body: AsyncIterable<Uint8Array>,
+  attempt: AttemptScope,
+): AsyncGenerator<EventSourceMessage, void, void> {
+  const queue: EventSourceMessage[] = [];
+  let overflow = false;
+  const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onEvent: (event) => queue.push(event),
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') overflow = true;
+    },
+  });
+  const decoder = new TextDecoder();
+  const feed = (text: string): void => {
+    if (overflow) throw new WireFailure({ kind: 'upstream', message: 'a stream event exceeded 8 MiB' });
+    parser.feed(text);
+  };
+  for await (const chunk of body) {
+    attempt.touch();
+    feed(decoder.decode(chunk, { stream: true }));
+    while (queue.length > 0) yield queue.shift()!;
+  }
+  // A body that ends without the blank line closing its last event still meant that event
+  // (llama.cpp and some proxies do this), so dispatch it instead of dropping it.
+  feed(`${decoder.decode()}\n\n`);
+  while (queue.length > 0) yield queue.shift()!;
+}

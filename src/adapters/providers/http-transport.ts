@@ -1,0 +1,126 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, type Dispatcher } from 'undici';
+
+export interface HttpTransportOptions {
+  /** Calls in flight at once; further calls wait for a slot (time that is never counted as latency). */
+  readonly maxConcurrency: number;
+  /** How long an idle keep-alive socket stays open (default 10 s). */
+  readonly keepAliveMs?: number;
+}
+
+/** Gives a call slot back; calling it twice is harmless. */
+export type ReleaseSlot = () => void;
+
+/**
+ * What the variants of one provider share: one keep-alive connection pool and one concurrency
+ * limit. Sharing matters because `maxConcurrency` is a property of the provider account (its rate
+ * limits), not of each variant, and because a warm pool saves a TCP + TLS handshake per call.
+ */
+export interface HttpTransport {
+  readonly dispatcher: Dispatcher;
+  /** Waits for a call slot; resolves undefined (holding nothing) when the signal aborts first. */
+  acquire(signal: AbortSignal): Promise<ReleaseSlot | undefined>;
+  /** Calls holding a slot, and calls waiting for one. */
+  load(): { readonly active: number; readonly pending: number };
+  /** Destroys the pool: open sockets are closed at once. */
+  close(): Promise<void>;
+}
+
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
+  const keepAliveMs = options.keepAliveMs ?? 10_000;
+  const agent = new Agent({
+    // No undici-level queue: the limiter below already keeps calls ≤ maxConcurrency.
+    connections: options.maxConcurrency,
+    keepAliveTimeout: keepAliveMs,
+    keepAliveMaxTimeout: keepAliveMs,
+    // The providers run their own total and idle timers (so that a timeout maps to its kind and
+    // never outlives the call); undici's would only add a second, less precise set.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const limit = pLimit(options.maxConcurrency);
+  let closed: Promise<void> | undefined;
+  return {
+    dispatcher: agent,
+    acquire: (signal) => acquireSlot(limit, signal),
+    load: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
+    close() {
+      closed ??= agent.destroy();
+      return closed;
+    },
+  };
+}
+
+function acquireSlot(limit: LimitFunction, signal: AbortSignal): Promise<ReleaseSlot | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    // p-limit cannot drop a queued task, so a call cancelled while queued keeps its place and
+    // hands the slot straight back when its turn comes.
+    void limit(
+      () =>
+        new Promise<void>((release) => {
+          signal.removeEventListener('abort', onAbort);
+          if (settled) {
+            release();
+            return;
+          }
+          settled = true;
+          let released = false;
+          resolve(() => {
+            if (released) return;
+            released = true;
+            release();
+          });
+        }),
+    );
+  });
+}
+
+/**
+ * Transports by provider name, for the composition root: every variant of provider `name` leases
+ * the same pool and limit; the pool is destroyed when the last lease is closed.
+ */
+export interface HttpTransportRegistry {
+  lease(name: string, options: HttpTransportOptions): HttpTransport;
+  closeAll(): Promise<void>;
+}
+
+export function createHttpTransportRegistry(): HttpTransportRegistry {
+  const entries = new Map<string, { transport: HttpTransport; leases: number }>();
+  return {
+    lease(name, options) {
+      let entry = entries.get(name);
+      if (!entry) {
+        entry = { transport: createHttpTransport(options), leases: 0 };
+        entries.set(name, entry);
+      }
+      const held = entry;
+      held.leases += 1;
+      let released = false;
+      return {
+        dispatcher: held.transport.dispatcher,
+        acquire: (signal) => held.transport.acquire(signal),
+        load: () => held.transport.load(),
+        async close() {
+          if (released) return;
+          released = true;
+          held.leases -= 1;
+          if (held.leases > 0) return;
+          if (entries.get(name) === held) entries.delete(name);
+          await held.transport.close();
+        },
+      };
+    },
+    async closeAll() {
+      const all = [...entries.values()];
+      entries.clear();
+      await Promise.all(all.map((entry) => entry.transport.close()));
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { FinishReason, Usage } from '../../core/provider/chat.js';
+import type { StreamStep, WireStreamDecoder, WireSummary } from './http-attempt.js';
+import { failureFromWireError, isRecord, readWireError, WireFailure } from './http-errors.js';
+import type { EventSourceMessage } from './http-sse.js';
+import { openaiFinishReason, openaiUsage } from './openai-wire.js';
+
+interface ToolCallDraft {
+  id?: string;
+  type: string;
+  name: string;
+  arguments: string;
+}
+
+const MALFORMED: StreamStep = { deltas: [], malformed: true };
+const NOTHING: StreamStep = { deltas: [] };
+
+/**
+ * Reads chat.completion.chunk events: content deltas, tool-call fragments (merged by index, as
+ * the OpenAI SDK does), the finish reason, the usage-only chunk that `include_usage` adds before
+ * `[DONE]`, and `{"error": …}` chunks that vLLM, LiteLLM and OpenRouter send in-band.
+ */
+export function openaiStreamDecoder(): WireStreamDecoder {
+  let terminated = false;
+  let finishReason: FinishReason | undefined;
+  let usage: Usage | undefined;
+  let model: string | undefined;
+  const tools = new Map<number, ToolCallDraft>();
+
+  const readToolCalls = (fragments: unknown): void => {
+    if (!Array.isArray(fragments)) return;
+    for (const fragment of fragments) {
+      if (!isRecord(fragment)) continue;
+      const index = typeof fragment.index === 'number' ? fragment.index : tools.size;
+      const draft = tools.get(index) ?? { type: 'function', name: '', arguments: '' };
+      if (typeof fragment.id === 'string') draft.id = fragment.id;
+      if (typeof fragment.type === 'string') draft.type = fragment.type;
+      const fn = isRecord(fragment.function) ? fragment.function : {};
+      if (typeof fn.name === 'string') draft.name += fn.name;
+      if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
+      tools.set(index, draft);
+    }
+  };
+
+  return {
+    get terminated() {
+      return terminated;
+    },
+    push(message: EventSourceMessage): StreamStep {
+      if (message.data.trim() === '[DONE]') {
+        terminated = true;
+        return NOTHING;
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(message.data);
+      } catch {
+        return MALFORMED;
+      }
+      if (!isRecord(chunk)) return MALFORMED;
+      const error = readWireError(chunk);
+      if (error) throw new WireFailure(failureFromWireError(error, 'error event in the stream'));
+      if (typeof chunk.model === 'string' && chunk.model !== '') model = chunk.model;
+      usage = openaiUsage(chunk.usage) ?? usage;
+      // Some servers (vLLM) send the usage-only chunk with `choices: null`.
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      if (!isRecord(choice)) return NOTHING;
+      finishReason = openaiFinishReason(choice.finish_reason) ?? finishReason;
+      const delta = isRecord(choice.delta) ? choice.delta : {};
+      readToolCalls(delta.tool_calls);
+      return typeof delta.content === 'string' ? { deltas: [delta.content] } : NOTHING;
+    },
+    summary(): WireSummary {
+      const toolCalls = [...tools.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([, t]) => ({ id: t.id, type: t.type, function: { name: t.name, arguments: t.arguments } }));
+      return {
+        ...(finishReason ? { finishReason } : {}),
+        ...(usage ? { usage } : {}),
+        ...(model ? { model } : {}),
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      };
+    },
+  };
+}

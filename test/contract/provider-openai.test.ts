@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpTransportRegistry } from '../../src/adapters/providers/http-transport.js';
+import {
+  createOpenAIProvider,
+  type OpenAIProviderConfig,
+} from '../../src/adapters/providers/openai-provider.js';
+import { openaiProviderSchema } from '../../src/core/spec/project-schema.js';
+import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
+import { recordingClock, seededRandom } from '../support/wire-servers/recording-clock.js';
+import { wireContractSetup } from '../support/wire-servers/wire-harness.js';
+import type { WireServer } from '../support/wire-servers/wire-server.js';
+import { collect, done, failure, ok, providerContract } from './provider.contract.js';
+
+const MODEL = 'gpt-4o-mini';
+
+providerContract(
+  'openai',
+  wireContractSetup(MODEL, startOpenAIWireServer, ({ baseUrl, options, clock, random }) =>
+    createOpenAIProvider({
+      name: 'openai',
+      model: MODEL,
+      config: openaiProviderSchema.parse({
+        type: 'openai',
+        baseUrl: `${baseUrl}/v1`,
+        apiKey: 'sk-contract',
+        retries: options.retries,
+        timeoutMs: options.timeoutMs,
+        maxConcurrency: options.maxConcurrency,
+        pricing: options.pricing,
+      }),
+      clock,
+      random,
+      idleTimeoutMs: options.idleTimeoutMs,
+    }),
+  ),
+);
+
+describe('OpenAI-compatible specifics', () => {
+  let server: WireServer;
+  beforeAll(async () => {
+    server = await startOpenAIWireServer();
+  });
+  beforeEach(() => server.reset());
+  afterAll(() => server.close());
+
+  const config = (overrides: Record<string, unknown> = {}): OpenAIProviderConfig =>
+    openaiProviderSchema.parse({
+      type: 'openai',
+      baseUrl: `${server.url}/v1`,
+      apiKey: 'sk-test',
+      ...overrides,
+    });
+  const provider = (overrides: Record<string, unknown> = {}, clock = recordingClock()) =>
+    createOpenAIProvider({
+      name: 'oai',
+      model: MODEL,
+      config: config(overrides),
+      clock,
+      random: seededRandom(1),
+    });
+  const request = {
+    model: MODEL,
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ],
+    params: {
+      temperature: 0.2,
+      max_tokens: 100,
+      stop: ['\n\n'],
+      seed: 7,
+      presence_penalty: 0.5,
+      extra: { response_format: { type: 'json_object' }, stream: 'ignored', user: 'u-1' },
+    },
+  } as const;
+
+  it('sends the chat-completions body and bearer auth; custom headers pass through', async () => {
+    const p = provider({ headers: { 'X-Team': 'ml' } });
+    try {
+      ok(await p.complete(request));
+      const [sent] = server.requests;
+      expect(sent?.path).toBe('/v1/chat/completions');
+      expect(sent?.headers.authorization).toBe('Bearer sk-test');
+      expect(sent?.headers['x-team']).toBe('ml');
+      expect(sent?.body).toEqual({
+        model: MODEL,
+        messages: request.messages,
+        temperature: 0.2,
+        max_tokens: 100,
+        stop: ['\n\n'],
+        seed: 7,
+        presence_penalty: 0.5,
+        response_format: { type: 'json_object' },
+        user: 'u-1',
+      });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('asks a stream for usage (stream_options.include_usage) and reads it from the last chunk', async () => {
+    const p = provider();
+    try {
+      server.script({ text: 'a b c', usage: { input: 11, output: 3 } });
+      const result = done(await collect(p.stream(request)));
+      expect(result.usage).toEqual({ inputTokens: 11, outputTokens: 3 });
+      expect(server.requests[0]?.body).toMatchObject({
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      expect(server.requests[0]?.headers.accept).toBe('text/event-stream');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('speaks Azure OpenAI when apiVersion is set: api-version query, api-key header, no bearer', async () => {
+    const p = provider({ baseUrl: `${server.url}/openai/deployments/gpt4o`, apiVersion: '2024-10-21' });
+    try {
+      ok(await p.complete(request));
+      const [sent] = server.requests;
+      expect(sent?.path).toBe('/openai/deployments/gpt4o/chat/completions');
+      expect(sent?.query.get('api-version')).toBe('2024-10-21');
+      expect(sent?.headers['api-key']).toBe('sk-test');
+      expect(sent?.headers.authorization).toBeUndefined();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('passes tools through and returns tool calls, whole or assembled from stream fragments', async () => {
+    const p = provider();
+    const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+    const expected = [
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
+    ];
+    try {
+      server.script({ text: '', toolCalls: [call] }, { text: '', toolCalls: [call] });
+      const whole = ok(await p.complete({ ...request, params: { extra: { tools } } }));
+      expect(whole).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
+      expect(server.requests[0]?.body?.tools).toEqual(tools);
+      const streamed = done(await collect(p.stream({ ...request, params: { extra: { tools } } })));
+      expect(streamed).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('streams the answer of a server that ignores stream:true and sends JSON', async () => {
+    const p = provider();
+    try {
+      const body = openaiCompletionBody('Whole answer.');
+      server.script({ rawBody: JSON.stringify(body) });
+      const run = await collect(p.stream(request));
+      expect(run.deltas).toEqual(['Whole answer.']);
+      expect(done(run)).toMatchObject({ text: 'Whole answer.', usage: { inputTokens: 5, outputTokens: 2 } });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('honours retry-after-ms over Retry-After', async () => {
+    const clock = recordingClock();
+    const p = provider({ retries: 1 }, clock);
+    try {
+      server.script({ status: 429, headers: { 'retry-after-ms': '250', 'retry-after': '5' } }, {});
+      expect(ok(await p.complete(request)).attempts).toBe(2);
+      expect(clock.sleeps).toEqual([250]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a 200 body that is not JSON, or that holds an error, is a failure with a kind', async () => {
+    const p = provider({ retries: 1 });
+    try {
+      server.script({ rawBody: '{"id": "chatcmpl-1", "choices": [' }, {});
+      expect(ok(await p.complete(request)).attempts).toBe(2);
+      server.script({
+        rawBody: '{"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}}',
+      });
+      expect(failure(await p.complete(request))).toMatchObject({ kind: 'auth', attempts: 1 });
+      // Ollama's plain-string error, in a 200 the server did not mean: the server's fault, so retried.
+      const broken = { rawBody: '{"error":"unexpected EOF"}' };
+      server.script(broken, broken);
+      expect(failure(await p.complete(request))).toMatchObject({ kind: 'upstream', attempts: 2 });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a refused connection is a network failure', async () => {
+    const closed = await startOpenAIWireServer();
+    await closed.close();
+    const p = createOpenAIProvider({
+      name: 'gone',
+      model: MODEL,
+      config: openaiProviderSchema.parse({ type: 'openai', baseUrl: `${closed.url}/v1`, retries: 0 }),
+      clock: recordingClock(),
+      random: seededRandom(1),
+    });
+    try {
+      const f = failure(await p.complete(request));
+      expect(f.kind).toBe('network');
+      expect(f.message).toContain('ECONNREFUSED');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('keeps at most maxConcurrency calls in flight and does not count queueing as latency', async () => {
+    const p = provider({ maxConcurrency: 2 });
+    const delayMs = 200;
+    try {
+      server.setDefault({ delayMs });
+      const started = performance.now();
+      const calls = Array.from({ length: 6 }, async () => {
+        const result = ok(await p.complete(request));
+        return { wall: performance.now() - started, latency: result.latencyMs };
+      });
+      const timings = await Promise.all(calls);
+      expect(server.maxInFlight()).toBe(2);
+      // The last pair waited for two pairs ahead of it (≥ 2 × delay); none of that is latency.
+      const last = timings.reduce((a, b) => (b.wall > a.wall ? b : a));
+      expect(last.wall - last.latency).toBeGreaterThanOrEqual(1.5 * delayMs);
+      expect(p.stats()).toMatchObject({ calls: 6, active: 0, pending: 0 });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('variants of one provider share one keep-alive pool and one limit through the registry', async () => {
+    const registry = createHttpTransportRegistry();
+    const shared = config({ maxConcurrency: 1 });
+    const variant = (model: string) =>
+      createOpenAIProvider({
+        name: 'oai',
+        model,
+        config: shared,
+        clock: recordingClock(),
+        random: seededRandom(1),
+        transport: registry.lease('oai', shared),
+      });
+    const [a, b] = [variant('model-a'), variant('model-b')];
+    try {
+      server.setDefault({ delayMs: 50 });
+      await Promise.all([a.complete(request), b.complete(request), a.complete(request)]);
+      expect(server.maxInFlight()).toBe(1);
+      expect(server.openConnections()).toBe(1);
+      await a.close();
+      // The pool outlives one variant's close.
+      expect(ok(await b.complete(request)).text).not.toBe('');
+    } finally {
+      await b.close();
+      await registry.closeAll();
+    }
+    await until(() => server.openConnections() === 0);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function openaiCompletionBody(text: string): unknown {
+  return {
+    id: 'chatcmpl-json',
+    object: 'chat.completion',
+    model: MODEL,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+  };
+}

@@ -1,0 +1,390 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ChatRequest, FailureKind, StreamEvent } from '../../src/core/provider/chat.js';
+import {
+  collect,
+  done,
+  error,
+  failure,
+  type HarnessOptions,
+  ok,
+  type ProviderContractSetup,
+  type ProviderHarness,
+  type Scenario,
+  type ScenarioKind,
+} from '../support/wire-servers/provider-harness.js';
+
+export * from '../support/wire-servers/provider-harness.js';
+
+const PRICE = { input: 3, output: 15 };
+const TEXT = 'The quick brown fox jumps over the lazy dog.';
+
+/** The behaviour every ModelProvider must have, on real backends; run once per implementation. */
+export function providerContract(name: string, setup: ProviderContractSetup): void {
+  const can = (...kinds: ScenarioKind[]): boolean => kinds.every((k) => setup.supports.includes(k));
+  const request: ChatRequest = {
+    model: setup.model,
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Say something about a fox.' },
+    ],
+    params: { temperature: 0, max_tokens: 64 },
+  };
+  const harness = async (options: Partial<HarnessOptions>, run: (h: ProviderHarness) => Promise<void>) => {
+    const h = await setup.create({
+      retries: 0,
+      timeoutMs: 10_000,
+      idleTimeoutMs: 5_000,
+      maxConcurrency: 4,
+      pricing: { [setup.model]: PRICE },
+      ...options,
+    });
+    try {
+      await run(h);
+    } finally {
+      await h.close();
+    }
+  };
+
+  describe(`ModelProvider contract: ${name}`, () => {
+    afterAll(async () => {
+      await setup.dispose?.();
+    });
+
+    describe('answers', () => {
+      it('complete returns the text, finish reason, usage, cost and latency', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'reply', text: TEXT, usage: { inputTokens: 12, outputTokens: 9 } });
+          const result = ok(await h.provider.complete(request));
+          expect(result).toMatchObject({ text: TEXT, finishReason: 'stop', attempts: 1 });
+          expect(result.usage).toEqual({ inputTokens: 12, outputTokens: 9 });
+          expect(result.costUsd).toBeCloseTo((12 * PRICE.input + 9 * PRICE.output) / 1e6, 12);
+          expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+          expect(result.ttftMs).toBe(result.latencyMs);
+          expect(result.model).not.toBe('');
+        }));
+
+      it('stream yields deltas that add up to the text, then one done with usage and ttft ≤ latency', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'reply', text: TEXT, chunks: 5, usage: { inputTokens: 7, outputTokens: 5 } });
+          const run = await collect(h.provider.stream(request));
+          expect(run.deltas.length).toBeGreaterThanOrEqual(2);
+          const result = done(run);
+          expect(run.text).toBe(TEXT);
+          expect(result).toMatchObject({ text: TEXT, finishReason: 'stop', attempts: 1 });
+          expect(result.usage).toEqual({ inputTokens: 7, outputTokens: 5 });
+          expect(result.costUsd).toBeCloseTo((7 * PRICE.input + 5 * PRICE.output) / 1e6, 12);
+          expect(result.ttftMs).toBeLessThanOrEqual(result.latencyMs);
+        }));
+
+      it('reports a length finish reason in both modes', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'reply', finishReason: 'length' }, { kind: 'reply', finishReason: 'length' });
+          expect(ok(await h.provider.complete(request)).finishReason).toBe('length');
+          expect(done(await collect(h.provider.stream(request))).finishReason).toBe('length');
+        }));
+    });
+
+    describe.runIf(can('http-error'))('HTTP failures are values with a kind', () => {
+      const table: [number, FailureKind][] = [
+        [400, 'bad_request'],
+        [401, 'auth'],
+        [403, 'auth'],
+        [404, 'bad_request'],
+        [408, 'timeout'],
+        [422, 'bad_request'],
+        [429, 'rate_limit'],
+        [500, 'upstream'],
+        [503, 'upstream'],
+      ];
+      it.each(table)('HTTP %i → %s', (status, kind) =>
+        harness({}, async (h) => {
+          h.script({ kind: 'http-error', status });
+          expect(failure(await h.provider.complete(request))).toMatchObject({ kind, status, attempts: 1 });
+        }),
+      );
+
+      it('a prompt refused by a content filter → content_filter', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'http-error', status: 400, contentFilter: true });
+          expect(failure(await h.provider.complete(request)).kind).toBe('content_filter');
+        }));
+
+      it('does not retry what a retry cannot fix (400, 401)', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'http-error', status: 400 }, { kind: 'http-error', status: 401 });
+          expect(failure(await h.provider.complete(request))).toMatchObject({
+            kind: 'bad_request',
+            attempts: 1,
+          });
+          expect(failure(await h.provider.complete(request))).toMatchObject({ kind: 'auth', attempts: 1 });
+          expect(h.sleeps).toEqual([]);
+        }));
+
+      it('a stream refused before its first byte ends in one error event without content', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'http-error', status: 401 });
+          const run = await collect(h.provider.stream(request));
+          expect(run.deltas).toEqual([]);
+          expect(error(run)).toMatchObject({ kind: 'auth', afterContent: false, attempts: 1 });
+        }));
+    });
+
+    describe('retries', () => {
+      it.runIf(can('http-error'))('retries a 429 without Retry-After after a jittered backoff', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'http-error', status: 429 }, { kind: 'reply', text: TEXT });
+          expect(ok(await h.provider.complete(request))).toMatchObject({ text: TEXT, attempts: 2 });
+          expect(h.sleeps).toHaveLength(1);
+          expect(h.sleeps[0]).toBeGreaterThanOrEqual(0);
+          expect(h.sleeps[0]).toBeLessThan(1_000);
+        }),
+      );
+
+      it.runIf(can('http-error'))('waits what Retry-After asks before retrying a 429', () =>
+        harness({ retries: 1 }, async (h) => {
+          h.script({ kind: 'http-error', status: 429, retryAfter: '1' }, { kind: 'reply', text: TEXT });
+          expect(ok(await h.provider.complete(request)).attempts).toBe(2);
+          expect(h.sleeps).toEqual([1_000]);
+          const times = h.requestTimes?.();
+          if (times) expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+        }),
+      );
+
+      it.runIf(can('http-error'))('gives up at once when Retry-After is beyond the total timeout', () =>
+        harness({ retries: 2, timeoutMs: 3_000 }, async (h) => {
+          h.script({ kind: 'http-error', status: 429, retryAfter: '30' });
+          const f = failure(await h.provider.complete(request));
+          expect(f).toMatchObject({ kind: 'rate_limit', retryAfterMs: 30_000, attempts: 1 });
+          expect(h.sleeps).toEqual([]);
+        }),
+      );
+
+      it.runIf(can('http-error'))('a 500 once, then success: two attempts', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'http-error', status: 500 }, { kind: 'reply', text: TEXT });
+          expect(ok(await h.provider.complete(request))).toMatchObject({ text: TEXT, attempts: 2 });
+        }),
+      );
+
+      it.runIf(can('http-error'))('a 503 every time: upstream after retries + 1 attempts', () =>
+        harness({ retries: 2 }, async (h) => {
+          const unavailable: Scenario = { kind: 'http-error', status: 503 };
+          h.script(unavailable, unavailable, unavailable);
+          expect(failure(await h.provider.complete(request))).toMatchObject({
+            kind: 'upstream',
+            attempts: 3,
+          });
+          expect(h.sleeps).toHaveLength(2);
+          if (h.requestTimes) expect(h.requestTimes()).toHaveLength(3);
+        }),
+      );
+
+      it.runIf(can('http-error'))('a stream retries a 503 that came before any content', () =>
+        harness({ retries: 1 }, async (h) => {
+          h.script({ kind: 'http-error', status: 503 }, { kind: 'reply', text: TEXT });
+          const run = await collect(h.provider.stream(request));
+          expect(done(run)).toMatchObject({ text: TEXT, attempts: 2 });
+        }),
+      );
+
+      it.runIf(can('reset'))('a connection reset → network; retried when retries allow', () =>
+        harness({}, async (h) => {
+          h.script({ kind: 'reset' });
+          expect(failure(await h.provider.complete(request))).toMatchObject({ kind: 'network', attempts: 1 });
+        }).then(() =>
+          harness({ retries: 1 }, async (h) => {
+            h.script({ kind: 'reset' }, { kind: 'reply', text: TEXT });
+            expect(ok(await h.provider.complete(request))).toMatchObject({ text: TEXT, attempts: 2 });
+          }),
+        ),
+      );
+    });
+
+    describe('streams that break', () => {
+      it.runIf(can('cut'))('cut mid-way → an error event with afterContent, never retried, never done', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'cut', afterChunks: 3, text: TEXT });
+          const run = await collect(h.provider.stream(request));
+          expect(run.deltas).toHaveLength(3);
+          expect(error(run)).toMatchObject({ kind: 'network', afterContent: true, attempts: 1 });
+        }),
+      );
+
+      it.runIf(can('cut'))('cut before any content → retried', () =>
+        harness({ retries: 1 }, async (h) => {
+          h.script({ kind: 'cut', afterChunks: 0 }, { kind: 'reply', text: TEXT });
+          expect(done(await collect(h.provider.stream(request)))).toMatchObject({ text: TEXT, attempts: 2 });
+        }),
+      );
+
+      it.runIf(can('stall'))('silence between chunks beyond the idle timeout → timeout after content', () =>
+        harness({ idleTimeoutMs: 300, timeoutMs: 20_000 }, async (h) => {
+          h.script({ kind: 'stall', afterChunks: 2, text: TEXT });
+          const run = await collect(h.provider.stream(request));
+          expect(run.deltas).toHaveLength(2);
+          expect(error(run)).toMatchObject({ kind: 'timeout', afterContent: true });
+        }),
+      );
+
+      it.runIf(can('stall'))('silence before the first chunk → timeout, retried', () =>
+        harness({ idleTimeoutMs: 300, timeoutMs: 20_000, retries: 1 }, async (h) => {
+          h.script({ kind: 'stall', afterChunks: 0 }, { kind: 'reply', text: TEXT });
+          expect(done(await collect(h.provider.stream(request)))).toMatchObject({ text: TEXT, attempts: 2 });
+        }),
+      );
+
+      it.runIf(can('malformed-chunk'))(
+        'a malformed chunk is skipped and counted; the stream carries on',
+        () =>
+          harness({}, async (h) => {
+            h.script({ kind: 'malformed-chunk', atChunk: 2, text: TEXT });
+            const run = await collect(h.provider.stream(request));
+            expect(done(run).text).toBe(TEXT);
+            if (h.malformedChunks) expect(h.malformedChunks()).toBe(1);
+          }),
+      );
+
+      it.runIf(can('no-terminator'))('no end marker but a finish reason → a clean done, usage included', () =>
+        harness({}, async (h) => {
+          h.script({
+            kind: 'no-terminator',
+            withFinish: true,
+            text: TEXT,
+            usage: { inputTokens: 4, outputTokens: 6 },
+          });
+          const result = done(await collect(h.provider.stream(request)));
+          expect(result).toMatchObject({ text: TEXT, finishReason: 'stop' });
+          expect(result.usage.inputTokens).toBe(4);
+        }),
+      );
+
+      it.runIf(can('no-terminator'))('no end marker and no finish reason → network error after content', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'no-terminator', withFinish: false, text: TEXT });
+          const run = await collect(h.provider.stream(request));
+          expect(run.text).toBe(TEXT);
+          expect(error(run)).toMatchObject({ kind: 'network', afterContent: true, attempts: 1 });
+        }),
+      );
+
+      it.runIf(can('stream-error'))('an error event after content ends the stream with that kind', () =>
+        harness({ retries: 2 }, async (h) => {
+          h.script({ kind: 'stream-error', afterChunks: 2, errorKind: 'upstream', text: TEXT });
+          const run = await collect(h.provider.stream(request));
+          expect(run.deltas).toHaveLength(2);
+          expect(error(run)).toMatchObject({ kind: 'upstream', afterContent: true, attempts: 1 });
+        }),
+      );
+
+      it.runIf(can('stream-error'))('an error event before content is retried', () =>
+        harness({ retries: 1 }, async (h) => {
+          h.script(
+            { kind: 'stream-error', afterChunks: 0, errorKind: 'rate_limit' },
+            { kind: 'reply', text: TEXT },
+          );
+          expect(done(await collect(h.provider.stream(request)))).toMatchObject({ text: TEXT, attempts: 2 });
+        }),
+      );
+    });
+
+    describe('deadlines, cancellation and close', () => {
+      it.runIf(can('hang'))(
+        'no answer within the total timeout → timeout, without retrying past the deadline',
+        () =>
+          harness({ timeoutMs: 500, retries: 2 }, async (h) => {
+            h.script({ kind: 'hang' });
+            expect(failure(await h.provider.complete(request))).toMatchObject({
+              kind: 'timeout',
+              attempts: 1,
+            });
+            h.script({ kind: 'hang' });
+            const run = await collect(h.provider.stream(request));
+            expect(error(run)).toMatchObject({ kind: 'timeout', afterContent: false, attempts: 1 });
+          }),
+      );
+
+      it.runIf(can('hang'))('abort while waiting → cancelled, promptly', () =>
+        harness({ timeoutMs: 60_000 }, async (h) => {
+          h.script({ kind: 'hang' });
+          const controller = new AbortController();
+          const started = performance.now();
+          setTimeout(() => controller.abort(), 50);
+          const f = failure(await h.provider.complete(request, { signal: controller.signal }));
+          expect(f.kind).toBe('cancelled');
+          // "Promptly" = long before the 60 s timeout would have ended it.
+          expect(performance.now() - started).toBeLessThan(10_000);
+        }),
+      );
+
+      it('abort mid-stream → a cancelled error after content', () =>
+        harness({ timeoutMs: 60_000 }, async (h) => {
+          h.script({ kind: 'reply', text: TEXT, chunks: 8, chunkDelayMs: 200 });
+          const controller = new AbortController();
+          const events: StreamEvent[] = [];
+          for await (const event of h.provider.stream(request, { signal: controller.signal })) {
+            events.push(event);
+            if (event.type === 'delta') controller.abort();
+          }
+          const last = events.at(-1);
+          expect(last?.type).toBe('error');
+          if (last?.type === 'error')
+            expect(last.failure).toMatchObject({ kind: 'cancelled', afterContent: true });
+        }));
+
+      it.runIf(can('http-error'))('abort during a backoff wait → cancelled, promptly', () =>
+        harness({ timeoutMs: 60_000, retries: 1 }, async (h) => {
+          h.script({ kind: 'http-error', status: 429, retryAfter: '20' });
+          const controller = new AbortController();
+          const started = performance.now();
+          const call = h.provider.complete(request, { signal: controller.signal });
+          setTimeout(() => controller.abort(), 100);
+          expect(failure(await call).kind).toBe('cancelled');
+          expect(performance.now() - started).toBeLessThan(10_000);
+        }),
+      );
+
+      it('an already-aborted signal → cancelled without calling the backend', () =>
+        harness({}, async (h) => {
+          const signal = AbortSignal.abort();
+          expect(failure(await h.provider.complete(request, { signal }))).toMatchObject({
+            kind: 'cancelled',
+            attempts: 0,
+          });
+          expect(error(await collect(h.provider.stream(request, { signal }))).kind).toBe('cancelled');
+        }));
+
+      it('time queued for a concurrency slot counts toward neither latency nor the total timeout', () =>
+        harness({ maxConcurrency: 1, timeoutMs: 1_500 }, async (h) => {
+          // Three 500 ms answers in single file: the last one waits ~1 s, then takes ~0.5 s.
+          const slow: Scenario = { kind: 'reply', text: TEXT, delayMs: 500 };
+          h.script(slow, slow, slow);
+          const results = await Promise.all([1, 2, 3].map(() => h.provider.complete(request)));
+          for (const outcome of results) expect(ok(outcome).latencyMs).toBeLessThan(1_500);
+        }));
+
+      it('leaving a stream early frees its concurrency slot', () =>
+        harness({ maxConcurrency: 1 }, async (h) => {
+          h.script({ kind: 'reply', text: TEXT, chunks: 8, chunkDelayMs: 50 });
+          for await (const event of h.provider.stream(request)) if (event.type === 'delta') break;
+          expect(ok(await h.provider.complete(request)).text).not.toBe('');
+        }));
+
+      it.runIf(can('hang'))('close() ends calls in flight as cancelled, and later calls too', async () => {
+        const h = await setup.create({
+          retries: 0,
+          timeoutMs: 60_000,
+          idleTimeoutMs: 30_000,
+          maxConcurrency: 4,
+          pricing: {},
+        });
+        h.script({ kind: 'hang' });
+        const pending = h.provider.complete(request);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await h.close();
+        expect(failure(await pending).kind).toBe('cancelled');
+        expect(failure(await h.provider.complete(request)).kind).toBe('cancelled');
+        await expect(h.close()).resolves.toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import {
+  type Frame,
+  type RecordedRequest,
+  type ResolvedStep,
+  sse,
+  startWireServer,
+  type WireDialect,
+  type WireErrorKind,
+  type WireServer,
+  type WireStep,
+} from './wire-server.js';
+
+const CREATED = 1_700_000_000;
+
+/**
+ * An OpenAI-compatible chat-completions server (POST …/chat/completions), following the public
+ * API reference: `chat.completion` bodies, `chat.completion.chunk` SSE events ending in
+ * `data: [DONE]`, the usage-only chunk (`choices: []`) when `stream_options.include_usage` is set,
+ * `{error: {message, type, param, code}}` bodies, and Azure's content-filter error.
+ */
+export function startOpenAIWireServer(): Promise<WireServer> {
+  return startWireServer(openaiDialect);
+}
+
+export const openaiDialect: WireDialect = {
+  accepts: (method, path) => method === 'POST' && path.endsWith('/chat/completions'),
+
+  completion(r: ResolvedStep) {
+    const toolCalls = r.toolCalls.map((t) => ({
+      id: t.id,
+      type: 'function',
+      function: { name: t.name, arguments: t.arguments },
+    }));
+    return {
+      id: `chatcmpl-wire${r.serial}`,
+      object: 'chat.completion',
+      created: CREATED,
+      model: r.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: r.text === '' && toolCalls.length > 0 ? null : r.text,
+            refusal: null,
+            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          },
+          logprobs: null,
+          finish_reason: r.finish,
+        },
+      ],
+      usage: usageOf(r),
+    };
+  },
+
+  stream(r: ResolvedStep, request: RecordedRequest): Frame[] {
+    const options = request.body?.stream_options as { include_usage?: unknown } | undefined;
+    const includeUsage = options?.include_usage === true;
+    const chunk = (choices: unknown[], usage: unknown = null): string =>
+      sse({
+        id: `chatcmpl-wire${r.serial}`,
+        object: 'chat.completion.chunk',
+        created: CREATED,
+        model: r.model,
+        choices,
+        ...(includeUsage ? { usage } : {}),
+      });
+    const delta = (d: unknown, finish: string | null = null): string =>
+      chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+    const frames: Frame[] = [{ kind: 'open', text: delta({ role: 'assistant', content: '' }) }];
+    for (const piece of r.pieces) frames.push({ kind: 'content', text: delta({ content: piece }) });
+    r.toolCalls.forEach((t, index) => {
+      const head = { index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } };
+      frames.push({ kind: 'content', text: delta({ tool_calls: [head] }) });
+      const half = Math.ceil(t.arguments.length / 2);
+      for (const part of [t.arguments.slice(0, half), t.arguments.slice(half)]) {
+        frames.push({
+          kind: 'content',
+          text: delta({ tool_calls: [{ index, function: { arguments: part } }] }),
+        });
+      }
+    });
+    frames.push({ kind: 'finish', text: delta({}, r.finish) });
+    if (includeUsage) frames.push({ kind: 'usage', text: chunk([], usageOf(r)) });
+    frames.push({ kind: 'terminator', text: sse('[DONE]') });
+    return frames;
+  },
+
+  errorBody(status: number, step: WireStep) {
+    const kind = step.errorKind ?? kindOfStatus(status);
+    if (kind === 'content_filter') {
+      // Azure OpenAI's shape for a prompt its content filter refused.
+      return {
+        error: {
+          message:
+            step.errorMessage ??
+            "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+          type: null,
+          param: 'prompt',
+          code: 'content_filter',
+          status,
+          innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: {} },
+        },
+      };
+    }
+    const [type, code] = ERRORS[kind];
+    return { error: { message: step.errorMessage ?? `wire server: ${type}`, type, param: null, code } };
+  },
+
+  streamError(step: WireStep) {
+    const [type, code] = ERRORS[step.errorKind ?? 'upstream'];
+    return sse({
+      error: {
+        message: step.errorMessage ?? 'The server had an error while processing your request.',
+        type,
+        code,
+      },
+    });
+  },
+
+  malformed: () =>
+    'data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta":{"content":\n\n',
+};
+
+const ERRORS: Record<WireErrorKind, readonly [string, string | null]> = {
+  upstream: ['server_error', null],
+  rate_limit: ['requests', 'rate_limit_exceeded'],
+  auth: ['invalid_request_error', 'invalid_api_key'],
+  bad_request: ['invalid_request_error', null],
+  content_filter: ['invalid_request_error', 'content_filter'],
+};
+
+function kindOfStatus(status: number): WireErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limit';
+  return status >= 500 ? 'upstream' : 'bad_request';
+}
+
+function usageOf(r: ResolvedStep): Record<string, number> {
+  return {
+    prompt_tokens: r.usage.input,
+    completion_tokens: r.usage.output,
+    total_tokens: r.usage.input + r.usage.output,
+  };
+}
