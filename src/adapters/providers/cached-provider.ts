@@ -7,7 +7,6 @@ import type { ResponseCacheStore } from '../../app/ports/response-cache-store.js
 import type { CacheMode } from '../../core/provider/cache-mode.js';
 import type { ChatOutcome, ChatRequest, ChatResult, StreamEvent } from '../../core/provider/chat.js';
 
-
 export interface CacheStats {
   hits: number;
   misses: number;

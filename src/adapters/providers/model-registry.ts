@@ -73,10 +73,11 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
       });
     } else {
       const transport = transports.lease(variant.provider, { maxConcurrency: config.maxConcurrency });
+      const http = { ...common, transport, idleTimeoutMs: config.idleTimeoutMs };
       base =
         config.type === 'openai'
-          ? createOpenAIProvider({ ...common, config, transport })
-          : createAnthropicProvider({ ...common, config, transport });
+          ? createOpenAIProvider({ ...http, config })
+          : createAnthropicProvider({ ...http, config });
     }
     const withFault = withFaults(base, {
       profile: variant.faults,

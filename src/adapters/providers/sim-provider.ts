@@ -97,7 +97,7 @@ export function createSimProvider(options: SimProviderOptions): ModelProvider {
       const call = calls.start(callOptions?.signal);
       const started = clock.monotonic();
       try {
-        if (call.signal.aborted) return { ok: false, failure: cancelled(0) };
+        if (call.signal.aborted) return { ok: false, failure: cancelled(0, undefined, 0) };
         const p = plan(request);
         await waitUntil(started, p.latencyMs, call.signal);
         // A non-streaming call's first token is its whole answer: TTFT = latency.
@@ -115,7 +115,7 @@ export function createSimProvider(options: SimProviderOptions): ModelProvider {
       let sent = false;
       try {
         if (call.signal.aborted) {
-          yield { type: 'error', failure: cancelled(0, false) };
+          yield { type: 'error', failure: cancelled(0, false, 0) };
           return;
         }
         const p = plan(request);
@@ -162,11 +162,12 @@ function fromPlan(p: SimFailurePlan): ProviderFailure {
   };
 }
 
-function cancelled(latencyMs: number, afterContent?: boolean): ProviderFailure {
+/** A call aborted before it started made no attempt (attempts 0), as the HTTP providers report. */
+function cancelled(latencyMs: number, afterContent?: boolean, attempts = 1): ProviderFailure {
   return {
     kind: 'cancelled',
     message: 'sim: the call was cancelled',
-    attempts: 1,
+    attempts,
     latencyMs: Math.max(0, latencyMs),
     ...(afterContent === undefined ? {} : { afterContent }),
   };

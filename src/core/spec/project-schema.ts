@@ -18,6 +18,13 @@ const pricingSchema = z
 const commonProvider = {
   maxConcurrency: z.number().int().min(1).max(10_000).default(16).describe('Calls in flight at once'),
   timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000).describe('Total time allowed per call'),
+  idleTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('Longest silence allowed between bytes of a response (capped at timeoutMs)'),
   retries: z.number().int().min(0).max(10).default(2).describe('Retries on 429, 5xx and network errors'),
   pricing: pricingSchema,
 };

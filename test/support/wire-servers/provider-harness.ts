@@ -79,6 +79,12 @@ export interface ProviderContractSetup {
   readonly model: string;
   /** Scenarios the backend can play; cases needing others are skipped. */
   readonly supports: readonly ScenarioKind[];
+  /**
+   * Whether a `reply` scenario's usage is reported as scripted (a wire server can send any
+   * numbers). The sim counts tokens from the text, so for it the contract checks that usage is
+   * positive and that the cost follows from it instead. Default true.
+   */
+  readonly scriptsUsage?: boolean;
   create(options: HarnessOptions): Promise<ProviderHarness>;
   dispose?(): Promise<void>;
 }
