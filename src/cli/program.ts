@@ -14,6 +14,8 @@ const USAGE_CODES = new Set([
   'BALLAST_ERR_SPEC',
   'BALLAST_ERR_DATASET',
   'BALLAST_ERR_USAGE',
+  // A name typed on the command line that does not exist (a route, a variant, a run).
+  'BALLAST_ERR_NOT_FOUND',
   'BALLAST_ERR_STORE_UNSUPPORTED',
 ]);
 
