@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { findConfig, type LoadedProject, loadProject } from '../config/load-project.js';
 import { resolveStoreUrl } from '../config/store-url.js';
 import type { CliDeps } from './deps.js';
@@ -38,7 +39,10 @@ export function requireProject(
   options: { projectFileOnly?: boolean } = {},
 ): LoadedProject {
   const project = loadProject(configPathOrExit(deps, configFlag), deps.env, deps.cwd);
-  const usable = options.projectFileOnly ? project.project !== undefined : project.ok;
+  const projectFileErrors = project.diagnostics.some(
+    (d) => d.severity === 'error' && resolve(deps.cwd, d.file) === project.configPath,
+  );
+  const usable = options.projectFileOnly ? project.project !== undefined && !projectFileErrors : project.ok;
   if (!usable) {
     printDiagnostics(deps.io, project.diagnostics);
     deps.io.err(

@@ -23,10 +23,14 @@ export interface CachedProvider extends ModelProvider {
  * The content address of a request: provider and model, parameters, messages and sample index.
  * Keys are sorted before hashing so equal requests hash equally whatever their key order.
  */
-export function cacheKey(providerId: string, request: ChatRequest): string {
+export function cacheKey(providerId: string, request: ChatRequest, namespace = ''): string {
   const material = stringify({
-    v: 1,
+    v: 2,
     provider: providerId,
+    // What else decides the answer: the endpoint, or the sim's profile and seed. Without it two
+    // sim variants on the same model would share answers.
+    namespace,
+    reference: request.reference ?? null,
     model: request.model,
     params: request.params,
     messages: request.messages,
@@ -44,16 +48,21 @@ export function cacheKey(providerId: string, request: ChatRequest): string {
  */
 export function withResponseCache(
   inner: ModelProvider,
-  options: { mode: CacheMode; store: ResponseCacheStore; clock: Clock },
+  options: { mode: CacheMode; store: ResponseCacheStore; clock: Clock; namespace?: string },
 ): CachedProvider {
   const { mode, store, clock } = options;
+  const namespace = options.namespace ?? '';
   const reads = mode === 'read' || mode === 'readwrite';
   const writes = mode === 'write' || mode === 'readwrite';
-  const counters = { hits: 0, misses: 0, writes: 0 };
+  const counters = { hits: 0, misses: 0, writes: 0, errors: 0 };
 
   const lookup = async (key: string): Promise<ChatResult | undefined> => {
     if (!reads) return undefined;
-    const entry = await store.get(key);
+    // The cache is an optimisation: a store that fails counts as a miss, never a failed call.
+    const entry = await store.get(key).catch(() => {
+      counters.errors++;
+      return undefined;
+    });
     if (entry) counters.hits++;
     else counters.misses++;
     return entry ? { ...(entry.result as unknown as ChatResult), cached: true } : undefined;
@@ -61,13 +70,17 @@ export function withResponseCache(
   const save = async (key: string, result: ChatResult): Promise<void> => {
     if (!writes) return;
     const { cached: _cached, ...stored } = result;
-    await store.put({
-      key,
-      providerId: inner.id,
-      result: stored as unknown as JsonObject,
-      createdAt: clock.now(),
-    });
-    counters.writes++;
+    try {
+      await store.put({
+        key,
+        providerId: inner.id,
+        result: stored as unknown as JsonObject,
+        createdAt: clock.now(),
+      });
+      counters.writes++;
+    } catch {
+      counters.errors++;
+    }
   };
 
   return {
@@ -75,12 +88,13 @@ export function withResponseCache(
     close: () => inner.close(),
     stats: () => {
       const looked = counters.hits + counters.misses;
-      return { ...counters, hitRate: looked === 0 ? 0 : counters.hits / looked };
+      const { errors: _errors, ...shown } = counters;
+      return { ...shown, hitRate: looked === 0 ? 0 : counters.hits / looked };
     },
 
     async complete(request: ChatRequest, callOptions?: CallOptions): Promise<ChatOutcome> {
       if (mode === 'off') return inner.complete(request, callOptions);
-      const key = cacheKey(inner.id, request);
+      const key = cacheKey(inner.id, request, namespace);
       const hit = await lookup(key);
       if (hit) return { ok: true, result: hit };
       const outcome = await inner.complete(request, callOptions);
@@ -93,7 +107,7 @@ export function withResponseCache(
         yield* inner.stream(request, callOptions);
         return;
       }
-      const key = cacheKey(inner.id, request);
+      const key = cacheKey(inner.id, request, namespace);
       const hit = await lookup(key);
       if (hit) {
         if (hit.text !== '') yield { type: 'delta', text: hit.text };

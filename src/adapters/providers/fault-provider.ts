@@ -117,7 +117,13 @@ export function withFaults(
           failure: injected('upstream', 'malformed JSON body', clock.monotonic() - started),
         };
       }
-      if (!outcome.ok || plan.addedLatencyMs <= 0) return outcome;
+      if (plan.addedLatencyMs <= 0) return outcome;
+      if (!outcome.ok) {
+        return {
+          ok: false,
+          failure: { ...outcome.failure, latencyMs: outcome.failure.latencyMs + plan.addedLatencyMs },
+        };
+      }
       // The caller saw the added latency, so the reported latency includes it.
       const latencyMs = outcome.result.latencyMs + plan.addedLatencyMs;
       return {

@@ -75,7 +75,8 @@ export function registerChat(program: Command, deps: CliDeps, setExit: (code: nu
             else if (event.type === 'done') result = event.result;
             else if (event.type === 'error') failure = event.failure;
           }
-          if (!opts.json && (result?.text ?? '') !== '') deps.io.write('\n');
+          // End the streamed line, also when a failure cut it short.
+          if (!opts.json && (result?.text !== undefined || failure?.afterContent)) deps.io.write('\n');
         } else {
           const outcome = await provider.complete(request);
           if (outcome.ok) result = outcome.result;

@@ -21,6 +21,8 @@ export const faultProfileSchema = z.strictObject({
   stall_rate: rate.default(0).describe('Probability that a stream stops sending after its first chunk'),
   stall_ms: z.number().nonnegative().default(30_000).describe('How long a stalled stream stays silent'),
   cut_rate: rate.default(0).describe('Probability that a stream is cut mid-way'),
-  malformed_rate: rate.default(0).describe('Probability of a malformed response body or stream chunk'),
+  malformed_rate: rate
+    .default(0)
+    .describe('Probability of a malformed (non-JSON) body; non-streaming calls only'),
 });
 export type FaultProfile = z.output<typeof faultProfileSchema>;

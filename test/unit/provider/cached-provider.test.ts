@@ -39,6 +39,11 @@ describe('cacheKey', () => {
     expect(cacheKey('p/m', request('hi', 1))).not.toBe(a);
     expect(cacheKey('p/other', request('hi'))).not.toBe(a);
     expect(cacheKey('p/m', { ...request('hi'), params: { temperature: 0 } })).not.toBe(a);
+    // Two sim variants on one model differ only by profile: the namespace keeps their answers apart.
+    expect(cacheKey('p/m', request('hi'), '{"sim":{"accuracy":0}}')).not.toBe(
+      cacheKey('p/m', request('hi'), '{"sim":{"accuracy":1}}'),
+    );
+    expect(cacheKey('p/m', { ...request('hi'), reference: 'x' })).not.toBe(a);
   });
 });
 
@@ -75,6 +80,26 @@ describe('withResponseCache', () => {
     await off.complete(request('x'));
     expect(inner.calls).toHaveLength(4);
     expect(off.stats().hitRate).toBe(0);
+  });
+
+  it('treats a failing cache store as a miss, never as a failed call', async () => {
+    const broken: ResponseCacheStore = {
+      get: async () => {
+        throw new Error('database is locked');
+      },
+      put: async () => {
+        throw new Error('database is locked');
+      },
+      clear: async () => 0,
+      count: async () => 0,
+    };
+    const cached = withResponseCache(echoProvider(), {
+      mode: 'readwrite',
+      store: broken,
+      clock: steppingClock(),
+    });
+    expect(await cached.complete(request('x'))).toMatchObject({ ok: true, result: { text: 'echo: x' } });
+    expect(cached.stats()).toMatchObject({ hits: 0, writes: 0 });
   });
 
   it('never caches failures or streams that did not finish', async () => {
