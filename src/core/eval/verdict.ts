@@ -1,0 +1,111 @@
+/**
+ * The offline verdict of `ballast eval` (issue #4): baseline and candidate on the same cases,
+ * compared case by case, one status per criterion and one overall.
+ *
+ * - Statistical criteria (non_inferior, superior, max_ratio) are seeded paired bootstraps
+ *   (verdict-statistical), corrected together by Holm–Bonferroni (Holm 1979) on the p-value
+ *   that would pass them, so the chance that any criterion passes wrongly stays ≤ α.
+ * - no_new_failures is a per-case rule outside the Holm family (verdict-no-new-failures).
+ * - Overall: fail if any criterion fails; else inconclusive if any is; else pass. With no
+ *   criteria there is nothing to fail, so the verdict is pass with an empty list of
+ *   criteria — a spec with no criteria asks for no gate, and `ballast validate` is where a
+ *   missing gate is worth a warning.
+ * - Slices: each tag carried by at least `minSlice` cases gets the same criteria on its own
+ *   cases, as its own Holm family. Slices are reported, never gating: with many tags some
+ *   slice fails by chance, and the gate would then punish the number of tags.
+ *
+ * Edge cases are values, not exceptions: zero cases, one case, a zero-mean baseline for a
+ * ratio or an unknown scorer make that criterion inconclusive with a reason; values that are
+ * not finite numbers leave their case out of that criterion. No NaN reaches the output.
+ */
+import { seededRandom } from '../hash/random.js';
+import { holmAdjust, holmLevels } from '../stats/holm.js';
+import type {
+  CriterionResult,
+  CriterionSpec,
+  CriterionStatus,
+  PairedCase,
+  SliceResult,
+  Verdict,
+  VerdictResult,
+} from './types.js';
+import { checkNoNewFailures } from './verdict-no-new-failures.js';
+import {
+  type PreparedCriterion,
+  passPValue,
+  prepareCriterion,
+  settleCriterion,
+} from './verdict-statistical.js';
+
+export interface DecideOptions {
+  /** One-sided significance level of every criterion, family-wise after Holm. */
+  readonly alpha: number;
+  /** The smallest tag slice that gets its own (non-gating) verdict. */
+  readonly minSlice: number;
+  /** Seeds the bootstrap: the same seed and inputs give the same verdict, byte for byte. */
+  readonly seed: string | number;
+  /** Bootstrap resamples (≥ 2,000; default 5,000). */
+  readonly resamples?: number;
+}
+
+export function decide(
+  cases: readonly PairedCase[],
+  criteria: readonly CriterionSpec[],
+  options: DecideOptions,
+): VerdictResult {
+  const results = evaluateFamily(cases, criteria, options, 'all');
+  const slices: SliceResult[] = sliceTags(cases, options.minSlice).map((tag) => {
+    const members = cases.filter((c) => c.tags.includes(tag));
+    const sliceCriteria = evaluateFamily(members, criteria, options, `tag:${tag}`);
+    return { tag, n: members.length, verdict: combine(sliceCriteria), criteria: sliceCriteria };
+  });
+  return { verdict: combine(results), criteria: results, slices };
+}
+
+/** Fail beats inconclusive beats pass; no criteria at all is a pass (see the module comment). */
+export function combine(results: readonly { readonly status: CriterionStatus }[]): Verdict {
+  if (results.some((r) => r.status === 'fail')) return 'fail';
+  if (results.some((r) => r.status === 'inconclusive')) return 'inconclusive';
+  return 'pass';
+}
+
+/** One Holm family: every statistical criterion on these cases. */
+function evaluateFamily(
+  cases: readonly PairedCase[],
+  criteria: readonly CriterionSpec[],
+  options: DecideOptions,
+  family: string,
+): CriterionResult[] {
+  const prepared: (PreparedCriterion | undefined)[] = criteria.map((criterion, i) =>
+    criterion.rule === 'no_new_failures'
+      ? undefined
+      : // A stream per family and criterion: adding a criterion or a slice leaves the others' resamples unchanged.
+        prepareCriterion(
+          cases,
+          criterion,
+          seededRandom('ballast-verdict', options.seed, family, i, criterion.rule),
+          options.resamples,
+        ),
+  );
+  const tested = prepared.filter((p): p is PreparedCriterion => p !== undefined);
+  const pValues = tested.map(passPValue);
+  const adjusted = holmAdjust(pValues);
+  const levels = holmLevels(pValues, options.alpha);
+  let k = 0;
+  return criteria.map((criterion, i) => {
+    const p = prepared[i];
+    if (p === undefined) return checkNoNewFailures(cases, criterion);
+    const j = k++;
+    return settleCriterion(p, { pAdjusted: adjusted[j]!, level: levels[j]!, alpha: options.alpha });
+  });
+}
+
+/** Tags with at least `minSlice` cases, alphabetically so reports are stable. */
+function sliceTags(cases: readonly PairedCase[], minSlice: number): string[] {
+  const counts = new Map<string, number>();
+  for (const c of cases) for (const tag of new Set(c.tags)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  return [...counts]
+    .filter(([, n]) => n >= minSlice)
+    .map(([tag]) => tag)
+    .sort();
+}
