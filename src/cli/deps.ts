@@ -2,7 +2,29 @@ import type { ModelRegistry } from '../app/ports/model-registry.js';
 import type { ProjectFiles } from '../app/ports/project-files.js';
 import type { EnvSnapshot } from '../config/env.js';
 import type { LoadedProject } from '../config/load-project.js';
+import type { EvalReport } from '../core/eval/report-schema.js';
 import type { CacheMode } from '../core/provider/cache-mode.js';
+import type { Progress } from './progress.js';
+
+/** What `ballast eval` asks of the composition root, in the command line's terms. */
+export interface EvalOptions {
+  /** A change id or the path of its spec. */
+  readonly change: string;
+  readonly storeUrl: string;
+  readonly datasets: readonly string[];
+  readonly repeats?: number;
+  readonly concurrency: number;
+  readonly cache: CacheMode;
+  readonly limit?: number;
+  readonly filter: readonly string[];
+  readonly shard?: { readonly index: number; readonly count: number };
+  readonly resume?: string;
+  readonly baselineRun?: string;
+  readonly seed: number;
+  readonly perturb: readonly string[];
+  readonly inconclusive: 'pass' | 'fail' | null;
+}
+
 import type { Io } from './io.js';
 
 export interface MigrationStatusView {
@@ -21,6 +43,13 @@ export interface CliDeps {
   files(root: string): ProjectFiles;
   /** The project's models, one per variant; the store is opened only when the cache is used. */
   openModels(project: LoadedProject, options: { cache: CacheMode; storeUrl: string }): Promise<ModelRegistry>;
+  /** Runs an evaluation end to end (store, models, datasets) and returns its report. */
+  evaluate(project: LoadedProject, options: EvalOptions, progress: Progress): Promise<EvalReport>;
+  /** Writes the report files asked for; returns their paths. */
+  writeReport(
+    report: EvalReport,
+    paths: { json?: string; junit?: string; markdown?: string },
+  ): Promise<readonly string[]>;
   readonly db: {
     migrate(url: string): Promise<readonly string[]>;
     status(url: string): Promise<MigrationStatusView>;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isBallastError } from '../core/errors.js';
 import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
+import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
@@ -34,6 +35,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerInit(program, deps, setExit);
   registerValidate(program, deps, setExit);
   registerSchema(program, deps, setExit);
+  registerEval(program, deps, setExit);
   registerChat(program, deps, setExit);
   registerDb(program, deps, setExit);
   for (const cmd of program.commands) cmd.exitOverride();

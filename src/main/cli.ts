@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { folderFiles } from '../adapters/files/folder-files.js';
 import type { CliDeps } from '../cli/deps.js';
 import { streamIo } from '../cli/io.js';
@@ -16,6 +17,7 @@ function packageVersion(): string {
 /** The composition root of the command line: real files, real stores, the process's streams. */
 export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
   const env = overrides.env ?? readEnv();
+  const version = packageVersion();
   // https://no-color.org: a non-empty NO_COLOR wins; FORCE_COLOR (not "0") forces colour off a TTY.
   const color = env.NO_COLOR
     ? false
@@ -26,11 +28,28 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
     cwd: process.cwd(),
     env,
     io: streamIo(process.stdout, process.stderr, { color }),
-    version: packageVersion(),
+    version,
     files: folderFiles,
     // The store drivers (pg, better-sqlite3, Kysely) load only for commands that use them:
     // `ballast validate` starts in about half the time without them.
     openModels: (project, options) => openModels(project, options),
+    evaluate: async (project, options, progress) =>
+      (await import('./evaluate.js')).evaluate(
+        project,
+        options,
+        progress,
+        overrides.cwd ?? process.cwd(),
+        version,
+      ),
+    writeReport: async (report, paths) => {
+      const { writeReport } = await import('../adapters/files/write-report.js');
+      const written = await writeReport(report, {
+        ...(paths.json ? { json: resolve(overrides.cwd ?? process.cwd(), paths.json) } : {}),
+        ...(paths.junit ? { junit: resolve(overrides.cwd ?? process.cwd(), paths.junit) } : {}),
+        ...(paths.markdown ? { markdown: resolve(overrides.cwd ?? process.cwd(), paths.markdown) } : {}),
+      });
+      return written.map((w) => w.path);
+    },
     db: {
       migrate: async (url) => (await import('../adapters/store/open-store.js')).migrateToLatest(url),
       status: async (url) => (await import('../adapters/store/open-store.js')).migrationStatus(url),

@@ -23,7 +23,7 @@ export interface ModelRegistryOptions {
   readonly clock: Clock;
   /** `off` unless given; any other mode needs `cacheStore`. */
   readonly cache?: { readonly mode: CacheMode; readonly store: ResponseCacheStore };
-  /** Multiplies the sim's waits: 1 real time (default), 0 no waiting. */
+  /** Overrides every sim provider's `timeScale` (1 real time, 0 no waiting). */
   readonly simTimeScale?: number;
   /** Seeds retry jitter and fault draws, so a seeded run is reproducible end to end. */
   readonly seed?: number;
@@ -70,7 +70,7 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
         variant: { model: variant.model, sim: variant.sim },
         clock,
         ...(known === undefined ? {} : { knowledge: known }),
-        ...(options.simTimeScale === undefined ? {} : { timeScale: options.simTimeScale }),
+        timeScale: options.simTimeScale ?? config.timeScale,
       });
     } else {
       const transport = transports.lease(variant.provider, { maxConcurrency: config.maxConcurrency });

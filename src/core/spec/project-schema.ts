@@ -52,6 +52,12 @@ export const anthropicProviderSchema = z.strictObject({
 export const simProviderSchema = z.strictObject({
   type: z.literal('sim'),
   seed: z.number().int().default(42).describe('Seed of the simulator; runs with the same seed are identical'),
+  timeScale: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(1)
+    .describe('Multiplies the waits: 1 real time, 0 answers at once; reported latencies are unchanged'),
   ...commonProvider,
   maxConcurrency: z.number().int().min(1).max(100_000).default(256),
 });

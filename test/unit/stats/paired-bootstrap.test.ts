@@ -96,7 +96,8 @@ describe('bootstrapMean', () => {
     const x = sample(9, 10_000, 0, 1);
     const d = bootstrapMean(x, { random: seededRandom('speed'), resamples: 5000 });
     expect(d.replicates.length).toBe(5000);
-    for (let i = 1; i < d.replicates.length; i++) expect(d.replicates[i]!).toBeGreaterThanOrEqual(d.replicates[i - 1]!);
+    for (let i = 1; i < d.replicates.length; i++)
+      expect(d.replicates[i]!).toBeGreaterThanOrEqual(d.replicates[i - 1]!);
     const [lo, hi] = percentileInterval(d, 0.95);
     expect(lo).toBeLessThan(d.estimate);
     expect(hi).toBeGreaterThan(d.estimate);

@@ -1,0 +1,216 @@
+import { BallastError } from '../../core/errors.js';
+import type { EvalCase, ScorerSpec } from '../../core/eval/types.js';
+import { contentHash } from '../../core/hash/content-hash.js';
+import type { ChangeSpec } from '../../core/spec/change-schema.js';
+import type { ProjectConfig } from '../../core/spec/project-schema.js';
+import type { Clock } from '../ports/clock.js';
+import type { DatasetSource, LoadedDataset } from '../ports/dataset-source.js';
+import type { JsonObject } from '../ports/json-value.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
+import type { ScorerModules } from '../ports/scorer-modules.js';
+import type { Store } from '../ports/store.js';
+import { type RunEvalResult, runEval } from './run-eval.js';
+import { fromRows } from './sample-rows.js';
+import { createScoring } from './scoring.js';
+import { type CaseSelection, selectCases } from './select-cases.js';
+
+export interface EvaluateRequest {
+  readonly runId: string;
+  readonly change: ChangeSpec;
+  readonly project: ProjectConfig;
+  readonly systemPrompts: Readonly<Record<string, string>>;
+  /** Dataset files; the change's `offline.datasets` when empty. */
+  readonly datasets: readonly string[];
+  readonly repeats?: number;
+  readonly concurrency: number;
+  readonly seed: number;
+  readonly selection: CaseSelection;
+  /** Extra copies of each case, perturbed the same way for both arms. */
+  readonly perturb?: (cases: readonly EvalCase[]) => EvalCase[];
+  readonly resumeRunId?: string;
+  readonly baselineRunId?: string;
+  /** Recorded with the run (cache mode, flags), for reports and audits. */
+  readonly options: JsonObject;
+}
+
+export interface EvaluateDeps {
+  readonly models: ModelRegistry;
+  readonly store: Store;
+  readonly datasets: DatasetSource;
+  readonly modules: ScorerModules;
+  readonly clock: Clock;
+  readonly onStart?: (cases: number) => void;
+  readonly onCaseDone?: (done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface Evaluation extends RunEvalResult {
+  readonly runId: string;
+  readonly baselineVariant: string;
+  readonly candidateVariant: string;
+  readonly datasets: readonly { file: string; hash: string }[];
+  readonly datasetHash: string;
+  readonly cases: readonly EvalCase[];
+  readonly warnings: readonly string[];
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+/**
+ * `ballast eval` as a use case: the change's candidate against its route's stable variant on the
+ * same cases, stored as a run, with the paired verdict. Resuming continues a run without redoing
+ * finished cases; `baselineRunId` reuses a stored baseline when the data is the same.
+ */
+export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDeps): Promise<Evaluation> {
+  const { change, project } = request;
+  const route = project.routes[change.route];
+  if (!route) throw new BallastError('BALLAST_ERR_CONFIG', `route ${change.route} is not defined`);
+  const baselineVariant = route.stable;
+  const files = request.datasets.length > 0 ? request.datasets : change.offline.datasets;
+  if (files.length === 0) {
+    throw new BallastError(
+      'BALLAST_ERR_USAGE',
+      `change ${change.id} names no dataset: add offline.datasets or pass --dataset`,
+    );
+  }
+  const loaded: LoadedDataset[] = [];
+  for (const file of files) loaded.push(await deps.datasets.read(file));
+  const datasetHash = contentHash(loaded.map((d) => d.hash).join(':'));
+  const datasetScorers: ScorerSpec[] = loaded.flatMap((d) => [...(d.scorers ?? [])]);
+  let cases = selectCases(
+    loaded.flatMap((d) => d.cases),
+    request.selection,
+  );
+  if (request.perturb) cases = [...cases, ...request.perturb(cases)];
+  if (cases.length === 0)
+    throw new BallastError('BALLAST_ERR_USAGE', 'no case to evaluate after --filter/--limit/--shard');
+  assertUniqueIds(cases);
+
+  const startedAt = deps.clock.now();
+  let completed: Set<string> | undefined;
+  if (request.resumeRunId) {
+    const run = await deps.store.evalRuns.get(request.resumeRunId);
+    if (!run) throw new BallastError('BALLAST_ERR_NOT_FOUND', `no eval run ${request.resumeRunId} to resume`);
+    if (run.datasetHash !== datasetHash) {
+      throw new BallastError(
+        'BALLAST_ERR_USAGE',
+        `run ${run.id} was on other data (dataset hash ${run.datasetHash}, now ${datasetHash})`,
+      );
+    }
+    if (run.status !== 'running')
+      throw new BallastError(
+        'BALLAST_ERR_USAGE',
+        `run ${run.id} is ${run.status}; only a running run resumes`,
+      );
+    completed = new Set(await deps.store.evalRuns.completedCaseIds(run.id));
+  } else {
+    await deps.store.evalRuns.create({
+      id: request.runId,
+      changeId: change.id,
+      baselineVariant,
+      candidateVariant: change.candidate,
+      datasetHash,
+      config: { ...request.options, datasets: files.map(String) },
+      at: startedAt,
+    });
+  }
+  const runId = request.resumeRunId ?? request.runId;
+
+  let storedBaseline:
+    | Map<string, ReturnType<typeof fromRows> extends Map<string, infer V> ? V : never>
+    | undefined;
+  if (request.baselineRunId) {
+    const base = await deps.store.evalRuns.get(request.baselineRunId);
+    if (!base) throw new BallastError('BALLAST_ERR_NOT_FOUND', `no eval run ${request.baselineRunId}`);
+    if (base.datasetHash !== datasetHash) {
+      throw new BallastError(
+        'BALLAST_ERR_USAGE',
+        `--baseline-run ${base.id} was on other data (dataset hash ${base.datasetHash}, now ${datasetHash}); run the baseline again`,
+      );
+    }
+    if (base.baselineVariant !== baselineVariant) {
+      throw new BallastError(
+        'BALLAST_ERR_USAGE',
+        `--baseline-run ${base.id} evaluated ${base.baselineVariant}, not ${baselineVariant}`,
+      );
+    }
+    const rows = fromRows(
+      (await deps.store.evalRuns.caseResults(base.id)).filter((r) => r.arm === 'baseline'),
+    );
+    storedBaseline = rows;
+  }
+
+  const arm = (variant: string) => {
+    const config = project.variants[variant];
+    if (!config) throw new BallastError('BALLAST_ERR_CONFIG', `variant ${variant} is not defined`);
+    const systemPrompt = request.systemPrompts[variant];
+    return {
+      variant,
+      config,
+      provider: deps.models.forVariant(variant),
+      ...(systemPrompt === undefined ? {} : { systemPrompt }),
+    };
+  };
+  const scoring = await createScoring({
+    specs: [...change.offline.scorers, ...datasetScorers],
+    caseSpecs: caseAsserts,
+    judge: (variant) => deps.models.forVariant(variant),
+    modules: deps.modules,
+  });
+  deps.onStart?.(cases.length);
+  try {
+    const result = await runEval({
+      runId,
+      change,
+      baseline: arm(baselineVariant),
+      candidate: arm(change.candidate),
+      cases,
+      repeats: request.repeats ?? change.offline.repeats,
+      concurrency: request.concurrency,
+      seed: request.seed,
+      scoring,
+      store: deps.store.evalRuns,
+      clock: deps.clock,
+      ...(completed ? { completed } : {}),
+      ...(storedBaseline ? { storedBaseline } : {}),
+      ...(deps.onCaseDone ? { onCaseDone: deps.onCaseDone } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    return {
+      ...result,
+      runId,
+      baselineVariant,
+      candidateVariant: change.candidate,
+      datasets: loaded.map((d) => ({ file: d.file, hash: d.hash })),
+      datasetHash,
+      cases,
+      warnings: loaded.flatMap((d) => [...(d.warnings ?? [])]),
+      startedAt,
+      finishedAt: deps.clock.now(),
+    };
+  } catch (error) {
+    await deps.store.evalRuns
+      .finish(runId, {
+        status: 'failed',
+        verdict: null,
+        summary: { error: String(error) },
+        at: deps.clock.now(),
+      })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+function assertUniqueIds(cases: readonly EvalCase[]): void {
+  const seen = new Set<string>();
+  for (const c of cases) {
+    if (seen.has(c.id))
+      throw new BallastError('BALLAST_ERR_DATASET', `case id ${c.id} appears twice across the datasets`);
+    seen.add(c.id);
+  }
+}
+
+/** A case's own `assert` entries as scorer specs (validated when the dataset is read). */
+function caseAsserts(c: EvalCase): readonly ScorerSpec[] {
+  return (c.assert ?? []) as readonly ScorerSpec[];
+}

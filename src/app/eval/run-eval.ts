@@ -1,0 +1,212 @@
+import pLimit from 'p-limit';
+import { pairCases } from '../../core/eval/aggregate.js';
+import type {
+  EvalCase,
+  PairedCase,
+  SampleResult,
+  Score,
+  ScorerSpec,
+  VerdictResult,
+} from '../../core/eval/types.js';
+import { decide } from '../../core/eval/verdict.js';
+import { applyVariant, type VariantShape } from '../../core/provider/apply-variant.js';
+import type { ChatMessage } from '../../core/provider/chat.js';
+import type { ChangeSpec } from '../../core/spec/change-schema.js';
+import type { Clock } from '../ports/clock.js';
+import type { EvalRunStore } from '../ports/eval-run-store.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+import { caseMessages, caseVars, renderText } from './case-messages.js';
+import { playConversation, type SimulatedUser } from './conversation.js';
+import { fromRows, toRows } from './sample-rows.js';
+import type { Scoring } from './scoring.js';
+
+export interface EvalArm {
+  readonly variant: string;
+  readonly config: VariantShape;
+  readonly provider: ModelProvider;
+  readonly systemPrompt?: string;
+}
+
+export interface RunEvalInput {
+  readonly runId: string;
+  readonly change: ChangeSpec;
+  readonly baseline: EvalArm;
+  readonly candidate: EvalArm;
+  readonly cases: readonly EvalCase[];
+  readonly repeats: number;
+  readonly concurrency: number;
+  readonly seed: number;
+  readonly scoring: Scoring;
+  readonly store: EvalRunStore;
+  readonly clock: Clock;
+  /** Cases already finished in this run (resume): their rows are read back, not re-run. */
+  readonly completed?: ReadonlySet<string>;
+  /** Baseline samples reused from a stored run (`--baseline-run`): the baseline is not called. */
+  readonly storedBaseline?: ReadonlyMap<string, readonly SampleResult[]>;
+  /** Plays simulated users for cases that ask for one. */
+  readonly simulatedUser?: (spec: {
+    persona: string;
+    goal: string;
+    maxTurns: number;
+    variant?: string;
+  }) => SimulatedUser;
+  readonly onCaseDone?: (done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunEvalResult {
+  readonly samples: readonly SampleResult[];
+  readonly paired: readonly PairedCase[];
+  readonly verdict: VerdictResult;
+  readonly wallMs: number;
+}
+
+/** Outputs kept in memory for reports are cut here; the store keeps them whole. */
+const KEEP_CHARS = 600;
+
+/**
+ * Runs baseline and candidate on the same cases, paired: same messages, same sample indexes, same
+ * simulated-user seeds. Every sample of a case is written in one batch when the case is done, so a
+ * resumed run never finds half a case. Latency is the provider call itself (the providers start
+ * their clocks when the concurrency slot is granted), never the time a task waited here.
+ */
+export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
+  const started = input.clock.monotonic();
+  const limit = pLimit(Math.max(1, input.concurrency));
+  const completed = input.completed ?? new Set<string>();
+  const stored = completed.size > 0 ? fromRows(await input.store.caseResults(input.runId)) : new Map();
+  const samples: SampleResult[] = [];
+  let done = 0;
+
+  const runCase = async (c: EvalCase): Promise<void> => {
+    let caseSamples: SampleResult[];
+    if (completed.has(c.id) && stored.has(c.id)) {
+      caseSamples = [...(stored.get(c.id) ?? [])];
+    } else {
+      const repeats = c.repeats ?? input.repeats;
+      const reuse = input.storedBaseline?.get(c.id);
+      caseSamples = (
+        await Promise.all(
+          Array.from({ length: repeats }, (_, sample) => runSample(input, c, sample, limit, reuse)),
+        )
+      ).flat();
+      await input.store.addCaseResults(input.runId, toRows(caseSamples));
+    }
+    for (const s of caseSamples) samples.push({ ...s, output: s.output.slice(0, KEEP_CHARS) });
+    done++;
+    input.onCaseDone?.(done, input.cases.length);
+  };
+
+  // Cases are started in order but a bounded number at a time, so memory does not grow with the
+  // dataset while the provider limiter keeps the calls themselves at `concurrency`.
+  const caseLimit = pLimit(Math.max(2, input.concurrency));
+  await Promise.all(input.cases.map((c) => caseLimit(() => runCase(c))));
+
+  const paired = pairCases(samples, input.cases);
+  const verdict = decide(paired, input.change.offline.criteria, {
+    alpha: input.change.offline.alpha,
+    minSlice: input.change.offline.min_slice,
+    seed: input.seed,
+  });
+  return { samples, paired, verdict, wallMs: input.clock.monotonic() - started };
+}
+
+async function runSample(
+  input: RunEvalInput,
+  c: EvalCase,
+  sample: number,
+  limit: ReturnType<typeof pLimit>,
+  reuse: readonly SampleResult[] | undefined,
+): Promise<SampleResult[]> {
+  const vars = caseVars(c);
+  const opening = caseMessages(c, vars);
+  const play = (arm: EvalArm) => limit(() => playArm(input, arm, c, sample, opening, vars));
+  const reused = reuse?.find((s) => s.sample === sample);
+  const [baseline, candidate] = await Promise.all([
+    reused ? Promise.resolve(undefined) : play(input.baseline),
+    play(input.candidate),
+  ]);
+  const scored = await input.scoring.scorePair(c, vars, baseline, candidate, input.signal);
+  const candidateResult = sampleResult(c.id, 'candidate', sample, candidate, scored.candidate);
+  const baselineResult = reused ?? sampleResult(c.id, 'baseline', sample, baseline!, scored.baseline!);
+  return [baselineResult, candidateResult];
+}
+
+function sampleResult(
+  caseId: string,
+  arm: 'baseline' | 'candidate',
+  sample: number,
+  played: Awaited<ReturnType<typeof playConversation>>,
+  scores: readonly Score[],
+): SampleResult {
+  const failed = played.failure !== undefined;
+  const totalWeight = scores.reduce((a, s) => a + s.weight, 0);
+  const score =
+    failed || totalWeight === 0
+      ? failed
+        ? 0
+        : 1
+      : scores.reduce((a, s) => a + s.score * s.weight, 0) / totalWeight;
+  return {
+    caseId,
+    arm,
+    sample,
+    output: played.output,
+    scores,
+    score,
+    pass: !failed && scores.every((s) => s.pass),
+    latencyMs: played.latencyMs,
+    costUsd: played.costUsd,
+    ...(played.failure ? { failure: played.failure } : {}),
+  };
+}
+
+function playArm(
+  input: RunEvalInput,
+  arm: EvalArm,
+  c: EvalCase,
+  sample: number,
+  opening: readonly ChatMessage[],
+  vars: Readonly<Record<string, string>>,
+) {
+  const system = arm.systemPrompt === undefined ? undefined : renderText(arm.systemPrompt, vars);
+  const meta = (c.metadata ?? {}) as { turns?: unknown; simulated_user?: unknown };
+  const turns = Array.isArray(meta.turns) ? meta.turns.map(String) : undefined;
+  const userSpec = meta.simulated_user as
+    | { persona?: string; goal?: string; max_turns?: number; variant?: string }
+    | undefined;
+  const user =
+    userSpec && input.simulatedUser
+      ? input.simulatedUser({
+          persona: userSpec.persona ?? 'a customer',
+          goal: userSpec.goal ?? 'get an answer',
+          maxTurns: userSpec.max_turns ?? 4,
+          ...(userSpec.variant ? { variant: userSpec.variant } : {}),
+        })
+      : undefined;
+  return playConversation(
+    (messages, turn) =>
+      arm.provider.complete(
+        applyVariant(
+          arm.config,
+          system,
+          messages,
+          {},
+          {
+            sampleIndex: sample,
+            ...(turn === 0 && c.reference !== undefined ? { reference: c.reference } : {}),
+          },
+        ),
+        input.signal ? { signal: input.signal } : {},
+      ),
+    opening,
+    {
+      ...(turns ? { turns } : {}),
+      ...(user ? { user } : {}),
+      // Both arms meet the same simulated user: its draws depend on the case, sample and turn only.
+      userRequest: (turn) => ({ sampleIndex: sample * 1000 + turn }),
+    },
+  );
+}
+
+export type { ScorerSpec };

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { EvalOptions } from '../cli/deps.js';
+import type { Progress } from '../cli/progress.js';
+import type { LoadedProject } from '../config/load-project.js';
+import { BallastError } from '../core/errors.js';
+import type { EvalReport } from '../core/eval/report-schema.js';
+import type { LoadedChange } from '../core/spec/analyse-project.js';
+
+/** The change a command names: its id, or the path of its spec relative to the working folder. */
+export function findChange(loaded: LoadedProject, arg: string, cwd: string): LoadedChange {
+  const byId = loaded.changes.find((c) => c.spec.id === arg);
+  if (byId) return byId;
+  const byPath = loaded.changes.find((c) => resolve(cwd, c.file) === resolve(cwd, arg));
+  if (byPath) return byPath;
+  const broken = loaded.diagnostics.some(
+    (d) => d.severity === 'error' && resolve(cwd, d.file) === resolve(cwd, arg),
+  );
+  throw new BallastError(
+    broken ? 'BALLAST_ERR_SPEC' : 'BALLAST_ERR_NOT_FOUND',
+    broken
+      ? `${arg} is invalid; run \`ballast validate\``
+      : `no change "${arg}"; known: ${loaded.changes.map((c) => c.spec.id).join(', ') || 'none'}`,
+  );
+}
+
+/**
+ * The composition of `ballast eval`: store, models (with the response cache), datasets, custom
+ * scorer modules and the system clock around the evaluateChange use case, then the report.
+ */
+export async function evaluate(
+  loaded: LoadedProject,
+  options: EvalOptions,
+  progress: Progress,
+  cwd: string,
+  version: string,
+): Promise<EvalReport> {
+  const change = findChange(loaded, options.change, cwd).spec;
+  const [
+    { openStore },
+    { createModelRegistry },
+    { systemClock },
+    { projectDatasets },
+    { projectScorerModules },
+  ] = await Promise.all([
+    import('../adapters/store/open-store.js'),
+    import('../adapters/providers/model-registry.js'),
+    import('../adapters/system-clock.js'),
+    import('../adapters/files/dataset-source.js'),
+    import('../adapters/files/scorer-modules.js'),
+  ]);
+  const { evaluateChange } = await import('../app/eval/evaluate-change.js');
+  const { buildReport } = await import('../core/eval/report.js');
+  const { perturbCases } = await import('../app/eval/perturb-cases.js');
+  const store = await openStore(options.storeUrl);
+  try {
+    const models = await createModelRegistry({
+      project: loaded.project!,
+      rootDir: loaded.rootDir,
+      clock: systemClock,
+      seed: options.seed,
+      ...(options.cache === 'off' ? {} : { cache: { mode: options.cache, store: store.responseCache } }),
+    });
+    try {
+      const runId = `run-${new Date(systemClock.now()).toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+      const evaluation = await evaluateChange(
+        {
+          runId,
+          change,
+          project: loaded.project!,
+          systemPrompts: loaded.systemPrompts,
+          datasets: options.datasets,
+          ...(options.repeats === undefined ? {} : { repeats: options.repeats }),
+          concurrency: options.concurrency,
+          seed: options.seed,
+          selection: {
+            filter: options.filter,
+            ...(options.limit === undefined ? {} : { limit: options.limit }),
+            ...(options.shard ? { shard: options.shard } : {}),
+          },
+          ...(options.perturb.length > 0
+            ? { perturb: (cases) => perturbCases(cases, options.perturb, options.seed) }
+            : {}),
+          ...(options.resume ? { resumeRunId: options.resume } : {}),
+          ...(options.baselineRun ? { baselineRunId: options.baselineRun } : {}),
+          options: {
+            cache: options.cache,
+            concurrency: options.concurrency,
+            seed: options.seed,
+            perturb: [...options.perturb],
+          },
+        },
+        {
+          models,
+          store,
+          datasets: projectDatasets(loaded.rootDir),
+          modules: projectScorerModules(loaded.rootDir),
+          clock: systemClock,
+          onStart: (n) => progress.start(n),
+          onCaseDone: (done, total) => progress.update(done, total),
+        },
+      );
+      const variant = (name: string) => {
+        const v = loaded.project!.variants[name]!;
+        return { name, provider: `${v.provider}/${v.model}` };
+      };
+      const report = buildReport({
+        runId: evaluation.runId,
+        change,
+        baseline: variant(evaluation.baselineVariant),
+        candidate: variant(evaluation.candidateVariant),
+        datasets: {
+          hash: evaluation.datasetHash,
+          files: evaluation.datasets.map((d) => ({
+            path: d.file,
+            hash: d.hash,
+            cases: evaluation.cases.filter((c) => c.id).length,
+          })),
+        },
+        options: {
+          repeats: options.repeats ?? change.offline.repeats,
+          concurrency: options.concurrency,
+          cache: options.cache,
+          seed: options.seed,
+          limit: options.limit ?? null,
+          filter: [...options.filter],
+          shard: options.shard ?? null,
+          inconclusive: options.inconclusive,
+          resume: options.resume ?? null,
+          baselineRun: options.baselineRun ?? null,
+        },
+        startedAt: evaluation.startedAt,
+        finishedAt: evaluation.finishedAt,
+        verdict: evaluation.verdict,
+        cases: evaluation.paired,
+        samples: evaluation.samples,
+        evalCases: evaluation.cases,
+        cacheHits: models.cacheStats().hits,
+        ballastVersion: version,
+      });
+      await store.evalRuns.finish(evaluation.runId, {
+        status: 'completed',
+        verdict: report.verdict,
+        summary: report as unknown as Record<string, never>,
+        at: systemClock.now(),
+      });
+      return report;
+    } finally {
+      await models.close();
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,112 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../support/run-cli.js';
+
+/**
+ * A project from `ballast init` with extra candidates on the sim: one much less accurate, one
+ * identical to the baseline, one slightly worse. The sim answers at once (timeScale 0) and its
+ * reported latencies stay as planned.
+ */
+async function project(): Promise<string> {
+  const root = tempDir();
+  await runCli(['init'], root);
+  const yaml = join(root, 'ballast.yaml');
+  let text = readFileSync(yaml, 'utf8').replace('    seed: 42\n', '    seed: 42\n    timeScale: 0\n');
+  const variant = (name: string, accuracy: number) => `  ${name}:
+    provider: sim
+    model: sim-large
+    system: file:prompts/support-v1.md
+    params: { temperature: 0.2, max_tokens: 256 }
+    sim:
+      knowledge: datasets/example.jsonl
+      accuracy: ${accuracy}
+      latency: { median_ms: 420, p95_ms: 1300 }
+      error_rate: 0.01
+`;
+  text = text.replace(
+    'routes:\n',
+    `${variant('support-bad', 0.3)}${variant('support-same', 0.86)}${variant('support-near', 0.72)}\nroutes:\n`,
+  );
+  writeFileSync(yaml, text);
+  const change = readFileSync(join(root, 'changes/example.yaml'), 'utf8');
+  for (const [id, candidate] of [
+    ['bad', 'support-bad'],
+    ['same', 'support-same'],
+    ['near', 'support-near'],
+  ] as const) {
+    let spec = change
+      .replace('id: example', `id: ${id}`)
+      .replace('candidate: support-v2', `candidate: ${candidate}`);
+    // `near` is judged on the statistical criterion alone: no_new_failures is deterministic and
+    // would fail it outright on its first regressed critical case.
+    if (id === 'near') spec = spec.replace(/ {4}- \{ rule: no_new_failures[^\n]*\n/, '');
+    writeFileSync(join(root, `changes/${id}.yaml`), spec);
+  }
+  return root;
+}
+
+describe('ballast eval on the sim', () => {
+  it('fails a much less accurate candidate (exit 1), with JUnit and Markdown reports', async () => {
+    const root = await project();
+    const run = await runCli(
+      ['eval', 'bad', '--junit', 'out/junit.xml', '--markdown', 'out/summary.md'],
+      root,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/fail/i);
+    const junit = new XMLParser({ ignoreAttributes: false }).parse(
+      readFileSync(join(root, 'out/junit.xml'), 'utf8'),
+    );
+    expect(junit.testsuites).toBeDefined();
+    const md = readFileSync(join(root, 'out/summary.md'), 'utf8');
+    expect(md).toMatch(/\| *criterion *\|/i);
+    expect(md).toContain('close-to-reference');
+  });
+
+  it('passes an identical candidate (exit 0) and stores the run', async () => {
+    const root = await project();
+    const run = await runCli(['eval', 'same', '--json'], root);
+    expect(run.stderr).not.toMatch(/error/i);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ schemaVersion: 1, kind: 'ballast.eval', verdict: 'pass', exitCode: 0 });
+    expect(run.code).toBe(0);
+    expect(report.counts.cases).toBe(30);
+  });
+
+  it('calls a small difference on few cases inconclusive (exit 4), or pass/fail with --inconclusive', async () => {
+    const root = await project();
+    const run = await runCli(['eval', 'near', '--limit', '10', '--json'], root);
+    const report = JSON.parse(run.stdout);
+    expect(report.verdict).toBe('inconclusive');
+    expect(run.code).toBe(4);
+    const inconclusive = report.criteria.find((c: { status: string }) => c.status === 'inconclusive');
+    expect(inconclusive.reason).toMatch(/more case|cases would/i);
+    expect((await runCli(['eval', 'near', '--limit', '10', '--inconclusive', 'pass'], root)).code).toBe(0);
+    expect((await runCli(['eval', 'near', '--limit', '10', '--inconclusive', 'fail'], root)).code).toBe(1);
+  });
+
+  it('reuses a stored baseline and refuses one made on other data', async () => {
+    const root = await project();
+    const first = JSON.parse((await runCli(['eval', 'same', '--json'], root)).stdout);
+    const reuse = await runCli(['eval', 'bad', '--baseline-run', first.runId, '--json'], root);
+    expect(JSON.parse(reuse.stdout).verdict).toBe('fail');
+    const data = readFileSync(join(root, 'datasets/example.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(root, 'datasets/other.jsonl'), data.slice(1).join('\n'));
+    const other = await runCli(
+      ['eval', 'bad', '--baseline-run', first.runId, '--dataset', 'datasets/other.jsonl'],
+      root,
+    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('other data');
+  });
+
+  it('refuses bad flags and unknown changes with exit 2', async () => {
+    const root = await project();
+    expect((await runCli(['eval', 'nope'], root)).code).toBe(2);
+    expect((await runCli(['eval', 'same', '--repeat', '0'], root)).code).toBe(2);
+    expect((await runCli(['eval', 'same', '--shard', '3/2'], root)).code).toBe(2);
+    expect((await runCli(['eval', 'same', '--cache', 'maybe'], root)).code).toBe(2);
+  });
+});

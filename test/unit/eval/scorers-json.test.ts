@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { isBallastError } from '../../../src/core/errors.js';
+import { createScorer } from '../../../src/core/eval/scorers/index.js';
+import type { EvalCase, Score, ScoreInput, ScorerSpec } from '../../../src/core/eval/types.js';
+import { scorerSchema } from '../../../src/core/spec/change-schema.js';
+
+/** One case and its call, shared by these tests. */
+
+const CASE: EvalCase = {
+  id: 'capital',
+  input: 'What is the capital of France?',
+  reference: 'Paris',
+  tags: [],
+  vars: { country: 'France', keywords: '["Paris","France"]', limit: '2' },
+  line: 1,
+};
+
+/** A spec as a change file would give it: through the schema, so defaults apply. */
+function spec(type: string, extra: Record<string, unknown> = {}): ScorerSpec {
+  return scorerSchema.parse({ type, ...extra });
+}
+
+function input(output: string, extra: Partial<ScoreInput> = {}): ScoreInput {
+  return {
+    case: CASE,
+    output,
+    latencyMs: 120,
+    costUsd: 0.0004,
+    vars: { ...CASE.vars, reference: 'Paris', input: String(CASE.input) },
+    ...extra,
+  };
+}
+
+function score(
+  type: string,
+  extra: Record<string, unknown>,
+  output: string,
+  more: Partial<ScoreInput> = {},
+): Score {
+  return createScorer(spec(type, extra))(input(output, more));
+}
+
+const SCHEMA = {
+  type: 'object',
+  properties: { city: { type: 'string' }, population: { type: 'integer', minimum: 0 } },
+  required: ['city'],
+  additionalProperties: false,
+};
+
+describe('is-json', () => {
+  it('passes JSON, fails prose', () => {
+    expect(score('is-json', {}, '{"city":"Paris"}')).toMatchObject({ score: 1, pass: true });
+    expect(score('is-json', {}, '[1, 2, 3]').pass).toBe(true);
+    const prose = score('is-json', {}, 'The answer is {"city":"Paris"}');
+    expect(prose).toMatchObject({ score: 0, pass: false });
+    expect(prose.reason).toMatch(/^The output is not valid JSON/);
+  });
+
+  it('accepts one code fence around the whole output, and says so', () => {
+    const fenced = score('is-json', {}, '```json\n{"city": "Paris"}\n```');
+    expect(fenced.pass).toBe(true);
+    expect(fenced.reason).toContain('code fence');
+  });
+
+  it('with a value, validates against it as a schema (as promptfoo does)', () => {
+    expect(score('is-json', { value: SCHEMA }, '{"city":"Paris"}').pass).toBe(true);
+    expect(score('is-json', { value: SCHEMA }, '{"town":"Paris"}').pass).toBe(false);
+  });
+
+  it('not-is-json passes prose', () => {
+    expect(score('not-is-json', {}, 'Paris').pass).toBe(true);
+  });
+});
+
+describe('json-schema', () => {
+  it('passes a matching document', () => {
+    expect(score('json-schema', { value: SCHEMA }, '{"city":"Paris","population":2100000}')).toMatchObject({
+      score: 1,
+      pass: true,
+    });
+  });
+
+  it('fails with the validator’s reasons', () => {
+    const s = score('json-schema', { value: SCHEMA }, '{"population":-1,"extra":true}');
+    expect(s).toMatchObject({ score: 0, pass: false });
+    expect(s.reason).toContain("must have required property 'city'");
+    expect(s.reason).toContain('/population must be >= 0');
+  });
+
+  it('fails output that is not JSON', () => {
+    expect(score('json-schema', { value: SCHEMA }, 'Paris').reason).toContain('not JSON');
+  });
+
+  it('reads draft 2020-12 schemas', () => {
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      prefixItems: [{ type: 'string' }, { type: 'number' }],
+      items: false,
+    };
+    expect(score('json-schema', { value: schema }, '["a", 1]').pass).toBe(true);
+    expect(score('json-schema', { value: schema }, '["a", 1, 2]').pass).toBe(false);
+  });
+
+  it('accepts a schema given as JSON text', () => {
+    expect(score('json-schema', { value: JSON.stringify(SCHEMA) }, '{"city":"Rome"}').pass).toBe(true);
+  });
+
+  it('renders templates inside the schema', () => {
+    const scorer = createScorer(
+      spec('json-schema', { value: { type: 'object', properties: { city: { const: '{{reference}}' } } } }),
+    );
+    expect(scorer(input('{"city":"Paris"}')).pass).toBe(true);
+    expect(scorer(input('{"city":"Lyon"}')).pass).toBe(false);
+  });
+
+  it('an invalid schema is a spec error when the scorer is built', () => {
+    try {
+      createScorer(spec('json-schema', { value: { type: 'no-such-type' } }));
+      expect.unreachable();
+    } catch (error) {
+      expect(isBallastError(error) && error.code).toBe('BALLAST_ERR_SPEC');
+    }
+  });
+});
