@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { stringify } from 'safe-stable-stringify';
 import type { Clock } from '../../app/ports/clock.js';
 import type { ModelProvider } from '../../app/ports/model-provider.js';
 import type { ModelRegistry } from '../../app/ports/model-registry.js';
