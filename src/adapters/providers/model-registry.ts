@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { stringify } from 'safe-stable-stringify';
 import type { Clock } from '../../app/ports/clock.js';
 import type { ModelProvider } from '../../app/ports/model-provider.js';
 import type { ModelRegistry } from '../../app/ports/model-registry.js';
@@ -86,10 +87,23 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
     });
     faulty.set(name, withFault);
     if (options.cache && options.cache.mode !== 'off') {
+      // Everything besides the request that decides the answer: the endpoint, or the sim's seed
+      // and profile. Without it two sim variants on one model would share cached answers.
+      const namespace =
+        stringify(
+          config.type === 'sim'
+            ? { type: 'sim', seed: config.seed, sim: variant.sim }
+            : {
+                type: config.type,
+                baseUrl: config.baseUrl,
+                apiVersion: 'apiVersion' in config ? config.apiVersion : null,
+              },
+        ) ?? '';
       const withCache = withResponseCache(withFault, {
         mode: options.cache.mode,
         store: options.cache.store,
         clock,
+        namespace,
       });
       cached.push(withCache);
       served.set(name, withCache);
