@@ -1,4 +1,4 @@
-import { BallastError } from '../../core/errors.js';
+import { BallastError, isBallastError } from '../../core/errors.js';
 import type { EvalCase, ScorerSpec } from '../../core/eval/types.js';
 import { contentHash } from '../../core/hash/content-hash.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
@@ -189,15 +189,12 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       finishedAt: deps.clock.now(),
     };
   } catch (error) {
-    await deps.store.evalRuns
-      .finish(runId, {
-        status: 'failed',
-        verdict: null,
-        summary: { error: String(error) },
-        at: deps.clock.now(),
-      })
-      .catch(() => undefined);
-    throw error;
+    // The run stays `running` with the cases it finished, so `--resume` can continue it.
+    throw new BallastError(
+      isBallastError(error) ? error.code : 'BALLAST_ERR_INTERNAL',
+      `${error instanceof Error ? error.message : String(error)}\nrun ${runId} was interrupted; continue it with --resume ${runId}`,
+      { cause: error, details: { runId } },
+    );
   }
 }
 
