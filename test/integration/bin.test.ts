@@ -23,7 +23,7 @@ describe('the ballast executable', () => {
       execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   }, 120_000);
 
-  it('runs the README quick start: init, then validate', () => {
+  it('runs the README quick start: init, validate, then the offline gate', () => {
     const dir = tempDir();
     expect(ballast(['--help'], dir)).toMatchObject({
       code: 0,
@@ -34,6 +34,10 @@ describe('the ballast executable', () => {
     expect(validate.stderr).toBe('');
     expect(validate.code).toBe(0);
     expect(validate.stdout).toContain('valid: 1 provider(s)');
+    const gate = ballast(['eval', 'example'], join(dir, 'demo'));
+    expect(gate.stdout).toMatch(/^(PASS|FAIL|INCONCLUSIVE) +ballast eval example/m);
+    expect([0, 1, 4]).toContain(gate.code);
+    expect(gate.stdout).toContain('non_inferior close-to-reference');
   });
 
   it('exits 2 on a usage error and with no command', () => {
