@@ -10,7 +10,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { reportJunit } from '../../core/eval/report-junit.js';
 import { reportMarkdown } from '../../core/eval/report-markdown.js';
 import type { EvalReport } from '../../core/eval/report-schema.js';
-import { renderJunitXml } from './write-report-junit.js';
 
 export type ReportFormat = 'json' | 'junit' | 'markdown';
 
@@ -25,12 +24,15 @@ export interface WrittenReport {
 }
 
 /** The text of one format, as written to its file. */
-export function renderReport(report: EvalReport, format: ReportFormat): string {
+export async function renderReport(report: EvalReport, format: ReportFormat): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
-    case 'junit':
+    case 'junit': {
+      // The XML builder loads only when JUnit output is asked for.
+      const { renderJunitXml } = await import('./write-report-junit.js');
       return renderJunitXml(reportJunit(report));
+    }
     case 'markdown':
       return reportMarkdown(report);
   }
@@ -66,7 +68,7 @@ export async function writeReport(report: EvalReport, targets: ReportTargets): P
   return Promise.all(
     formats.map(async (format) => {
       const path = resolve(targets[format]!);
-      const bytes = await writeFileAtomic(path, renderReport(report, format));
+      const bytes = await writeFileAtomic(path, await renderReport(report, format));
       return { format, path, bytes };
     }),
   );

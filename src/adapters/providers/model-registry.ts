@@ -9,11 +9,9 @@ import { seededRandom } from '../../core/hash/random.js';
 import type { CacheMode } from '../../core/provider/cache-mode.js';
 import type { ProjectConfig } from '../../core/spec/project-schema.js';
 import { knowledgeFromCases, readDataset } from '../files/read-dataset.js';
-import { createAnthropicProvider } from './anthropic-provider.js';
 import { type CachedProvider, withResponseCache } from './cached-provider.js';
 import { type FaultyProvider, withFaults } from './fault-provider.js';
-import { createHttpTransportRegistry } from './http-transport.js';
-import { createOpenAIProvider } from './openai-provider.js';
+import type { HttpTransportRegistry } from './http-transport.js';
 import { createSimProvider } from './sim-provider.js';
 
 export interface ModelRegistryOptions {
@@ -41,7 +39,19 @@ export interface ProjectModels extends ModelRegistry {
  */
 export async function createModelRegistry(options: ModelRegistryOptions): Promise<ProjectModels> {
   const { project, clock } = options;
-  const transports = createHttpTransportRegistry();
+  // The HTTP stack (undici and the wire formats) loads only when a variant needs it, so a project
+  // on the sim starts without it.
+  const needsHttp = Object.values(project.variants).some(
+    (v) => project.providers[v.provider]?.type !== 'sim',
+  );
+  const http = needsHttp
+    ? await Promise.all([
+        import('./http-transport.js'),
+        import('./openai-provider.js'),
+        import('./anthropic-provider.js'),
+      ])
+    : undefined;
+  const transports: HttpTransportRegistry | undefined = http?.[0].createHttpTransportRegistry();
   const knowledge = new Map<string, ReadonlyMap<string, string>>();
   for (const v of Object.values(project.variants)) {
     if (v.sim.knowledge === undefined || knowledge.has(v.sim.knowledge)) continue;
@@ -73,12 +83,15 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
         timeScale: options.simTimeScale ?? config.timeScale,
       });
     } else {
+      if (!http || !transports)
+        throw new BallastError('BALLAST_ERR_INTERNAL', 'HTTP providers were not loaded');
+      const [, { createOpenAIProvider }, { createAnthropicProvider }] = http;
       const transport = transports.lease(variant.provider, { maxConcurrency: config.maxConcurrency });
-      const http = { ...common, transport, idleTimeoutMs: config.idleTimeoutMs };
+      const httpOptions = { ...common, transport, idleTimeoutMs: config.idleTimeoutMs };
       base =
         config.type === 'openai'
-          ? createOpenAIProvider({ ...http, config })
-          : createAnthropicProvider({ ...http, config });
+          ? createOpenAIProvider({ ...httpOptions, config })
+          : createAnthropicProvider({ ...httpOptions, config });
     }
     const withFault = withFaults(base, {
       profile: variant.faults,
@@ -136,7 +149,7 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
     },
     async close() {
       await Promise.allSettled([...served.values()].map((p) => p.close()));
-      await transports.closeAll();
+      await transports?.closeAll();
     },
   };
 }

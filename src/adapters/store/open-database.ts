@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
-import { Pool, TypeOverrides } from 'pg';
+import type { TypeOverrides } from 'pg';
 import { BallastError } from '../../core/errors.js';
 import type { Database } from './database.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
@@ -74,11 +74,16 @@ function openSqlite(target: SqliteTarget): OpenDatabase {
 // int8 (OID 20) carries our epoch-ms and counter columns and COUNT(*). pg returns it as a string
 // to protect values beyond 2^53; ours stay far below (epoch ms reaches 2^53 in the year 287396).
 // The override is per pool, so other pg users in the process keep the default.
-const pgTypes = new TypeOverrides();
-pgTypes.setTypeParser(20, (value: string) => Number(value));
+let pgTypes: TypeOverrides | undefined;
 
 async function openPostgres(target: PostgresTarget): Promise<OpenDatabase> {
-  const pool = new Pool({
+  // pg loads only for PostgreSQL stores: a SQLite run does not pay for it at start-up.
+  const { default: pg } = await import('pg');
+  if (!pgTypes) {
+    pgTypes = new pg.TypeOverrides();
+    pgTypes.setTypeParser(20, (value: string) => Number(value));
+  }
+  const pool = new pg.Pool({
     connectionString: target.connectionString,
     types: pgTypes,
     // Without a timeout a black-holed host hangs the CLI forever.

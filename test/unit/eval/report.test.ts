@@ -243,8 +243,8 @@ describe('report JSON schema', () => {
   ajv.addFormat('date-time', (text: string) => !Number.isNaN(Date.parse(text)));
   const validate = ajv.compile(reportJsonSchema);
 
-  it('validates the built report, as JSON, against the published JSON Schema and the zod schema', () => {
-    const json: unknown = JSON.parse(renderReport(report, 'json'));
+  it('validates the built report, as JSON, against the published JSON Schema and the zod schema', async () => {
+    const json: unknown = JSON.parse(await renderReport(report, 'json'));
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
     expect(reportSchema.safeParse(json).success).toBe(true);
   });
