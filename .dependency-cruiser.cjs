@@ -7,7 +7,9 @@ module.exports = {
       comment: 'core/ must not import Node built-ins or any other layer',
       severity: 'error',
       from: { path: '^src/core/' },
-      to: { pathNot: ['^src/core/', 'node_modules/(zod|yaml|fastest-levenshtein|obscenity|ajv|ajv-formats)/'] },
+      to: {
+        pathNot: ['^src/core/', 'node_modules/(zod|yaml|fastest-levenshtein|obscenity|ajv|ajv-formats)/'],
+      },
     },
     {
       name: 'app-sees-core-and-ports',
