@@ -114,7 +114,7 @@ export async function evaluate(
           files: evaluation.datasets.map((d) => ({
             path: d.file,
             hash: d.hash,
-            cases: evaluation.cases.filter((c) => c.id).length,
+            cases: d.cases,
           })),
         },
         options: {
@@ -135,16 +135,18 @@ export async function evaluate(
         cases: evaluation.paired,
         samples: evaluation.samples,
         evalCases: evaluation.cases,
-        cacheHits: models.cacheStats().hits,
+        // Judges use the cache too; the report's rate is per arm sample, so scale by the hit rate.
+        cacheHits: Math.round(models.cacheStats().hitRate * evaluation.samples.length),
         ballastVersion: version,
       });
+      const withWarnings = { ...report, warnings: [...evaluation.warnings] };
       await store.evalRuns.finish(evaluation.runId, {
         status: 'completed',
         verdict: report.verdict,
-        summary: report as unknown as Record<string, never>,
+        summary: withWarnings as unknown as Record<string, never>,
         at: systemClock.now(),
       });
-      return report;
+      return withWarnings;
     } finally {
       await models.close();
     }

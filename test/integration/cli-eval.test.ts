@@ -110,3 +110,21 @@ describe('ballast eval on the sim', () => {
     expect((await runCli(['eval', 'same', '--cache', 'maybe'], root)).code).toBe(2);
   });
 });
+
+describe('ballast eval refuses bad scorers before calling any model', () => {
+  it('exits 2 on a scorer value of the wrong shape and records no run', async () => {
+    const root = await project();
+    const change = join(root, 'changes/same.yaml');
+    writeFileSync(
+      change,
+      readFileSync(change, 'utf8').replace(
+        '    - { type: pii, name: no-pii }',
+        '    - { type: pii, name: no-pii }\n    - { type: word-count, name: wc, value: { most: 5 } }',
+      ),
+    );
+    const run = await runCli(['eval', 'same'], root);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('word-count');
+    expect(run.stderr).not.toContain('--resume');
+  });
+});

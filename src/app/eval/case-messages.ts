@@ -6,7 +6,9 @@ import { lastUserText } from '../../core/sim/sim-text.js';
 /** A case's template variables: its own vars, plus `input` and `reference` for scorer values. */
 export function caseVars(c: EvalCase): Readonly<Record<string, string>> {
   const input = typeof c.input === 'string' ? c.input : lastUserText(c.input);
-  return { ...c.vars, input, reference: c.reference ?? '' };
+  // `reference` is defined only when the case has one: a scorer comparing with it then fails with
+  // "unknown variable" on a case without one, instead of passing against an empty string.
+  return { ...c.vars, input, ...(c.reference === undefined ? {} : { reference: c.reference }) };
 }
 
 export function renderText(text: string, vars: Readonly<Record<string, string>>): string {

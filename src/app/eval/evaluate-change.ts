@@ -48,7 +48,7 @@ export interface Evaluation extends RunEvalResult {
   readonly runId: string;
   readonly baselineVariant: string;
   readonly candidateVariant: string;
-  readonly datasets: readonly { file: string; hash: string }[];
+  readonly datasets: readonly { file: string; hash: string; cases: number }[];
   readonly datasetHash: string;
   readonly cases: readonly EvalCase[];
   readonly warnings: readonly string[];
@@ -86,6 +86,24 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
     throw new BallastError('BALLAST_ERR_USAGE', 'no case to evaluate after --filter/--limit/--shard');
   assertUniqueIds(cases);
 
+  // Scorers are built before any run is recorded or any model called: a bad scorer value is a
+  // spec error (exit 2) found in a second, not after the first batch of calls.
+  const scorerSpecs = [...change.offline.scorers, ...datasetScorers];
+  const scoring = await createScoring({
+    specs: scorerSpecs,
+    caseSpecs: caseAsserts,
+    judge: (variant) => deps.models.forVariant(variant),
+    modules: deps.modules,
+  });
+  // What must match for a stored baseline to be reused: how it was scored and prompted.
+  const scoringHash = contentHash(
+    JSON.stringify({
+      scorers: scorerSpecs,
+      prompt: request.systemPrompts[baselineVariant] ?? null,
+      perturbSeed: request.perturb ? request.seed : null,
+    }),
+  );
+
   const startedAt = deps.clock.now();
   let completed: Set<string> | undefined;
   if (request.resumeRunId) {
@@ -110,7 +128,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       baselineVariant,
       candidateVariant: change.candidate,
       datasetHash,
-      config: { ...request.options, datasets: files.map(String) },
+      config: { ...request.options, datasets: files.map(String), scoringHash },
       at: startedAt,
     });
   }
@@ -134,6 +152,12 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
         `--baseline-run ${base.id} evaluated ${base.baselineVariant}, not ${baselineVariant}`,
       );
     }
+    if (base.config.scoringHash !== scoringHash) {
+      throw new BallastError(
+        'BALLAST_ERR_USAGE',
+        `--baseline-run ${base.id} was scored or prompted differently (other scorers, baseline prompt or perturbation seed); run the baseline again`,
+      );
+    }
     const rows = fromRows(
       (await deps.store.evalRuns.caseResults(base.id)).filter((r) => r.arm === 'baseline'),
     );
@@ -151,12 +175,6 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       ...(systemPrompt === undefined ? {} : { systemPrompt }),
     };
   };
-  const scoring = await createScoring({
-    specs: [...change.offline.scorers, ...datasetScorers],
-    caseSpecs: caseAsserts,
-    judge: (variant) => deps.models.forVariant(variant),
-    modules: deps.modules,
-  });
   deps.onStart?.(cases.length);
   try {
     const result = await runEval({
@@ -172,6 +190,13 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       store: deps.store.evalRuns,
       clock: deps.clock,
       ...(completed ? { completed } : {}),
+      // A simulated user is played by the variant the case names, else the route's stable one.
+      simulatedUser: (spec) => ({
+        provider: deps.models.forVariant(spec.variant ?? baselineVariant),
+        persona: spec.persona,
+        goal: spec.goal,
+        maxTurns: spec.maxTurns,
+      }),
       ...(storedBaseline ? { storedBaseline } : {}),
       ...(deps.onCaseDone ? { onCaseDone: deps.onCaseDone } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
@@ -181,7 +206,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       runId,
       baselineVariant,
       candidateVariant: change.candidate,
-      datasets: loaded.map((d) => ({ file: d.file, hash: d.hash })),
+      datasets: loaded.map((d) => ({ file: d.file, hash: d.hash, cases: d.cases.length })),
       datasetHash,
       cases,
       warnings: loaded.flatMap((d) => [...(d.warnings ?? [])]),

@@ -53,9 +53,12 @@ export async function createScoring(options: {
     return made;
   };
 
+  // Built now, so a bad value fails before the first model call.
+  for (const spec of options.specs) single(spec);
+
   return {
     async scorePair(c, vars, baseline, candidate, signal) {
-      const specs = [...options.specs, ...(options.caseSpecs?.(c) ?? [])];
+      const specs = byName([...options.specs, ...(options.caseSpecs?.(c) ?? [])]);
       const question = typeof c.input === 'string' ? c.input : (vars.input ?? '');
       const scoreArm = async (played: Played, pairwise: Map<ScorerSpec, Score>): Promise<Score[]> =>
         Promise.all(
@@ -80,7 +83,7 @@ export async function createScoring(options: {
         );
       const pairBase = new Map<ScorerSpec, Score>();
       const pairCand = new Map<ScorerSpec, Score>();
-      for (const spec of specs.filter((s) => s.type === 'pairwise')) {
+      for (const spec of specs.filter((s) => s.type.replace(/^not-/, '') === 'pairwise')) {
         if (!baseline || baseline.failure || candidate.failure) continue;
         const judged = await pairwiseScores(
           options.judge(spec.judge ?? ''),
@@ -90,8 +93,8 @@ export async function createScoring(options: {
           candidate.output,
           signal,
         );
-        pairBase.set(spec, judged.baseline);
-        pairCand.set(spec, judged.candidate);
+        pairBase.set(spec, negated(spec, judged.baseline));
+        pairCand.set(spec, negated(spec, judged.candidate));
       }
       const [b, cand] = await Promise.all([
         baseline ? scoreArm(baseline, pairBase) : Promise.resolve(undefined),
@@ -110,8 +113,17 @@ function makeSingle(
   const type = spec.type.replace(/^not-/, '');
   const name = spec.name ?? spec.type;
   if (type === 'llm-rubric') {
-    return (input, signal) =>
-      rubricScore(judge(spec.judge ?? ''), spec, String(input.vars.input ?? ''), input.output, signal);
+    return async (input, signal) =>
+      negated(
+        spec,
+        await rubricScore(
+          judge(spec.judge ?? ''),
+          spec,
+          String(input.vars.input ?? ''),
+          input.output,
+          signal,
+        ),
+      );
   }
   if (type === 'pairwise') {
     // Scored per pair above; alone (a reused baseline) it has nothing to compare with.
@@ -168,4 +180,25 @@ function customScore(spec: ScorerSpec, value: unknown): Score {
     reason = `not (${reason})`;
   }
   return { scorer: name, score, pass, weight: spec.weight, reason };
+}
+
+/**
+ * One scorer per name: a case's own assertion replaces a dataset's or the change's of the same
+ * name (later wins), so a name is never counted twice in a case's scores.
+ */
+function byName(specs: readonly ScorerSpec[]): ScorerSpec[] {
+  const named = new Map<string, ScorerSpec>();
+  for (const spec of specs) named.set(spec.name ?? spec.type, spec);
+  return [...named.values()];
+}
+
+/** `not-` on a model-graded scorer: the judge's score turned around, as for every other type. */
+function negated(spec: ScorerSpec, score: Score): Score {
+  if (!spec.type.startsWith('not-')) return score;
+  return {
+    ...score,
+    score: 1 - score.score,
+    pass: 1 - score.score >= spec.threshold,
+    reason: `not (${score.reason})`,
+  };
 }

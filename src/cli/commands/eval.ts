@@ -124,6 +124,8 @@ export function registerEval(program: Command, deps: CliDeps, setExit: (code: nu
         ...(opts.markdown ? { markdown: opts.markdown } : {}),
         ...(opts.out ? { json: opts.out } : {}),
       });
+      const warnings = (report as { warnings?: string[] }).warnings ?? [];
+      for (const w of warnings) deps.io.err(deps.io.color.yellow(`warning: ${w}`));
       if (opts.json) printJson(deps.io, report);
       else {
         for (const line of reportTerminal(report, deps.io.color)) deps.io.out(line);

@@ -92,6 +92,8 @@ export function formatUsd(value: number): string {
 /** What settles an inconclusive criterion, for a reviewer deciding whether to add cases. */
 export function moreCasesNote(c: ReportCriterion): string | undefined {
   if (c.status !== 'inconclusive') return undefined;
+  // The verdict's reason usually says it already; saying it twice reads as a bug.
+  if (/more cases? would|further cases|no number of/.test(c.reason ?? '')) return undefined;
   return c.moreCases === null
     ? 'no number of further cases would settle it at the observed effect'
     : `about ${c.moreCases} more cases would settle it at the observed effect`;

@@ -83,7 +83,10 @@ function criterionCase(classname: string, c: ReportCriterion): JunitCase {
     c.status === 'fail'
       ? { kind: 'failure', type: c.rule, message: c.reason, detail }
       : c.status === 'inconclusive'
-        ? { kind: 'skipped', message: `inconclusive: ${c.reason} (${moreCasesNote(c)})` }
+        ? {
+            kind: 'skipped',
+            message: `inconclusive: ${[c.reason, moreCasesNote(c)].filter(Boolean).join('; ')}`,
+          }
         : { kind: 'pass' };
   // A failure carries the detail in its body already; the others show it as the test's output.
   return {

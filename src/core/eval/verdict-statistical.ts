@@ -90,7 +90,11 @@ export function prepareCriterion(
     const r = dist.estimate;
     const linear = baseline.map((b, i) => candidate[i]! - r * b);
     const sd = moments(linear).sd / base.mean;
-    return { criterion, fields: { ...fields, estimate: r, boundary: max }, test: ratioTest(dist, max, sd) };
+    return {
+      criterion,
+      fields: { ...fields, estimate: r, boundary: max },
+      test: ratioTest(dist, max, sd, baseline.length),
+    };
   }
 
   const lower = lowerIsBetter(criterion.measure);
@@ -105,20 +109,32 @@ export function prepareCriterion(
     dist,
     direction,
     boundary,
-    pPass: direction === 'above' ? pValueAtMost(dist, boundary) : pValueAtLeast(dist, boundary),
+    pPass: Math.max(
+      direction === 'above' ? pValueAtMost(dist, boundary) : pValueAtLeast(dist, boundary),
+      signTestFloor(diffs.length),
+    ),
     pFail: direction === 'above' ? pValueAtLeast(dist, boundary) : pValueAtMost(dist, boundary),
     sd: moments(diffs).sd,
   };
   return { criterion, fields: { ...fields, estimate: dist.estimate, boundary }, test };
 }
 
-function ratioTest(dist: BootstrapDistribution, max: number, sd: number): BootstrapTest {
+/**
+ * The smallest one-sided p-value any test on n paired cases can honestly give: the exact sign
+ * test's 2^−n (every pair on one side). A bootstrap of constant differences has zero width and
+ * would "prove" a criterion on two cases; this floor needs about five at α = 0.05.
+ */
+export function signTestFloor(n: number): number {
+  return n <= 0 ? 1 : 0.5 ** n;
+}
+
+function ratioTest(dist: BootstrapDistribution, max: number, sd: number, n: number): BootstrapTest {
   return {
     kind: 'ratio',
     dist,
     direction: 'below',
     boundary: max,
-    pPass: pValueAtLeast(dist, max),
+    pPass: Math.max(pValueAtLeast(dist, max), signTestFloor(n)),
     pFail: pValueAtMost(dist, max),
     sd,
   };
