@@ -34,7 +34,7 @@ function counting(models: ModelRegistry) {
 describe('multi-turn cases', () => {
   it('plays scripted turns with each arm seeing its own replies, and a simulated user until DONE or max turns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ballast-turns-'));
-    const loaded = await projectFileSystem(dir, { timeScale0: true });
+    const loaded = await projectFileSystem(dir, { timeScale0: true, noErrors: true });
     writeFileSync(
       join(dir, 'datasets/turns.jsonl'),
       [
@@ -84,7 +84,8 @@ describe('multi-turn cases', () => {
       expect(candidate.some((c) => c.messages === 4)).toBe(true);
       // The simulated user (played by the stable variant) keeps the conversation going to
       // max_turns 3 (the sim never says DONE): the candidate's third call carries 6 messages.
-      expect(candidate.some((c) => c.messages === 6)).toBe(true);
+      expect(result.samples.filter((s) => s.failure)).toEqual([]);
+      expect(candidate.map((c) => c.messages)).toContain(6);
     } finally {
       await models.close();
       await store.close();

@@ -17,6 +17,10 @@ export async function projectFileSystem(
       readFileSync(yaml, 'utf8').replace('    seed: 42\n', '    seed: 42\n    timeScale: 0\n'),
     );
   }
+  if (options.noErrors) {
+    const yaml = join(dir, 'ballast.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replaceAll('error_rate: 0.01', 'error_rate: 0'));
+  }
   const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
   if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('\n'));
   return loaded;
