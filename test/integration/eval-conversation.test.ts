@@ -8,28 +8,8 @@ import { createModelRegistry } from '../../src/adapters/providers/model-registry
 import { openStore } from '../../src/adapters/store/open-store.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { evaluateChange } from '../../src/app/eval/evaluate-change.js';
-import type { ModelRegistry } from '../../src/app/ports/model-registry.js';
+import { countingModels } from '../support/counting-models.js';
 import { projectFileSystem } from '../support/project-on-disk.js';
-
-function counting(models: ModelRegistry) {
-  const calls: { variant: string; messages: number }[] = [];
-  return {
-    calls,
-    registry: {
-      ...models,
-      forVariant(variant: string) {
-        const inner = models.forVariant(variant);
-        return {
-          ...inner,
-          complete: (...args: Parameters<typeof inner.complete>) => {
-            calls.push({ variant, messages: args[0].messages.length });
-            return inner.complete(...args);
-          },
-        };
-      },
-    } satisfies ModelRegistry,
-  };
-}
 
 describe('multi-turn cases', () => {
   it('plays scripted turns with each arm seeing its own replies, and a simulated user until DONE or max turns', async () => {
@@ -55,7 +35,7 @@ describe('multi-turn cases', () => {
     );
     const store = await openStore('sqlite::memory:');
     const models = await createModelRegistry({ project: loaded.project!, rootDir: dir, clock: systemClock });
-    const counted = counting(models);
+    const counted = countingModels(models);
     try {
       const result = await evaluateChange(
         {

@@ -8,29 +8,8 @@ import { createModelRegistry } from '../../src/adapters/providers/model-registry
 import { openStore } from '../../src/adapters/store/open-store.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { evaluateChange } from '../../src/app/eval/evaluate-change.js';
-import type { ModelRegistry } from '../../src/app/ports/model-registry.js';
+import { countingModels } from '../support/counting-models.js';
 import { projectFileSystem } from '../support/project-on-disk.js';
-
-/** Counts the calls that reach each variant, so a test can see what a resumed run redoes. */
-function counting(models: ModelRegistry) {
-  const calls = new Map<string, number>();
-  return {
-    calls,
-    registry: {
-      ...models,
-      forVariant(variant: string) {
-        const inner = models.forVariant(variant);
-        return {
-          ...inner,
-          complete: (...args: Parameters<typeof inner.complete>) => {
-            calls.set(variant, (calls.get(variant) ?? 0) + 1);
-            return inner.complete(...args);
-          },
-        };
-      },
-    } satisfies ModelRegistry,
-  };
-}
 
 describe('evaluateChange resume', () => {
   it('continues an interrupted run without redoing finished cases', async () => {
@@ -57,7 +36,7 @@ describe('evaluateChange resume', () => {
       clock: systemClock,
     };
     try {
-      const first = counting(models);
+      const first = countingModels(models);
       const crash = evaluateChange(request, {
         ...deps,
         models: first.registry,
@@ -70,13 +49,13 @@ describe('evaluateChange resume', () => {
       expect(finished.length).toBeGreaterThanOrEqual(12);
       expect((await store.evalRuns.get('run-resume'))?.status).toBe('running');
 
-      const second = counting(models);
+      const second = countingModels(models);
       const resumed = await evaluateChange(
         { ...request, resumeRunId: 'run-resume' },
         { ...deps, models: second.registry },
       );
       // Only the unfinished cases call the models again: one call per arm per case.
-      expect(second.calls.get(change.candidate)).toBe(30 - finished.length);
+      expect(second.count(change.candidate)).toBe(30 - finished.length);
       expect(resumed.paired).toHaveLength(30);
       expect(resumed.verdict.verdict).toMatch(/pass|fail|inconclusive/);
     } finally {

@@ -7,7 +7,7 @@ import { type LoadedProject, loadProject } from '../../src/config/load-project.j
 /** `ballast init` in `dir`, optionally with the sim answering at once, loaded and checked. */
 export async function projectFileSystem(
   dir: string,
-  options: { timeScale0?: boolean } = {},
+  options: { timeScale0?: boolean; noErrors?: boolean } = {},
 ): Promise<LoadedProject> {
   scaffoldProject(folderFiles(dir), { force: false });
   if (options.timeScale0) {

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { BallastError } from '../../core/errors.js';
+import type { EvalCase } from '../../core/eval/types.js';
 import { contentHash } from '../../core/hash/content-hash.js';
 import type { ChatMessage, ChatRole } from '../../core/provider/chat.js';
 import { lastUserText, normaliseQuestion } from '../../core/sim/sim-text.js';
@@ -10,24 +11,8 @@ import { type Diagnostic, formatDiagnostic } from '../../core/spec/diagnostic.js
 
 export type DatasetFormat = 'jsonl' | 'csv' | 'yaml';
 
-/** One case of a dataset, whatever file format it came from. */
-export interface DatasetCase {
-  /** Stable: as written, or a 12-hex-digit hash of the case's content when absent. */
-  readonly id: string;
-  /** A question, or a conversation (a message list, for multi-turn cases). */
-  readonly input: string | readonly ChatMessage[];
-  readonly reference?: string;
-  readonly tags: readonly string[];
-  /** Template variables (`{{name}}`); values are strings, anything else is JSON-encoded. */
-  readonly vars: Readonly<Record<string, string>>;
-  /** Per-case assertions, kept as written; `ballast eval` validates them. */
-  readonly assert?: readonly unknown[];
-  readonly repeats?: number;
-  /** Any other keys, kept for reports. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  /** 1-based line where the case is written. */
-  readonly line: number;
-}
+/** One case of a dataset, whatever file format it came from (the eval's own case shape). */
+export type DatasetCase = EvalCase;
 
 export interface Dataset {
   readonly file: string;

@@ -13,15 +13,16 @@ export type Arm = 'baseline' | 'candidate';
 export interface EvalCase {
   /** Stable: as written, or a hash of the case's content when absent. */
   readonly id: string;
-  /** A question, or a conversation (a message list) replayed as scripted turns. */
+  /** A question, or a conversation (a message list) sent as the history of one call. */
   readonly input: string | readonly ChatMessage[];
   readonly reference?: string;
   readonly tags: readonly string[];
-  /** Template variables (`{{name}}`); values are strings. */
+  /** Template variables (`{{name}}`); values are strings, anything else is JSON-encoded. */
   readonly vars: Readonly<Record<string, string>>;
   /** Per-case assertions, as written (scorer specs). */
   readonly assert?: readonly unknown[];
   readonly repeats?: number;
+  /** Any other keys (`turns`, `simulated_user`, …), kept for the runner and reports. */
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** 1-based line where the case is written. */
   readonly line: number;
