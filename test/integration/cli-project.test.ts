@@ -112,6 +112,8 @@ describe('ballast schema and usage errors', () => {
     expect((await runCli(['schema', '--out', 'schemas'], out)).code).toBe(0);
     expect(existsSync(join(out, 'schemas/project.schema.json'))).toBe(true);
     expect((await runCli(['schema', '--kind', 'nope'], out)).code).toBe(2);
+    const report = JSON.parse((await runCli(['schema', '--kind', 'report'], out)).stdout);
+    expect(report.properties.schemaVersion).toBeDefined();
   });
 
   it('exits 2 on unknown commands and options, 0 on --help and --version', async () => {

@@ -8,13 +8,24 @@ import { printJson } from '../io.js';
 export function registerSchema(program: Command, deps: CliDeps, setExit: (code: number) => void): void {
   program
     .command('schema')
-    .description('print the JSON Schema of ballast.yaml and of change specs (for editors)')
-    .option('-k, --kind <kind>', 'project, change or both', 'both')
+    .description(
+      'print the JSON Schema of ballast.yaml and change specs (for editors), or of the eval report',
+    )
+    .option(
+      '-k, --kind <kind>',
+      'project, change, both, or report (the `ballast eval --json` document)',
+      'both',
+    )
     .option('-o, --out <dir>', 'write project.schema.json and change.schema.json into this folder instead')
-    .action((opts: { kind: string; out?: string }) => {
-      if (!['project', 'change', 'both'].includes(opts.kind)) {
-        deps.io.err(`--kind must be project, change or both (got "${opts.kind}")`);
+    .action(async (opts: { kind: string; out?: string }) => {
+      if (!['project', 'change', 'both', 'report'].includes(opts.kind)) {
+        deps.io.err(`--kind must be project, change, both or report (got "${opts.kind}")`);
         return setExit(EXIT.USAGE);
+      }
+      if (opts.kind === 'report') {
+        const { reportJsonSchema } = await import('../../core/eval/report-schema.js');
+        printJson(deps.io, reportJsonSchema);
+        return setExit(EXIT.OK);
       }
       const schemas = jsonSchemas();
       const picked =
