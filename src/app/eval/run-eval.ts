@@ -13,7 +13,7 @@ import { applyVariant, type VariantShape } from '../../core/provider/apply-varia
 import type { ChatMessage } from '../../core/provider/chat.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
 import type { Clock } from '../ports/clock.js';
-import type { EvalRunStore } from '../ports/eval-run-store.js';
+import type { CaseResultInput, EvalRunStore } from '../ports/eval-run-store.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import { caseMessages, caseVars, renderText } from './case-messages.js';
 import { playConversation, type SimulatedUser } from './conversation.js';
@@ -61,6 +61,9 @@ export interface RunEvalResult {
   readonly wallMs: number;
 }
 
+/** Rows per store transaction. */
+const WRITE_BATCH_ROWS = 200;
+
 /** Outputs kept in memory for reports are cut here; the store keeps them whole. */
 const KEEP_CHARS = 600;
 
@@ -78,6 +81,22 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const samples: SampleResult[] = [];
   let done = 0;
 
+  // Finished cases are written in batches (one transaction per batch, each case whole): one
+  // transaction per case made the store the bottleneck of a 10,000-case run.
+  let pending: CaseResultInput[] = [];
+  let writing: Promise<unknown> = Promise.resolve();
+  const flush = () => {
+    if (pending.length === 0) return writing;
+    const batch = pending;
+    pending = [];
+    writing = writing.then(() => input.store.addCaseResults(input.runId, batch));
+    return writing;
+  };
+  const persist = async (rows: CaseResultInput[]) => {
+    pending.push(...rows);
+    if (pending.length >= WRITE_BATCH_ROWS) await flush();
+  };
+
   const runCase = async (c: EvalCase): Promise<void> => {
     let caseSamples: SampleResult[];
     if (completed.has(c.id) && stored.has(c.id)) {
@@ -90,7 +109,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
           Array.from({ length: repeats }, (_, sample) => runSample(input, c, sample, limit, reuse)),
         )
       ).flat();
-      await input.store.addCaseResults(input.runId, toRows(caseSamples));
+      await persist(toRows(caseSamples));
     }
     for (const s of caseSamples) samples.push({ ...s, output: s.output.slice(0, KEEP_CHARS) });
     done++;
@@ -100,7 +119,12 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   // Cases are started in order but a bounded number at a time, so memory does not grow with the
   // dataset while the provider limiter keeps the calls themselves at `concurrency`.
   const caseLimit = pLimit(Math.max(2, input.concurrency));
-  await Promise.all(input.cases.map((c) => caseLimit(() => runCase(c))));
+  try {
+    await Promise.all(input.cases.map((c) => caseLimit(() => runCase(c))));
+  } finally {
+    // Also on failure: the cases that did finish are kept for --resume.
+    await flush();
+  }
 
   const paired = pairCases(samples, input.cases);
   const verdict = decide(paired, input.change.offline.criteria, {
