@@ -65,7 +65,7 @@ export interface RunEvalResult {
 const WRITE_BATCH_ROWS = 200;
 
 /** Outputs kept in memory for reports are cut here; the store keeps them whole. */
-const KEEP_CHARS = 600;
+const KEEP_CHARS = 300;
 
 /**
  * Runs baseline and candidate on the same cases, paired: same messages, same sample indexes, same
@@ -111,16 +111,29 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
       ).flat();
       await persist(toRows(caseSamples));
     }
-    for (const s of caseSamples) samples.push({ ...s, output: s.output.slice(0, KEEP_CHARS) });
+    // In memory only what the verdict and the report read: reasons and full outputs stay in the store.
+    for (const s of caseSamples) {
+      samples.push({
+        ...s,
+        output: s.output.slice(0, KEEP_CHARS),
+        scores: s.scores.map((x) => ({ ...x, reason: '' })),
+      });
+    }
     done++;
     input.onCaseDone?.(done, input.cases.length);
   };
 
   // Cases are started in order but a bounded number at a time, so memory does not grow with the
   // dataset while the provider limiter keeps the calls themselves at `concurrency`.
-  const caseLimit = pLimit(Math.max(2, input.concurrency));
+  // A fixed pool of workers pulls the next case: no promise or closure per case is created up front.
+  let next = 0;
+  const worker = async () => {
+    while (next < input.cases.length) await runCase(input.cases[next++] as EvalCase);
+  };
   try {
-    await Promise.all(input.cases.map((c) => caseLimit(() => runCase(c))));
+    await Promise.all(
+      Array.from({ length: Math.min(input.cases.length, Math.max(2, input.concurrency)) }, worker),
+    );
   } finally {
     // Also on failure: the cases that did finish are kept for --resume.
     await flush();
