@@ -1,44 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isBallastError } from '../../../src/core/errors.js';
 import { createScorer } from '../../../src/core/eval/scorers/index.js';
-import type { EvalCase, Score, ScoreInput, ScorerSpec } from '../../../src/core/eval/types.js';
-import { scorerSchema } from '../../../src/core/spec/change-schema.js';
+import { input, score, spec } from '../../support/scorer-fixtures.js';
 
 /** One case and its call, shared by these tests. */
-
-const CASE: EvalCase = {
-  id: 'capital',
-  input: 'What is the capital of France?',
-  reference: 'Paris',
-  tags: [],
-  vars: { country: 'France', keywords: '["Paris","France"]', limit: '2' },
-  line: 1,
-};
-
-/** A spec as a change file would give it: through the schema, so defaults apply. */
-function spec(type: string, extra: Record<string, unknown> = {}): ScorerSpec {
-  return scorerSchema.parse({ type, ...extra });
-}
-
-function input(output: string, extra: Partial<ScoreInput> = {}): ScoreInput {
-  return {
-    case: CASE,
-    output,
-    latencyMs: 120,
-    costUsd: 0.0004,
-    vars: { ...CASE.vars, reference: 'Paris', input: String(CASE.input) },
-    ...extra,
-  };
-}
-
-function score(
-  type: string,
-  extra: Record<string, unknown>,
-  output: string,
-  more: Partial<ScoreInput> = {},
-): Score {
-  return createScorer(spec(type, extra))(input(output, more));
-}
 
 const SCHEMA = {
   type: 'object',
