@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-// The published entry point: runs the compiled CLI (built by `npm run build`, which `prepare` runs on `npm ci`).
-import { main } from '../dist/main/cli.js';
+// The published entry point: runs the bundled CLI (built by `npm run build`, which `prepare` runs on
+// `npm ci`: tsc to dist/, then esbuild to dist/bundle/ — see scripts/bundle.mjs).
+import { setFlagsFromString } from 'node:v8';
 
+// undici parses HTTP with a WebAssembly build of llhttp. V8 compiles it twice: at once with its
+// baseline compiler (Liftoff) and again in the background with its optimising one, and a process
+// cannot exit until that background job ends — it added ≈ 120 ms to every short `ballast` run on
+// this machine. Liftoff's code alone is fast enough for response headers of a few hundred bytes.
+// (Set before undici loads; see bench/results/eval-vs-promptfoo-profile.md.)
+setFlagsFromString('--liftoff-only');
+
+const { main } = await import('../dist/bundle/cli.js');
 process.exitCode = await main(process.argv.slice(2));

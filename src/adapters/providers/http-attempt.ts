@@ -9,6 +9,7 @@ import {
   WireFailure,
 } from './http-errors.js';
 import { type EventSourceMessage, readSse } from './http-sse.js';
+import type { HttpTransport } from './http-transport.js';
 
 /** The HTTP request one wire format makes of a chat request. */
 export interface WireHttpRequest {
@@ -56,7 +57,7 @@ export type AttemptOutcome<T> =
   | { readonly ok: false; readonly failure: AttemptFailure };
 
 export interface AttemptContext {
-  readonly dispatcher: Dispatcher;
+  readonly request: HttpTransport['request'];
   readonly attempt: AttemptScope;
   readonly timeoutMs: number;
   readonly now: () => number;
@@ -146,7 +147,7 @@ export async function* streamAttempt(
 }
 
 function send(ctx: AttemptContext, request: WireHttpRequest): Promise<Dispatcher.ResponseData> {
-  return ctx.dispatcher.request({
+  return ctx.request({
     origin: request.url.origin,
     path: `${request.url.pathname}${request.url.search}`,
     method: 'POST',

@@ -84,7 +84,7 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
     open.delete(call);
   };
   const context = (attempt: AttemptScope): AttemptContext => ({
-    dispatcher: transport.dispatcher,
+    request: transport.request,
     attempt,
     timeoutMs: settings.timeoutMs,
     now: () => clock.now(),

@@ -1,0 +1,26 @@
+// Bundles the compiled CLI (dist/main/cli.js) into dist/bundle/ with esbuild, so that `ballast`
+// starts by loading a few files instead of ~250 modules and their packages (start-up was ~60 %
+// module loading; see bench/results/eval-vs-promptfoo-profile.md). Code splitting keeps the lazy
+// parts lazy: the store drivers, the HTTP client and the eval engine load only for commands that
+// use them. Native and optional packages stay outside the bundle and are resolved from
+// node_modules as before.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/main/cli.js'],
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  external: ['better-sqlite3', 'pg', 'pg-native', 'tsx', 'tsx/*'],
+  // Bundled CommonJS packages call require() for Node built-ins; ESM has no require of its own.
+  banner: {
+    js: "import { createRequire as __ballastRequire } from 'node:module'; const require = __ballastRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
