@@ -4,7 +4,11 @@
 //
 //   node bench/eval-vs-promptfoo/run.mjs [--cases 1000,10000] [--runs 3]
 //        [--concurrency 1000:20,10000:100] [--tools ballast,promptfoo-1p,promptfoo-2p]
-//        [--delay-ms 20] [--idle-wait-s 60] [--profile] [--no-build] [--quick]
+//        [--delay-ms 20] [--idle-wait-s 60] [--profile] [--no-build] [--quick] [--keep-others]
+//
+// --keep-others: runs only --tools, and carries the other tools' runs over from the previous
+// bench/results/eval-vs-promptfoo.json (each keeps its date in `carried_from`), so Ballast can be
+// re-measured after a change without another half hour of promptfoo.
 //
 // One command does everything: builds Ballast, installs promptfoo into this folder if missing,
 // starts the server (pinned to core 0 with taskset when available), writes the datasets and
@@ -56,6 +60,7 @@ function parseArgs(argv) {
     idleWaitS: 60,
     profile: false,
     build: true,
+    keepOthers: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -76,6 +81,7 @@ function parseArgs(argv) {
     else if (a === '--idle-wait-s') o.idleWaitS = Number(next());
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--keep-others') o.keepOthers = true;
     else if (a === '--quick') {
       o.cases = [100];
       o.runs = 1;
@@ -482,6 +488,11 @@ function machineInfo(server, o, startedAt, built) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/** The promptfoo version recorded in a result file (for runs carried over from it). */
+function previousPromptfoo(file) {
+  return JSON.parse(readFileSync(file, 'utf8')).machine?.promptfoo ?? null;
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const startedAt = new Date().toISOString();
@@ -531,6 +542,17 @@ async function main() {
           runs.push({ ...res, run: r });
         }
     }
+    // Runs of the other tools, carried over from the previous result file (see --keep-others).
+    const resultFile = join(RESULTS, 'eval-vs-promptfoo.json');
+    let carriedFrom;
+    if (o.keepOthers && existsSync(resultFile)) {
+      const previous = JSON.parse(readFileSync(resultFile, 'utf8'));
+      carriedFrom = previous.machine?.date;
+      for (const run of previous.runs ?? [])
+        if (!o.tools.includes(run.tool)) runs.push({ ...run, carried_from: run.carried_from ?? carriedFrom });
+    }
+    const machine = machineInfo(server, o, startedAt, built);
+    if (carriedFrom && machine.promptfoo === null) machine.promptfoo = previousPromptfoo(resultFile);
     const summary = summariseRuns(runs);
     const goalRows = goals(summary);
 
@@ -572,7 +594,7 @@ async function main() {
 
     const result = {
       bench: 'eval-vs-promptfoo',
-      machine: machineInfo(server, o, startedAt, built),
+      machine,
       method: {
         ballast:
           'node work/ballast-build/bin/ballast.js (bin/ and dist/ copied after the build) eval bench --dataset datasets/cases-N.jsonl --concurrency C --cache off --db sqlite:<fresh file>',
@@ -582,6 +604,11 @@ async function main() {
           'wall: from spawn to exit (runner clock); cpu_s: user+sys of the child and its children (GNU time); peak_rss_mb: GNU time %M; calls: counted by the server',
         floor_s: 'ceil(calls / concurrency) × server delay: the time the calls alone need',
       },
+      ...(carriedFrom
+        ? {
+            carried: `runs of tools other than ${o.tools.join(', ')} carried over from the run of ${carriedFrom}`,
+          }
+        : {}),
       summary,
       goals: goalRows,
       runs,
@@ -595,6 +622,7 @@ async function main() {
       '',
       markdownTable(summary),
       '',
+      ...(result.carried ? [`Note: ${result.carried} (same machine, same method).`, ''] : []),
       '| goal (issue #4) | measured | status |',
       '|---|---|---|',
       ...goalRows.map((g) => `| ${g.goal} | ${g.value} | ${g.status} |`),
