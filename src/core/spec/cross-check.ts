@@ -49,6 +49,14 @@ export function crossCheck(
         missing('guardrail policy', v.guardrails, project.guardrails),
       );
     }
+    v.fallbacks.forEach((fallback, i) => {
+      if (fallback === name)
+        err('project', ['variants', name, 'fallbacks', i], 'a variant cannot fall back to itself');
+      else if (!project.variants[fallback])
+        err('project', ['variants', name, 'fallbacks', i], missing('variant', fallback, project.variants));
+      else if (v.fallbacks.indexOf(fallback) !== i)
+        err('project', ['variants', name, 'fallbacks', i], `"${fallback}" is listed twice`);
+    });
     const promptFile = filePathOf(v.system);
     if (promptFile !== undefined && !exists(promptFile))
       err('project', ['variants', name, 'system'], `prompt file "${promptFile}" does not exist`);

@@ -81,6 +81,59 @@ export const paramsSchema = z.strictObject({
   extra: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** Per-variant time limits the gateway enforces around each upstream call (issue #5). */
+export const timeoutsSchema = z.strictObject({
+  connect_ms: z.number().int().min(1).max(600_000).default(5_000).describe('Opening the connection'),
+  first_token_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('From sending the request to the first content (or to the whole answer when not streaming)'),
+  idle_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('Longest silence between two streamed events once content has started'),
+  total_ms: z.number().int().min(1).max(3_600_000).default(120_000).describe('The whole call'),
+});
+
+/** Stops calling a failing variant for a while (issue #5); half-open probes after the cool-down. */
+export const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  window_ms: z.number().int().min(1_000).max(3_600_000).default(30_000).describe('Rolling window'),
+  min_requests: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(20)
+    .describe('Calls in the window before the error rate can open the circuit'),
+  error_rate: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe('Opens when this share of calls in the window failed'),
+  consecutive_failures: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(5)
+    .describe('…or after this many failures in a row'),
+  cooldown_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(15_000)
+    .describe('How long it stays open before a probe call is let through'),
+});
+
 export const variantSchema = z.strictObject({
   provider: nameSchema.describe('A provider named under providers:'),
   model: z.string().min(1),
@@ -93,6 +146,12 @@ export const variantSchema = z.strictObject({
   faults: faultProfileSchema
     .optional()
     .describe('Faults injected in front of the provider (drills, degraded-network evals)'),
+  fallbacks: z
+    .array(nameSchema)
+    .default([])
+    .describe('Variants tried in order when this one fails before any content (gateway only)'),
+  timeouts: timeoutsSchema.prefault({}),
+  circuit_breaker: circuitBreakerSchema.prefault({}),
   description: z.string().optional(),
 });
 export type VariantConfig = z.output<typeof variantSchema>;
@@ -149,6 +208,65 @@ export const projectSchema = z
       .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65_535).default(8787),
+        body_limit_bytes: z
+          .number()
+          .int()
+          .min(1_024)
+          .max(100 * 1024 * 1024)
+          .default(2 * 1024 * 1024)
+          .describe('Largest request body accepted; larger ones get 413'),
+        flush_interval_ms: z
+          .number()
+          .int()
+          .min(50)
+          .max(60_000)
+          .default(1_000)
+          .describe('How often telemetry aggregates are written to the store'),
+        max_pending_rows: z
+          .number()
+          .int()
+          .min(100)
+          .max(10_000_000)
+          .default(100_000)
+          .describe(
+            'Telemetry rows held while the store is unreachable; beyond that they are dropped and counted',
+          ),
+        recent_requests: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000_000)
+          .default(100_000)
+          .describe(
+            'Request ids remembered in memory so feedback sent with a key can be linked to its variant',
+          ),
+        feedback_secret: z
+          .string()
+          .min(32, 'must be at least 32 characters; generate one with `openssl rand -hex 32`')
+          .optional()
+          .describe('Signs x-ballast-feedback-token; without it a random secret is kept in the store'),
+        request_log: z
+          .strictObject({
+            sample_rate: z
+              .number()
+              .min(0)
+              .max(1)
+              .default(0)
+              .describe('Share of requests written to the request log'),
+            log_content: z
+              .boolean()
+              .default(false)
+              .describe('Also store prompt and output text (PII redacted) for logged requests'),
+          })
+          .prefault({}),
+        otel: z
+          .strictObject({
+            endpoint: z.url().describe('OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces'),
+            service_name: z.string().default('ballast'),
+            headers: z.record(z.string(), z.string()).default({}),
+          })
+          .optional()
+          .describe('Export OpenTelemetry spans (GenAI semantic conventions) when set'),
       })
       .prefault({}),
     providers: z.record(nameSchema, providerSchema).default({}),
