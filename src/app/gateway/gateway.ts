@@ -1,0 +1,702 @@
+import { applyGuardrails, type GuardrailRule } from '../../core/guardrail/check-text.js';
+import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
+import { applyVariant } from '../../core/provider/apply-variant.js';
+import type {
+  ChatMessage,
+  ChatParams,
+  ChatRequest,
+  ChatResult,
+  FailureKind,
+  FinishReason,
+  StreamEvent,
+} from '../../core/provider/chat.js';
+import { type Arm, assign } from '../../core/routing/assign.js';
+import type { ProjectConfig, VariantConfig } from '../../core/spec/project-schema.js';
+import type { Clock } from '../ports/clock.js';
+import type {
+  AttemptRecord,
+  GatewayTelemetry,
+  RequestOutcome,
+  UnitSource,
+} from '../ports/gateway-telemetry.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
+import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
+import {
+  circuitOpen,
+  fallsBack,
+  type GatewayError,
+  guardrailBlocked,
+  streamInterrupted,
+  UNHEALTHY,
+  unknownModel,
+  upstreamError,
+} from './gateway-errors.js';
+import { RecentRequests, type RequestSummary } from './recent-requests.js';
+import type { RoutingTable } from './routing-table.js';
+
+export interface GatewayRequest {
+  readonly requestId: string;
+  /** A route name or a variant name, as the client sent it in `model`. */
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly params: ChatParams;
+  readonly unit: string;
+  readonly unitSource: UnitSource;
+}
+
+/** Who served a request: sent back as x-ballast-* headers and in telemetry. */
+export interface Served {
+  readonly route: string | null;
+  readonly changeId: string | null;
+  readonly arm: Arm | null;
+  readonly assignedVariant: string;
+  /** The variant that answered (or is answering). */
+  readonly variant: string;
+}
+
+export type CompleteOutcome =
+  | { readonly ok: true; readonly served: Served; readonly result: ChatResult }
+  | { readonly ok: false; readonly served: Served | null; readonly error: GatewayError };
+
+export type GatewayStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly finishReason: FinishReason;
+      readonly usage: ChatResult['usage'];
+      readonly model: string;
+    }
+  | { readonly type: 'error'; readonly error: GatewayError };
+
+export type StreamOpen =
+  | {
+      readonly ok: true;
+      readonly served: Served;
+      /** The model that is answering, as the provider named it (or the variant's model until it says). */
+      readonly model: string;
+      /** The rest of the answer; the first event is the first content. Ends with `done` or `error`. */
+      readonly events: AsyncGenerator<GatewayStreamEvent, void, undefined>;
+    }
+  | { readonly ok: false; readonly served: Served | null; readonly error: GatewayError };
+
+export interface GatewayDeps {
+  readonly project: ProjectConfig;
+  /** Each variant's system prompt text (files already read). */
+  readonly systemPrompts: Readonly<Record<string, string | undefined>>;
+  readonly models: ModelRegistry;
+  readonly routing: RoutingTable;
+  readonly telemetry: GatewayTelemetry;
+  readonly clock: Clock;
+}
+
+export interface Gateway {
+  complete(request: GatewayRequest, signal: AbortSignal): Promise<CompleteOutcome>;
+  openStream(request: GatewayRequest, signal: AbortSignal): Promise<StreamOpen>;
+  /** A request served lately (for feedback sent with an API key). */
+  recent(requestId: string): RequestSummary | undefined;
+  /** Circuit state per variant, for /readyz and status. */
+  circuits(): Record<string, string>;
+}
+
+interface Plan {
+  readonly served: Served;
+  readonly chain: readonly string[];
+  readonly messages: readonly ChatMessage[];
+  readonly inputHits: number;
+}
+
+/** Why the gateway's own timer aborted a call. */
+type TimerReason = 'first_token' | 'idle' | 'total';
+
+/** One upstream call's abort signal: the client's signal plus the variant's time limits. */
+class CallScope {
+  readonly controller = new AbortController();
+  reason: TimerReason | undefined;
+  #total: ReturnType<typeof setTimeout> | undefined;
+  #phase: ReturnType<typeof setTimeout> | undefined;
+  readonly #onParentAbort = () => this.controller.abort();
+
+  constructor(
+    readonly parent: AbortSignal,
+    totalMs: number,
+  ) {
+    if (parent.aborted) this.controller.abort();
+    else parent.addEventListener('abort', this.#onParentAbort, { once: true });
+    this.#total = setTimeout(() => this.#fire('total'), totalMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** (Re)arms the first-token or idle timer. */
+  phase(reason: 'first_token' | 'idle', ms: number): void {
+    if (this.#phase !== undefined) clearTimeout(this.#phase);
+    this.#phase = setTimeout(() => this.#fire(reason), ms);
+  }
+
+  #fire(reason: TimerReason): void {
+    this.reason ??= reason;
+    this.controller.abort();
+  }
+
+  dispose(): void {
+    clearTimeout(this.#total);
+    if (this.#phase !== undefined) clearTimeout(this.#phase);
+    this.parent.removeEventListener('abort', this.#onParentAbort);
+  }
+}
+
+const TIMER_MESSAGES: Record<TimerReason, string> = {
+  first_token: 'no content before the variant’s first-token timeout',
+  idle: 'no event within the variant’s idle timeout',
+  total: 'the variant’s total timeout passed',
+};
+
+/** Text of a message for the input checks: a string, or the text parts of a content array. */
+function textOf(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((p) =>
+      p && typeof p === 'object' && (p as { type?: unknown }).type === 'text'
+        ? String((p as { text?: unknown }).text ?? '')
+        : '',
+    )
+    .join('\n');
+}
+
+const PII_REDACT: readonly GuardrailRule[] = [{ check: 'pii', action: 'redact' }];
+
+/**
+ * The gateway's use case (issue #5): picks the variant for a request from the routing snapshot,
+ * runs the input guardrails, calls the variant's model with its time limits and circuit
+ * breaker, falls back invisibly while nothing has been sent, checks the output (as it streams),
+ * and reports one RequestRecord per request to telemetry.
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { project, clock, telemetry } = deps;
+  const breakers = new Map<string, CircuitBreaker>();
+  const recent = new RecentRequests(project.server.recent_requests);
+  const logContent = project.server.request_log.log_content;
+  const monotonic = () => clock.monotonic();
+
+  const variantOf = (name: string): VariantConfig => project.variants[name] as VariantConfig;
+  const breakerOf = (name: string): CircuitBreaker => {
+    let b = breakers.get(name);
+    if (!b) {
+      b = createCircuitBreaker(variantOf(name).circuit_breaker, monotonic);
+      breakers.set(name, b);
+    }
+    return b;
+  };
+  const rulesOf = (variant: string, side: 'input' | 'output'): readonly GuardrailRule[] => {
+    const policy = variantOf(variant).guardrails;
+    return policy ? ((project.guardrails[policy]?.[side] ?? []) as readonly GuardrailRule[]) : [];
+  };
+
+  /** Routing, the fallback chain and the input guardrails: everything before the first call. */
+  const plan = (
+    request: GatewayRequest,
+  ):
+    | { ok: true; plan: Plan }
+    | { ok: false; error: GatewayError; served: Served | null; inputHits: number } => {
+    let route: string | null = null;
+    let assigned: string;
+    let arm: Arm | null = null;
+    let changeId: string | null = null;
+    const routing = deps.routing.current.routes.get(request.model);
+    if (routing) {
+      route = request.model;
+      const a = assign(routing, request.unit);
+      assigned = a.variant;
+      arm = a.arm;
+      changeId = a.changeId;
+    } else if (project.variants[request.model]) {
+      assigned = request.model;
+    } else {
+      const known = [...Object.keys(project.routes), ...Object.keys(project.variants)];
+      return {
+        ok: false,
+        error: unknownModel(
+          `The model \`${request.model}\` does not exist: name a route or a variant (${known.join(', ') || 'none configured'})`,
+        ),
+        served: null,
+        inputHits: 0,
+      };
+    }
+    const chain = [assigned, ...variantOf(assigned).fallbacks.filter((v) => v !== assigned)];
+    // During a rollout the candidate's last resort is always the route's stable variant.
+    if (arm === 'candidate' && routing) {
+      const stable = routing.stable;
+      const at = chain.indexOf(stable);
+      if (at !== -1) chain.splice(at, 1);
+      chain.push(stable);
+    }
+    const served: Served = { route, changeId, arm, assignedVariant: assigned, variant: assigned };
+    const rules = rulesOf(assigned, 'input');
+    let messages = request.messages;
+    let inputHits = 0;
+    if (rules.length > 0) {
+      const blocked = new Set<string>();
+      messages = request.messages.map((m) => {
+        if (m.role !== 'user') return m;
+        const text = textOf(m.content);
+        if (text === '') return m;
+        const outcome = applyGuardrails(text, rules);
+        inputHits += outcome.findings.length;
+        if (outcome.blocked) for (const f of outcome.findings) if (f.action === 'block') blocked.add(f.check);
+        return outcome.text === text ? m : { ...m, content: outcome.text };
+      });
+      if (blocked.size > 0)
+        return { ok: false, error: guardrailBlocked('input', [...blocked]), served, inputHits };
+    }
+    return { ok: true, plan: { served, chain, messages, inputHits } };
+  };
+
+  const chatRequest = (variant: string, messages: readonly ChatMessage[], params: ChatParams, id: string) =>
+    applyVariant(variantOf(variant), deps.systemPrompts[variant], messages, params, {
+      labels: { request_id: id, variant },
+    }) as ChatRequest;
+
+  /** Builds and reports the request's record. */
+  const report = (
+    request: GatewayRequest,
+    at: number,
+    startedAt: number,
+    fields: {
+      served: Served | null;
+      status: number;
+      outcome: RequestOutcome;
+      errorKind: GatewayError['kind'] | null;
+      stream: boolean;
+      ttftMs: number | null;
+      result?: ChatResult | undefined;
+      attempts: readonly AttemptRecord[];
+      guardrailHits: number;
+      output?: string;
+    },
+  ): void => {
+    const served = fields.served;
+    if (served && fields.outcome !== 'error')
+      recent.add(request.requestId, {
+        route: served.route,
+        changeId: served.changeId,
+        arm: served.arm,
+        variant: served.variant,
+        at,
+      });
+    const errorKind =
+      fields.errorKind === 'not_found' || fields.errorKind === 'invalid_request' ? null : fields.errorKind;
+    telemetry.record({
+      requestId: request.requestId,
+      at,
+      route: served?.route ?? null,
+      changeId: served?.changeId ?? null,
+      arm: served?.arm ?? null,
+      unit: request.unit,
+      unitSource: request.unitSource,
+      assignedVariant: served?.assignedVariant ?? request.model,
+      servedVariant: served?.variant ?? request.model,
+      model: fields.result?.model ?? null,
+      stream: fields.stream,
+      status: fields.status,
+      outcome: fields.outcome,
+      errorKind,
+      latencyMs: monotonic() - startedAt,
+      ttftMs: fields.ttftMs,
+      inputTokens: fields.result?.usage.inputTokens ?? 0,
+      outputTokens: fields.result?.usage.outputTokens ?? 0,
+      costUsd: fields.result?.costUsd ?? 0,
+      guardrailHits: fields.guardrailHits,
+      attempts: fields.attempts,
+      ...(logContent && fields.output !== undefined
+        ? {
+            content: {
+              messages: request.messages.map((m) =>
+                typeof m.content === 'string'
+                  ? { ...m, content: applyGuardrails(m.content, PII_REDACT).text }
+                  : m,
+              ),
+              output: applyGuardrails(fields.output, PII_REDACT).text,
+            },
+          }
+        : {}),
+    });
+  };
+
+  /** Judges an attempt's failure for the breaker and the chain. */
+  const judge = (breaker: CircuitBreaker, kind: FailureKind): void => {
+    if (kind === 'cancelled') breaker.release();
+    else if (UNHEALTHY.has(kind)) breaker.failure();
+    else breaker.success();
+  };
+
+  return {
+    recent: (id) => recent.get(id),
+    circuits: () => Object.fromEntries([...breakers].map(([name, b]) => [name, b.state()])),
+
+    async complete(request, signal) {
+      const at = clock.now();
+      const startedAt = monotonic();
+      const planned = plan(request);
+      if (!planned.ok) {
+        const { served, inputHits } = planned;
+        report(request, at, startedAt, {
+          served,
+          status: planned.error.status,
+          outcome: planned.error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
+          errorKind: planned.error.kind,
+          stream: false,
+          ttftMs: null,
+          attempts: [],
+          guardrailHits: inputHits,
+        });
+        return { ok: false, served, error: planned.error };
+      }
+      const { chain, messages, inputHits } = planned.plan;
+      let served = planned.plan.served;
+      const attempts: AttemptRecord[] = [];
+      let last: GatewayError | undefined;
+      const skipped: string[] = [];
+      for (const variant of chain) {
+        served = { ...served, variant };
+        const breaker = breakerOf(variant);
+        if (!breaker.allow()) {
+          attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
+          skipped.push(variant);
+          continue;
+        }
+        const scope = new CallScope(signal, variantOf(variant).timeouts.total_ms);
+        const t0 = monotonic();
+        const outcome = await deps.models
+          .forVariant(variant)
+          .complete(chatRequest(variant, messages, request.params, request.requestId), {
+            signal: scope.signal,
+          });
+        scope.dispose();
+        const latencyMs = monotonic() - t0;
+        if (outcome.ok) {
+          breaker.success();
+          attempts.push({ variant, ok: true, latencyMs });
+          const rules = rulesOf(variant, 'output');
+          const checked = rules.length > 0 ? applyGuardrails(outcome.result.text, rules) : undefined;
+          const hits = inputHits + (checked?.findings.length ?? 0);
+          if (checked?.blocked) {
+            const error = guardrailBlocked('output', [
+              ...new Set(checked.findings.filter((f) => f.action === 'block').map((f) => f.check)),
+            ]);
+            report(request, at, startedAt, {
+              served,
+              status: error.status,
+              outcome: 'blocked',
+              errorKind: error.kind,
+              stream: false,
+              ttftMs: null,
+              result: outcome.result,
+              attempts,
+              guardrailHits: hits,
+            });
+            return { ok: false, served, error };
+          }
+          const result = checked ? { ...outcome.result, text: checked.text } : outcome.result;
+          report(request, at, startedAt, {
+            served,
+            status: 200,
+            outcome: 'ok',
+            errorKind: null,
+            stream: false,
+            ttftMs: null,
+            result,
+            attempts,
+            guardrailHits: hits,
+            output: result.text,
+          });
+          return { ok: true, served, result };
+        }
+        const kind: FailureKind = scope.reason ? 'timeout' : outcome.failure.kind;
+        if (kind === 'cancelled' && signal.aborted) {
+          breaker.release();
+          attempts.push({ variant, ok: false, kind, latencyMs });
+          report(request, at, startedAt, {
+            served,
+            status: 499,
+            outcome: 'cancelled',
+            errorKind: 'cancelled',
+            stream: false,
+            ttftMs: null,
+            attempts,
+            guardrailHits: inputHits,
+          });
+          return {
+            ok: false,
+            served,
+            error: upstreamError({ kind, message: 'the client closed the request' }),
+          };
+        }
+        judge(breaker, kind);
+        attempts.push({ variant, ok: false, kind, latencyMs });
+        last = upstreamError({
+          kind,
+          message: scope.reason ? TIMER_MESSAGES[scope.reason] : outcome.failure.message,
+          ...(outcome.failure.retryAfterMs !== undefined
+            ? { retryAfterMs: outcome.failure.retryAfterMs }
+            : {}),
+        });
+        if (!fallsBack(kind)) break;
+      }
+      const error = last ?? circuitOpen(skipped);
+      report(request, at, startedAt, {
+        served,
+        status: error.status,
+        outcome: 'error',
+        errorKind: error.kind,
+        stream: false,
+        ttftMs: null,
+        attempts,
+        guardrailHits: inputHits,
+      });
+      return { ok: false, served, error };
+    },
+
+    async openStream(request, signal) {
+      const at = clock.now();
+      const startedAt = monotonic();
+      const planned = plan(request);
+      if (!planned.ok) {
+        const { served, inputHits } = planned;
+        report(request, at, startedAt, {
+          served,
+          status: planned.error.status,
+          outcome: planned.error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
+          errorKind: planned.error.kind,
+          stream: true,
+          ttftMs: null,
+          attempts: [],
+          guardrailHits: inputHits,
+        });
+        return { ok: false, served, error: planned.error };
+      }
+      const { chain, messages, inputHits } = planned.plan;
+      let served = planned.plan.served;
+      const attempts: AttemptRecord[] = [];
+      let last: GatewayError | undefined;
+      const skipped: string[] = [];
+      for (const variant of chain) {
+        served = { ...served, variant };
+        const breaker = breakerOf(variant);
+        if (!breaker.allow()) {
+          attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
+          skipped.push(variant);
+          continue;
+        }
+        const limits = variantOf(variant).timeouts;
+        const scope = new CallScope(signal, limits.total_ms);
+        scope.phase('first_token', limits.first_token_ms);
+        const t0 = monotonic();
+        const iterator = deps.models
+          .forVariant(variant)
+          .stream(chatRequest(variant, messages, request.params, request.requestId), { signal: scope.signal })
+          [Symbol.asyncIterator]();
+        // Before the first content nothing has reached the client: a failure here falls back.
+        let first: StreamEvent | undefined;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+          if (next.value.type === 'delta' && next.value.text === '') continue;
+          first = next.value;
+          break;
+        }
+        const latencyMs = monotonic() - t0;
+        if (first === undefined || first.type === 'error') {
+          scope.dispose();
+          await iterator.return?.(undefined);
+          const failure = first?.type === 'error' ? first.failure : undefined;
+          const kind: FailureKind = scope.reason ? 'timeout' : (failure?.kind ?? 'upstream');
+          if (kind === 'cancelled' && signal.aborted) {
+            breaker.release();
+            attempts.push({ variant, ok: false, kind, latencyMs });
+            report(request, at, startedAt, {
+              served,
+              status: 499,
+              outcome: 'cancelled',
+              errorKind: 'cancelled',
+              stream: true,
+              ttftMs: null,
+              attempts,
+              guardrailHits: inputHits,
+            });
+            return {
+              ok: false,
+              served,
+              error: upstreamError({ kind, message: 'the client closed the request' }),
+            };
+          }
+          judge(breaker, kind);
+          attempts.push({ variant, ok: false, kind, latencyMs });
+          last = upstreamError({
+            kind,
+            message: scope.reason
+              ? TIMER_MESSAGES[scope.reason]
+              : (failure?.message ?? 'the stream ended without an answer'),
+            ...(failure?.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+          });
+          if (!fallsBack(kind)) break;
+          continue;
+        }
+        // Content (or a complete empty answer) arrived: this variant serves the request.
+        const ttftMs = monotonic() - startedAt;
+        const servedNow = served;
+        const events = streamRest({
+          first,
+          iterator,
+          scope,
+          idleMs: limits.idle_ms,
+          rules: rulesOf(variant, 'output'),
+          model: variantOf(variant).model,
+          finish: (outcome, fields) => {
+            const ok = outcome === 'ok';
+            if (ok) breaker.success();
+            else if (outcome === 'stream_interrupted') breaker.failure();
+            else breaker.release();
+            attempts.push({
+              variant,
+              ok: ok || outcome === 'blocked',
+              ...(outcome === 'stream_interrupted' ? { kind: fields.kind ?? 'upstream' } : {}),
+              latencyMs: monotonic() - t0,
+            });
+            report(request, at, startedAt, {
+              served: servedNow,
+              status: 200,
+              outcome,
+              errorKind:
+                outcome === 'blocked'
+                  ? 'guardrail_blocked'
+                  : outcome === 'ok'
+                    ? null
+                    : (fields.kind ?? 'upstream'),
+              stream: true,
+              ttftMs,
+              result: fields.result,
+              attempts,
+              guardrailHits: inputHits + fields.hits,
+              ...(fields.output !== undefined ? { output: fields.output } : {}),
+            });
+          },
+        });
+        return { ok: true, served: servedNow, model: variantOf(variant).model, events };
+      }
+      const error = last ?? circuitOpen(skipped);
+      report(request, at, startedAt, {
+        served,
+        status: error.status,
+        outcome: 'error',
+        errorKind: error.kind,
+        stream: true,
+        ttftMs: null,
+        attempts,
+        guardrailHits: inputHits,
+      });
+      return { ok: false, served, error };
+    },
+  };
+}
+
+interface StreamRestOptions {
+  readonly first: Extract<StreamEvent, { type: 'delta' | 'done' }>;
+  readonly iterator: AsyncIterator<StreamEvent>;
+  readonly scope: CallScope;
+  readonly idleMs: number;
+  readonly rules: readonly GuardrailRule[];
+  readonly model: string;
+  readonly finish: (
+    outcome: RequestOutcome,
+    fields: { kind?: FailureKind; result?: ChatResult; hits: number; output?: string },
+  ) => void;
+}
+
+/**
+ * The streaming phase: forwards deltas through the output scanner, re-arms the idle timer on
+ * every event, and ends with `done`, or with an explicit `error` event when the upstream fails,
+ * stalls or a guardrail blocks — never with a clean end that looks complete. Reports once, also
+ * when the client goes away (the HTTP layer calls `return()` on the generator).
+ */
+async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayStreamEvent, void, undefined> {
+  const scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
+  let outcome: RequestOutcome = 'cancelled';
+  let kind: FailureKind | undefined;
+  let result: ChatResult | undefined;
+  let output = '';
+  try {
+    let event: StreamEvent | undefined = o.first;
+    while (event !== undefined) {
+      if (event.type === 'delta') {
+        o.scope.phase('idle', o.idleMs);
+        output += event.text;
+        if (scanner) {
+          const step = scanner.push(event.text);
+          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            return;
+          }
+        } else {
+          yield { type: 'delta', text: event.text };
+        }
+      } else if (event.type === 'done') {
+        result = event.result;
+        if (scanner) {
+          const step = scanner.end();
+          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            return;
+          }
+        }
+        outcome = 'ok';
+        yield {
+          type: 'done',
+          finishReason: event.result.finishReason,
+          usage: event.result.usage,
+          model: event.result.model || o.model,
+        };
+        return;
+      } else {
+        kind = o.scope.reason ? 'timeout' : event.failure.kind;
+        if (kind === 'cancelled' && o.scope.parent.aborted) return;
+        outcome = 'stream_interrupted';
+        yield {
+          type: 'error',
+          error: streamInterrupted(o.scope.reason ? TIMER_MESSAGES[o.scope.reason] : event.failure.message),
+        };
+        return;
+      }
+      const next: IteratorResult<StreamEvent> = await o.iterator.next();
+      event = next.done ? undefined : next.value;
+    }
+    // The provider ended without done or error: not a complete answer.
+    outcome = 'stream_interrupted';
+    kind = 'upstream';
+    yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
+  } finally {
+    o.scope.dispose();
+    if (outcome !== 'ok') {
+      o.scope.controller.abort();
+      await o.iterator.return?.(undefined);
+    }
+    o.finish(outcome, {
+      ...(kind ? { kind } : {}),
+      ...(result ? { result } : {}),
+      hits: scanner?.findings.length ?? 0,
+      output,
+    });
+  }
+}
+
+function blockedChecks(scanner: {
+  readonly findings: readonly { action: string; check: string }[];
+}): string[] {
+  return [...new Set(scanner.findings.filter((f) => f.action === 'block').map((f) => f.check))];
+}
