@@ -112,6 +112,10 @@ export function metricDelta(overrides: Partial<MetricBucketDelta> = {}): MetricB
     costUsd: 0.0125,
     guardrailHits: 2,
     fallbacks: 1,
+    feedbackCount: 3,
+    feedbackSum: 2.25,
+    feedbackNegative: 1,
+    feedbackPositive: 2,
     sketch: null,
     ...overrides,
   };

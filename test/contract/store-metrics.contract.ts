@@ -28,14 +28,19 @@ export function metricsContract(getStore: StoreGetter): void {
         outputTokens: 4_500,
         guardrailHits: 6,
         fallbacks: 3,
+        feedbackCount: 9,
+        feedbackNegative: 3,
+        feedbackPositive: 6,
         sketch: null,
       });
+      expect(bucket?.feedbackSum).toBeCloseTo(3 * 2.25, 12);
       expect(bucket?.latencySum).toBeCloseTo(2 * 1000.5 + 0.25, 9);
       expect(bucket?.latencySqSum).toBeCloseTo(3 * 110_000.25, 6);
       expect(bucket?.ttftSum).toBeCloseTo(3 * 300.5, 9);
       expect(bucket?.costUsd).toBeCloseTo(2 * 0.0125 + 0.5, 12);
       // Counters come back as numbers on every dialect (PostgreSQL's int8 arrives as a string).
       expect(typeof bucket?.count).toBe('number');
+      expect(typeof bucket?.feedbackCount).toBe('number');
       expect(typeof bucket?.bucketStart).toBe('number');
     });
 

@@ -6,6 +6,7 @@ import { decisionsContract } from './store-decisions.contract.js';
 import { evalRunsContract } from './store-eval-runs.contract.js';
 import { decisionInput, seedRollout, T0 } from './store-fixtures.js';
 import { metricsContract } from './store-metrics.contract.js';
+import { requestLogContract } from './store-request-log.contract.js';
 import { responseCacheContract } from './store-response-cache.contract.js';
 import { changesAndRolloutsContract } from './store-rollouts.contract.js';
 
@@ -46,6 +47,7 @@ export function storeContract(
     evalRunsContract(getStore);
     metricsContract(getStore);
     responseCacheContract(getStore);
+    requestLogContract(getStore);
 
     describe('lifecycle', () => {
       it('close can be called twice', async () => {

@@ -86,6 +86,11 @@ export interface MetricBucketsTable {
   cost_usd: number;
   guardrail_hits: number;
   fallbacks: number;
+  /** Added by 0003-gateway with default 0; see MetricCounters. */
+  feedback_count: number;
+  feedback_sum: number;
+  feedback_negative: number;
+  feedback_positive: number;
   sketch: string | null;
 }
 
@@ -116,6 +121,40 @@ export interface ResponseCacheTable {
   created_at: number;
 }
 
+/** One sampled gateway request (0003-gateway). */
+export interface RequestLogTable {
+  request_id: string;
+  at: number;
+  route: string | null;
+  change_id: string | null;
+  arm: string | null;
+  unit: string;
+  unit_source: string;
+  assigned_variant: string;
+  served_variant: string;
+  model: string | null;
+  stream: number;
+  status: number;
+  outcome: string;
+  error_kind: string | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  guardrail_hits: number;
+  /** JSON list of AttemptRecord. */
+  attempts: string;
+  /** JSON list of ChatMessage; null unless content logging is on. */
+  messages: string | null;
+  output: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   changes: ChangesTable;
   rollouts: RolloutsTable;
@@ -126,4 +165,6 @@ export interface Database {
   feedback: FeedbackTable;
   api_keys: ApiKeysTable;
   response_cache: ResponseCacheTable;
+  request_log: RequestLogTable;
+  settings: SettingsTable;
 }

@@ -23,6 +23,10 @@ function toRow(delta: MetricBucketDelta): Insertable<MetricBucketsTable> {
     cost_usd: delta.costUsd,
     guardrail_hits: delta.guardrailHits,
     fallbacks: delta.fallbacks,
+    feedback_count: delta.feedbackCount,
+    feedback_sum: delta.feedbackSum,
+    feedback_negative: delta.feedbackNegative,
+    feedback_positive: delta.feedbackPositive,
     sketch: delta.sketch,
   };
 }
@@ -44,6 +48,10 @@ function toBucket(row: Selectable<MetricBucketsTable>): MetricBucket {
     costUsd: row.cost_usd,
     guardrailHits: row.guardrail_hits,
     fallbacks: row.fallbacks,
+    feedbackCount: row.feedback_count,
+    feedbackSum: row.feedback_sum,
+    feedbackNegative: row.feedback_negative,
+    feedbackPositive: row.feedback_positive,
     sketch: row.sketch,
   };
 }
@@ -86,6 +94,18 @@ export function sqlMetricStore(ctx: SqlContext): MetricStore {
                 cost_usd: eb('metric_buckets.cost_usd', '+', eb.ref('excluded.cost_usd')),
                 guardrail_hits: eb('metric_buckets.guardrail_hits', '+', eb.ref('excluded.guardrail_hits')),
                 fallbacks: eb('metric_buckets.fallbacks', '+', eb.ref('excluded.fallbacks')),
+                feedback_count: eb('metric_buckets.feedback_count', '+', eb.ref('excluded.feedback_count')),
+                feedback_sum: eb('metric_buckets.feedback_sum', '+', eb.ref('excluded.feedback_sum')),
+                feedback_negative: eb(
+                  'metric_buckets.feedback_negative',
+                  '+',
+                  eb.ref('excluded.feedback_negative'),
+                ),
+                feedback_positive: eb(
+                  'metric_buckets.feedback_positive',
+                  '+',
+                  eb.ref('excluded.feedback_positive'),
+                ),
                 // Sketches are not additive; the caller sends one already merged (see the port).
                 sketch: eb.fn.coalesce('excluded.sketch', 'metric_buckets.sketch'),
               })),

@@ -8,8 +8,10 @@ import { sqlDecisionStore } from './sql-decision-store.js';
 import { sqlEvalRunStore } from './sql-eval-run-store.js';
 import { sqlFeedbackStore } from './sql-feedback-store.js';
 import { sqlMetricStore } from './sql-metric-store.js';
+import { sqlRequestLogStore } from './sql-request-log-store.js';
 import { sqlResponseCacheStore } from './sql-response-cache-store.js';
 import { sqlRolloutStore } from './sql-rollout-store.js';
+import { sqlSettingsStore } from './sql-settings-store.js';
 import { guardStore, toStoreError } from './store-error.js';
 
 function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession {
@@ -23,6 +25,8 @@ function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession 
     feedback: guardStore('feedback', sqlFeedbackStore(ctx)),
     apiKeys: guardStore('apiKeys', sqlApiKeyStore(ctx)),
     responseCache: guardStore('responseCache', sqlResponseCacheStore(ctx)),
+    requestLog: guardStore('requestLog', sqlRequestLogStore(ctx)),
+    settings: guardStore('settings', sqlSettingsStore(ctx)),
   });
 }
 

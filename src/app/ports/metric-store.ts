@@ -15,7 +15,19 @@ export interface MetricCounters {
   readonly outputTokens: number;
   readonly costUsd: number;
   readonly guardrailHits: number;
+  /**
+   * Fallbacks away from this variant: attempts on it that failed (or were skipped by an open
+   * circuit) and led to the next variant of the chain.
+   */
   readonly fallbacks: number;
+  /** Feedback on requests this variant served, counted in the bucket of the feedback's own time. */
+  readonly feedbackCount: number;
+  /** Sum of the feedback values (each 0…1). */
+  readonly feedbackSum: number;
+  /** Feedback with value < 0.5 (a thumbs-down is 0). */
+  readonly feedbackNegative: number;
+  /** Feedback with value ≥ 0.5 (a thumbs-up is 1). */
+  readonly feedbackPositive: number;
 }
 
 export interface MetricBucketKey {

@@ -4,8 +4,10 @@ import type { DecisionStore } from './decision-store.js';
 import type { EvalRunStore } from './eval-run-store.js';
 import type { FeedbackStore } from './feedback-store.js';
 import type { MetricStore } from './metric-store.js';
+import type { RequestLogStore } from './request-log-store.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 import type { RolloutStore } from './rollout-store.js';
+import type { SettingsStore } from './settings-store.js';
 
 export type { ApiKey, ApiKeyStore, PutApiKeyInput } from './api-key-store.js';
 export type {
@@ -44,6 +46,7 @@ export type {
   MetricQuery,
   MetricStore,
 } from './metric-store.js';
+export type { ListRequestLogFilter, RequestLogStore } from './request-log-store.js';
 export type { CachedResponse, ResponseCacheStore } from './response-cache-store.js';
 export type {
   CreateRolloutInput,
@@ -53,6 +56,7 @@ export type {
   RolloutStatus,
   RolloutStore,
 } from './rollout-store.js';
+export type { SettingsStore } from './settings-store.js';
 
 /**
  * Every sub-store. Times are epoch milliseconds passed in by the caller: nothing behind this port
@@ -67,6 +71,8 @@ export interface StoreSession {
   readonly feedback: FeedbackStore;
   readonly apiKeys: ApiKeyStore;
   readonly responseCache: ResponseCacheStore;
+  readonly requestLog: RequestLogStore;
+  readonly settings: SettingsStore;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres' | 'memory';
