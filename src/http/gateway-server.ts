@@ -1,0 +1,293 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
+import type { GatewayError } from '../app/gateway/gateway-errors.js';
+import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
+import { resolveUnit } from '../app/gateway/unit.js';
+import type { KeyRing, Scope } from './auth.js';
+import { parseFeedbackBody } from './feedback-request.js';
+import { FEEDBACK_TOKEN_TTL_MS, type FeedbackTokens } from './feedback-token.js';
+import { parseChatBody } from './openai-request.js';
+import {
+  chunkFrame,
+  completionBody,
+  DONE_FRAME,
+  errorBody,
+  errorFrame,
+  NO_CHOICE,
+  openaiFinish,
+  openaiUsage,
+} from './openai-response.js';
+
+export interface ReadyReport {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<string, unknown>>;
+}
+
+export interface GatewayServerDeps {
+  readonly gateway: Gateway;
+  readonly keys: KeyRing;
+  readonly tokens: FeedbackTokens;
+  readonly feedback: FeedbackDeps;
+  readonly metrics: { text(): Promise<string>; readonly contentType: string };
+  readonly ready: () => Promise<ReadyReport>;
+  /** The names `GET /v1/models` lists: the project's routes. */
+  readonly models: () => readonly string[];
+  readonly bodyLimit: number;
+  readonly newRequestId: () => string;
+  readonly randomUnit: () => string;
+  readonly now: () => number;
+  /** Where unexpected errors are reported (never with request content or keys). */
+  readonly logError: (message: string) => void;
+}
+
+type Reply = FastifyReply;
+
+function sendError(
+  reply: Reply,
+  error: Pick<GatewayError, 'status' | 'message' | 'type' | 'code' | 'retryAfterMs'>,
+) {
+  if (error.retryAfterMs !== undefined)
+    reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
+  return reply.code(error.status).send(errorBody(error));
+}
+
+const AUTH_TYPES = { 401: 'authentication_error', 403: 'permission_error' } as const;
+
+/**
+ * The gateway's HTTP face (issue #5): OpenAI's chat completions (JSON and SSE), models, feedback,
+ * health, readiness and Prometheus metrics. Every error leaves in OpenAI's shape
+ * `{error: {message, type, code}}`; malformed input is a 4xx, never a 5xx.
+ */
+export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
+  const app = Fastify({
+    // Off: a log line per request costs more CPU than the rest of the hop; errors go to logError.
+    logger: false,
+    bodyLimit: deps.bodyLimit,
+    return503OnClosing: true,
+  });
+
+  const authorize = (request: FastifyRequest, reply: Reply, scopes: readonly Scope[]): boolean => {
+    const result = deps.keys.check(
+      request.headers.authorization,
+      headerValue(request.headers['x-api-key']),
+      scopes,
+    );
+    if (result.ok) return true;
+    void sendError(reply, {
+      status: result.status,
+      type: AUTH_TYPES[result.status],
+      code: result.status === 401 ? 'invalid_api_key' : 'insufficient_scope',
+      message: result.message,
+    });
+    return false;
+  };
+
+  app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(reply, {
+        status: 413,
+        type: 'invalid_request_error',
+        code: 'request_too_large',
+        message: `The request body is larger than the limit of ${deps.bodyLimit} bytes (server.body_limit_bytes)`,
+      });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return sendError(reply, {
+        status: 415,
+        type: 'invalid_request_error',
+        code: 'unsupported_media_type',
+        message: 'Send the body as JSON with Content-Type: application/json',
+      });
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+      return sendError(reply, {
+        status: error.statusCode,
+        type: 'invalid_request_error',
+        code: error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty_body' : 'invalid_json',
+        message: `The request body could not be read: ${error.message ?? 'invalid'}`,
+      });
+    deps.logError(`unexpected error: ${error.message ?? String(error)}`);
+    return sendError(reply, {
+      status: 500,
+      type: 'api_error',
+      code: 'internal_error',
+      message: 'The gateway failed unexpectedly; the error is in its log',
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, {
+      status: 404,
+      type: 'invalid_request_error',
+      code: 'not_found',
+      message: `Unknown endpoint ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const report = await deps.ready();
+    return reply
+      .code(report.ready ? 200 : 503)
+      .send({ status: report.ready ? 'ready' : 'not_ready', ...report.checks });
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    if (!authorize(request, reply, ['read'])) return reply;
+    const text = await deps.metrics.text();
+    return reply.header('content-type', deps.metrics.contentType).send(text);
+  });
+
+  app.get('/v1/models', async (request, reply) => {
+    if (!authorize(request, reply, ['gateway', 'read'])) return reply;
+    return {
+      object: 'list',
+      data: deps.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'ballast' })),
+    };
+  });
+
+  app.post('/v1/feedback', async (request, reply) => {
+    const parsed = parseFeedbackBody(request.body);
+    if (!parsed.ok)
+      return sendError(reply, {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'invalid_feedback',
+        message: parsed.message,
+      });
+    const token = headerValue(request.headers['x-ballast-feedback-token']) ?? parsed.token;
+    const claims = token ? deps.tokens.verify(token, deps.now()) : undefined;
+    const vouched = claims !== undefined && claims.requestId === parsed.value.requestId;
+    if (!vouched && !authorize(request, reply, ['feedback'])) return reply;
+    const input: FeedbackInput = parsed.value;
+    const outcome = await submitFeedback(
+      deps.feedback,
+      input,
+      vouched
+        ? {
+            route: claims.route,
+            changeId: claims.changeId,
+            arm: null,
+            variant: claims.variant,
+            at: deps.now(),
+          }
+        : undefined,
+    );
+    if (!outcome.ok)
+      return sendError(reply, {
+        status: 404,
+        type: 'invalid_request_error',
+        code: 'request_not_found',
+        message: outcome.message,
+      });
+    return reply.code(201).send({
+      id: outcome.id,
+      object: 'feedback',
+      request_id: input.requestId,
+      variant: outcome.variant,
+      value: outcome.value,
+    });
+  });
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    if (!authorize(request, reply, ['gateway'])) return reply;
+    const parsed = parseChatBody(request.body);
+    if (!parsed.ok)
+      return sendError(reply, {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        message: parsed.message,
+      });
+    const body = parsed.value;
+    const requestId = deps.newRequestId();
+    const { unit, source } = resolveUnit(
+      {
+        header: headerValue(request.headers['x-ballast-unit']),
+        user: body.user,
+        safetyIdentifier: body.safetyIdentifier,
+      },
+      deps.randomUnit,
+    );
+    reply.header('x-ballast-request-id', requestId);
+    // The client going away aborts the upstream call (and everything waiting on it).
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.on('close', onClose);
+    const gatewayRequest = {
+      requestId,
+      model: body.model,
+      messages: body.messages,
+      params: body.params,
+      unit,
+      unitSource: source,
+    };
+    const created = Math.floor(deps.now() / 1000);
+    const completionId = `chatcmpl-${requestId}`;
+
+    if (!body.stream) {
+      const outcome = await deps.gateway.complete(gatewayRequest, abort.signal);
+      if (outcome.served) servedHeaders(reply, outcome.served);
+      if (!outcome.ok) return sendError(reply, outcome.error);
+      reply.header('x-ballast-feedback-token', signFor(requestId, outcome.served));
+      return reply.send(completionBody(completionId, created, outcome.result));
+    }
+
+    const opened = await deps.gateway.openStream(gatewayRequest, abort.signal);
+    if (opened.served) servedHeaders(reply, opened.served);
+    if (!opened.ok) return sendError(reply, opened.error);
+    reply.header('x-ballast-feedback-token', signFor(requestId, opened.served));
+    reply.header('content-type', 'text/event-stream; charset=utf-8');
+    reply.header('cache-control', 'no-cache');
+    reply.header('x-accel-buffering', 'no');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, reply.getHeaders() as Record<string, string>);
+    let model = opened.model;
+    res.write(chunkFrame(completionId, created, model, { role: 'assistant', content: '' }, null));
+    const events = opened.events;
+    try {
+      for await (const event of events as AsyncIterable<GatewayStreamEvent>) {
+        if (abort.signal.aborted) break;
+        if (event.type === 'delta') {
+          res.write(chunkFrame(completionId, created, model, { content: event.text }, null));
+        } else if (event.type === 'done') {
+          model = event.model;
+          res.write(chunkFrame(completionId, created, model, {}, openaiFinish(event.finishReason)));
+          if (body.includeUsage)
+            res.write(chunkFrame(completionId, created, model, NO_CHOICE, null, openaiUsage(event.usage)));
+          res.write(DONE_FRAME);
+        } else {
+          res.write(errorFrame(event.error));
+        }
+      }
+    } finally {
+      // A client that left mid-stream: stop the generator (it reports the request as cancelled).
+      await events.return(undefined);
+      reply.raw.off('close', onClose);
+      res.end();
+    }
+    return reply;
+  });
+
+  const signFor = (requestId: string, served: Served): string =>
+    deps.tokens.sign({
+      requestId,
+      route: served.route,
+      changeId: served.changeId,
+      variant: served.variant,
+      expiresAt: deps.now() + FEEDBACK_TOKEN_TTL_MS,
+    });
+
+  return app;
+}
+
+function servedHeaders(reply: Reply, served: Served): void {
+  reply.header('x-ballast-variant', served.variant);
+  if (served.changeId !== null) reply.header('x-ballast-change', served.changeId);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

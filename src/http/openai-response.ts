@@ -1,0 +1,79 @@
+import type { GatewayError } from '../app/gateway/gateway-errors.js';
+import type { ChatResult, FinishReason, Usage } from '../core/provider/chat.js';
+
+/** OpenAI's finish_reason for ours (`error` and `unknown` have no OpenAI name: `stop`). */
+export function openaiFinish(reason: FinishReason): string {
+  return reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'stop';
+}
+
+export function openaiUsage(usage: Usage): {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+} {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
+
+/** A `chat.completion` object. `created` is in seconds, as OpenAI sends it. */
+export function completionBody(id: string, created: number, result: ChatResult): Record<string, unknown> {
+  return {
+    id,
+    object: 'chat.completion',
+    created,
+    model: result.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: result.text,
+          refusal: null,
+          ...(result.toolCalls && result.toolCalls.length > 0 ? { tool_calls: result.toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: openaiFinish(result.finishReason),
+      },
+    ],
+    usage: openaiUsage(result.usage),
+  };
+}
+
+/** One `chat.completion.chunk` SSE event (the `data: …\n\n` frame). */
+export function chunkFrame(
+  id: string,
+  created: number,
+  model: string,
+  delta: Record<string, unknown>,
+  finishReason: string | null,
+  usage?: ReturnType<typeof openaiUsage> | null,
+): string {
+  const chunk: Record<string, unknown> = {
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: delta === NO_CHOICE ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+  if (usage !== undefined) chunk.usage = usage;
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/** Pass as `delta` for the usage-only chunk (`choices: []`) OpenAI sends with include_usage. */
+export const NO_CHOICE: Record<string, unknown> = Object.freeze({});
+
+export function errorBody(error: Pick<GatewayError, 'message' | 'type' | 'code'>): {
+  error: { message: string; type: string; code: string; param: null };
+} {
+  return { error: { message: error.message, type: error.type, code: error.code, param: null } };
+}
+
+/** The SSE event that ends an interrupted stream: OpenAI's error shape, then [DONE] is NOT sent. */
+export function errorFrame(error: Pick<GatewayError, 'message' | 'type' | 'code'>): string {
+  return `data: ${JSON.stringify(errorBody(error))}\n\n`;
+}
+
+export const DONE_FRAME = 'data: [DONE]\n\n';

@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createGateway, type Gateway } from '../app/gateway/gateway.js';
+import { type ActiveRollout, buildSnapshot, RoutingTable } from '../app/gateway/routing-table.js';
+import type { GatewayTelemetry } from '../app/ports/gateway-telemetry.js';
+import type { Store } from '../app/ports/store.js';
+import type { LoadedProject } from '../config/load-project.js';
+import type { ProjectConfig } from '../core/spec/project-schema.js';
+import { KeyRing } from '../http/auth.js';
+import { FeedbackTokens } from '../http/feedback-token.js';
+import { createGatewayServer } from '../http/gateway-server.js';
+
+/** What the gateway's telemetry offers besides recording: /metrics, stats, a final flush. */
+export interface TelemetryHandle extends GatewayTelemetry {
+  metricsText(): Promise<string>;
+  readonly contentType: string;
+  stats(): Readonly<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  readonly storeUrl: string;
+  /** Overrides ballast.yaml's server.host / server.port (port 0 picks a free one). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Multiplies the sim's waits (tests use 0). */
+  readonly simTimeScale?: number;
+  /** Replaces the telemetry (tests); default: aggregates flushed to the store, Prometheus, OTLP. */
+  readonly telemetry?: (store: Store, project: ProjectConfig) => TelemetryHandle | Promise<TelemetryHandle>;
+  /** Where the server reports unexpected errors; default stderr. */
+  readonly logError?: (message: string) => void;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  /** True when no API keys are configured (the server then binds to 127.0.0.1 only). */
+  readonly open: boolean;
+  /** The host asked for, when it was replaced by 127.0.0.1 because no keys are configured. */
+  readonly refusedHost?: string;
+  readonly gateway: Gateway;
+  readonly routing: RoutingTable;
+  readonly store: Store;
+  readonly telemetry: TelemetryHandle;
+  /** Stops accepting, finishes in-flight requests, flushes telemetry, closes models and store. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Running rollouts with their change's route and candidate: what routing starts from. */
+export async function activeRollouts(store: Store): Promise<ActiveRollout[]> {
+  const running = await store.rollouts.list({ status: 'running' });
+  const active: ActiveRollout[] = [];
+  for (const r of running) {
+    const change = await store.changes.get(r.changeId);
+    if (change)
+      active.push({
+        changeId: change.id,
+        route: change.route,
+        candidate: change.candidate,
+        exposure: r.exposure,
+      });
+  }
+  return active;
+}
+
+/**
+ * The composition root of `ballast serve`: store, models, telemetry, routing, the gateway use
+ * case and its HTTP server, wired once. Resolves when the server is listening.
+ */
+export async function startGateway(loaded: LoadedProject, options: ServeOptions): Promise<RunningGateway> {
+  const project = loaded.project!;
+  const [{ openStore }, { createModelRegistry }, { systemClock }] = await Promise.all([
+    import('../adapters/store/open-store.js'),
+    import('../adapters/providers/model-registry.js'),
+    import('../adapters/system-clock.js'),
+  ]);
+  const store = await openStore(options.storeUrl);
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const models = await createModelRegistry({
+      project,
+      rootDir: loaded.rootDir,
+      clock: systemClock,
+      ...(options.simTimeScale === undefined ? {} : { simTimeScale: options.simTimeScale }),
+    });
+    closers.push(() => models.close());
+    const telemetry = options.telemetry
+      ? await options.telemetry(store, project)
+      : await defaultTelemetry(store, project, systemClock);
+    closers.push(() => telemetry.close());
+    const secret =
+      project.server.feedback_secret ??
+      (await store.settings.setIfAbsent('feedback_secret', randomBytes(32).toString('hex')));
+    const routing = new RoutingTable(buildSnapshot(project.routes, await activeRollouts(store), 1));
+    const gateway = createGateway({
+      project,
+      systemPrompts: loaded.systemPrompts,
+      models,
+      routing,
+      telemetry,
+      clock: systemClock,
+    });
+    const keys = new KeyRing(project.auth.keys);
+    const logError = options.logError ?? ((m: string) => process.stderr.write(`ballast serve: ${m}\n`));
+    const server = createGatewayServer({
+      gateway,
+      keys,
+      tokens: new FeedbackTokens(secret),
+      feedback: {
+        feedback: store.feedback,
+        telemetry,
+        lookup: async (id) => {
+          const recent = gateway.recent(id);
+          if (recent) return recent;
+          const logged = await store.requestLog.get(id);
+          return logged
+            ? {
+                route: logged.route,
+                changeId: logged.changeId,
+                arm: logged.arm,
+                variant: logged.servedVariant,
+                at: logged.at,
+              }
+            : undefined;
+        },
+        now: () => systemClock.now(),
+        newId: () => `fb_${randomUUID()}`,
+      },
+      metrics: { text: () => telemetry.metricsText(), contentType: telemetry.contentType },
+      ready: async () => {
+        const checks: Record<string, unknown> = {
+          routing_version: routing.current.version,
+          circuits: gateway.circuits(),
+          telemetry: telemetry.stats(),
+        };
+        try {
+          await store.changes.list();
+          checks.store = 'ok';
+          return { ready: true, checks };
+        } catch (error) {
+          checks.store = `unreachable: ${(error as Error).message}`;
+          // Serving does not need the store (routing is in memory, telemetry buffers): still ready.
+          return { ready: true, checks };
+        }
+      },
+      models: () => Object.keys(project.routes),
+      bodyLimit: project.server.body_limit_bytes,
+      newRequestId: () => randomUUID(),
+      randomUnit: () => `anon-${randomUUID()}`,
+      now: () => systemClock.now(),
+      logError,
+    });
+    const requestedHost = options.host ?? project.server.host;
+    const host = keys.open && !LOOPBACK.has(requestedHost) ? '127.0.0.1' : requestedHost;
+    await server.listen({ host, port: options.port ?? project.server.port });
+    closers.push(() => server.close());
+    const address = server.server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return {
+      url: `http://${shownHost}:${address.port}`,
+      open: keys.open,
+      ...(host !== requestedHost ? { refusedHost: requestedHost } : {}),
+      gateway,
+      routing,
+      store,
+      telemetry,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function defaultTelemetry(
+  _store: Store,
+  _project: ProjectConfig,
+  _clock: unknown,
+): Promise<TelemetryHandle> {
+  throw new Error('telemetry adapter not wired yet');
+}
