@@ -34,6 +34,22 @@ export interface MigrationStatusView {
   readonly pending: readonly string[];
 }
 
+export interface ServeCliOptions {
+  readonly storeUrl: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface ServingGateway {
+  readonly url: string;
+  /** No API keys configured: bound to loopback only. */
+  readonly open: boolean;
+  readonly refusedHost?: string;
+  /** The store, with any password masked. */
+  readonly store: string;
+  close(): Promise<void>;
+}
+
 /** What commands need from the outside world; src/main provides the real ones. */
 export interface CliDeps {
   readonly cwd: string;
@@ -50,6 +66,10 @@ export interface CliDeps {
     report: EvalReport,
     paths: { json?: string; junit?: string; markdown?: string },
   ): Promise<readonly string[]>;
+  /** Starts the gateway (`ballast serve`); resolves once it listens. */
+  serve(project: LoadedProject, options: ServeCliOptions): Promise<ServingGateway>;
+  /** Resolves with the signal's name on SIGINT or SIGTERM. */
+  untilSignal(): Promise<string>;
   readonly db: {
     migrate(url: string): Promise<readonly string[]>;
     status(url: string): Promise<MigrationStatusView>;

@@ -5,6 +5,7 @@ import { registerDb } from './commands/db.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerSchema } from './commands/schema.js';
+import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliDeps } from './deps.js';
 import { EXIT } from './exit-codes.js';
@@ -37,6 +38,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerSchema(program, deps, setExit);
   registerEval(program, deps, setExit);
   registerChat(program, deps, setExit);
+  registerServe(program, deps, setExit);
   registerDb(program, deps, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();

@@ -5,6 +5,7 @@ import type { CliDeps } from '../cli/deps.js';
 import { streamIo } from '../cli/io.js';
 import { runCli } from '../cli/program.js';
 import { readEnv } from '../config/env.js';
+import { maskStoreUrl } from '../core/mask-url.js';
 import { openModels } from './open-models.js';
 
 function packageVersion(): string {
@@ -50,6 +51,27 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
       });
       return written.map((w) => w.path);
     },
+    serve: async (loaded, options) => {
+      const { startGateway } = await import('./serve.js');
+      const running = await startGateway(loaded, options);
+      return {
+        url: running.url,
+        open: running.open,
+        ...(running.refusedHost ? { refusedHost: running.refusedHost } : {}),
+        store: maskStoreUrl(options.storeUrl),
+        close: () => running.close(),
+      };
+    },
+    untilSignal: () =>
+      new Promise((resolve) => {
+        const on = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', on);
+          process.off('SIGTERM', on);
+          resolve(signal);
+        };
+        process.once('SIGINT', on);
+        process.once('SIGTERM', on);
+      }),
     db: {
       migrate: async (url) => (await import('../adapters/store/open-store.js')).migrateToLatest(url),
       status: async (url) => (await import('../adapters/store/open-store.js')).migrationStatus(url),
