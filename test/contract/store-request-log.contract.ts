@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
+import { requestRecord as baseRecord } from '../support/telemetry-records.js';
 import { type StoreGetter, T0, uid } from './store-fixtures.js';
 
-export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    requestId: uid('req'),
-    at: T0,
-    route: 'support',
-    changeId: null,
-    arm: null,
-    unit: 'user-42',
-    unitSource: 'header',
-    assignedVariant: 'baseline',
-    servedVariant: 'baseline',
-    model: 'gpt-4o-mini-2024-07-18',
-    stream: false,
-    status: 200,
-    outcome: 'ok',
-    errorKind: null,
-    latencyMs: 812.25,
-    ttftMs: null,
-    inputTokens: 120,
-    outputTokens: 345,
-    costUsd: 0.000_412_5,
-    guardrailHits: 0,
-    attempts: [{ variant: 'baseline', ok: true, latencyMs: 800.5 }],
-    ...overrides,
-  };
-}
+const requestRecord = (overrides: Partial<RequestRecord> = {}): RequestRecord =>
+  baseRecord({ requestId: uid('req'), at: T0, ...overrides });
 
 /** The sampled request log and the settings table, both written by the gateway. */
 export function requestLogContract(getStore: StoreGetter): void {

@@ -1,0 +1,190 @@
+import type { Clock, Random } from '../../app/ports/clock.js';
+import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
+import type { StoreSession } from '../../app/ports/store.js';
+import { MetricAggregator } from './metric-aggregator.js';
+
+/** Runs fn every intervalMs until cancelled. Injected so tests drive flushes without timers. */
+export type Scheduler = (fn: () => void, intervalMs: number) => { cancel(): void };
+
+/** setInterval, unref'd so a pending flush never keeps the process alive on its own. */
+export const intervalScheduler: Scheduler = (fn, intervalMs) => {
+  const timer = setInterval(fn, intervalMs);
+  timer.unref();
+  return { cancel: () => clearInterval(timer) };
+};
+
+export interface TelemetryStats {
+  /** Metric rows and request-log rows waiting for the next flush. */
+  readonly pendingRows: number;
+  /** Rows discarded because max_pending_rows were already waiting (since start). */
+  readonly droppedRows: number;
+  /** Flushes in which a write failed (its rows were kept for the next one). */
+  readonly flushFailures: number;
+  /** Epoch ms of the last flush that wrote everything it had; null before the first. */
+  readonly lastFlushAt: number | null;
+}
+
+export interface TelemetryFlusherOptions {
+  readonly store: Pick<StoreSession, 'metrics' | 'requestLog'>;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly flushIntervalMs: number;
+  /** Bound on pending metric rows, and separately on pending request-log rows. */
+  readonly maxPendingRows: number;
+  readonly requestLog: { readonly sampleRate: number; readonly logContent: boolean };
+  readonly random?: Random;
+  /** Default intervalScheduler; pass one that never fires to flush only by hand. */
+  readonly schedule?: Scheduler;
+  /** Told how many rows were just dropped (feeds ballast_telemetry_dropped_rows_total). */
+  readonly onDropped?: (rows: number) => void;
+  /** Told of each failed write; the rows are kept and retried (feeds the failures counter and the log). */
+  readonly onFlushFailure?: (error: unknown) => void;
+}
+
+/**
+ * Aggregates records in memory and writes them to the store every flush interval: metric deltas
+ * through `metrics.upsertBatch`, sampled requests through `requestLog.appendBatch`. A failed write
+ * puts its rows back to be retried with the next flush; while the store stays away, at most
+ * maxPendingRows rows of each kind wait, and the rest are dropped and counted.
+ */
+export class TelemetryFlusher implements GatewayTelemetry {
+  private readonly aggregator: MetricAggregator;
+  private log: RequestRecord[] = [];
+  private logDropped = 0;
+  private failures = 0;
+  private lastFlushAt: number | null = null;
+  private flushing = false;
+  private tail: Promise<void> = Promise.resolve();
+  private readonly timer: { cancel(): void };
+  private closing: Promise<void> | undefined;
+  private readonly random: Random;
+
+  constructor(private readonly options: TelemetryFlusherOptions) {
+    this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
+    this.random = options.random ?? Math.random;
+    this.timer = (options.schedule ?? intervalScheduler)(() => {
+      // A slow store must not stack flushes up; the next tick takes whatever accumulated.
+      if (!this.flushing) void this.flush();
+    }, options.flushIntervalMs);
+  }
+
+  record(request: RequestRecord): void {
+    try {
+      const before = this.aggregator.dropped;
+      this.aggregator.addRequest(request);
+      let dropped = this.aggregator.dropped - before;
+      const { sampleRate, logContent } = this.options.requestLog;
+      if (sampleRate > 0 && this.random() < sampleRate) {
+        if (this.log.length < this.options.maxPendingRows) {
+          this.log.push(logContent || request.content === undefined ? request : withoutContent(request));
+        } else {
+          this.logDropped += 1;
+          dropped += 1;
+        }
+      }
+      if (dropped > 0) this.options.onDropped?.(dropped);
+    } catch (error) {
+      // Telemetry must never fail a request; a malformed record is reported and forgotten.
+      this.options.onFlushFailure?.(error);
+    }
+  }
+
+  recordFeedback(feedback: FeedbackRecord): void {
+    try {
+      const before = this.aggregator.dropped;
+      this.aggregator.addFeedback(feedback);
+      const dropped = this.aggregator.dropped - before;
+      if (dropped > 0) this.options.onDropped?.(dropped);
+    } catch (error) {
+      this.options.onFlushFailure?.(error);
+    }
+  }
+
+  /** Writes what is pending now (after any flush already running). Never rejects. */
+  flush(): Promise<void> {
+    const run = this.tail
+      .then(() => this.flushOnce())
+      .catch((error: unknown) => {
+        // flushOnce handles store errors itself; this is only for a bug that must not wedge the chain.
+        this.failures += 1;
+        this.options.onFlushFailure?.(error);
+      });
+    this.tail = run;
+    return run;
+  }
+
+  /** Stops the timer and flushes one last time. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.timer.cancel();
+      await this.flush();
+    })();
+    return this.closing;
+  }
+
+  stats(): TelemetryStats {
+    return {
+      pendingRows: this.aggregator.size + this.log.length,
+      droppedRows: this.aggregator.dropped + this.logDropped,
+      flushFailures: this.failures,
+      lastFlushAt: this.lastFlushAt,
+    };
+  }
+
+  private async flushOnce(): Promise<void> {
+    this.flushing = true;
+    try {
+      const now = this.options.clock.now();
+      const rows = this.aggregator.drain(now);
+      const logs = this.log;
+      this.log = [];
+      let failed = false;
+      // Two independent writes: a failure of one never makes the other write its rows twice.
+      if (rows.length > 0) {
+        try {
+          await this.options.store.metrics.upsertBatch(rows);
+        } catch (error) {
+          failed = true;
+          this.restoreMetrics(rows);
+          this.options.onFlushFailure?.(error);
+        }
+      }
+      if (logs.length > 0) {
+        try {
+          await this.options.store.requestLog.appendBatch(logs);
+        } catch (error) {
+          failed = true;
+          this.restoreLog(logs);
+          this.options.onFlushFailure?.(error);
+        }
+      }
+      if (failed) this.failures += 1;
+      else this.lastFlushAt = now;
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private restoreMetrics(rows: Parameters<MetricAggregator['restore']>[0]): void {
+    const before = this.aggregator.dropped;
+    this.aggregator.restore(rows);
+    const dropped = this.aggregator.dropped - before;
+    if (dropped > 0) this.options.onDropped?.(dropped);
+  }
+
+  private restoreLog(logs: RequestRecord[]): void {
+    // The older rows come first; whatever exceeds the bound is cut from the newest end.
+    const merged = logs.concat(this.log);
+    const excess = merged.length - this.options.maxPendingRows;
+    if (excess > 0) {
+      merged.length = this.options.maxPendingRows;
+      this.logDropped += excess;
+      this.options.onDropped?.(excess);
+    }
+    this.log = merged;
+  }
+}
+
+function withoutContent(request: RequestRecord): RequestRecord {
+  const { content: _content, ...rest } = request;
+  return rest;
+}

@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSketch } from '../../src/adapters/telemetry/latency-sketch.js';
+import { BUCKET_MS } from '../../src/adapters/telemetry/metric-aggregator.js';
+import { type Scheduler, TelemetryFlusher } from '../../src/adapters/telemetry/telemetry-flusher.js';
+import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
+import type { MetricBucketDelta } from '../../src/app/ports/metric-store.js';
+import type { StoreSession } from '../../src/app/ports/store.js';
+import { seededRandom } from '../../src/core/hash/random.js';
+import { feedbackRecord, requestRecord } from '../support/telemetry-records.js';
+
+const T = 1_760_000_000_000;
+
+/** A store that adds metric rows like the real one (sketch replaced when given) and can fail on demand. */
+function fakeStore(shouldFail: (call: number) => boolean = () => false) {
+  const buckets = new Map<string, MetricBucketDelta>();
+  const log = new Map<string, RequestRecord>();
+  let calls = 0;
+  const maybeFail = () => {
+    calls += 1;
+    if (shouldFail(calls)) throw new Error(`store down (call ${calls})`);
+  };
+  const store: Pick<StoreSession, 'metrics' | 'requestLog'> = {
+    metrics: {
+      async upsertBatch(rows) {
+        maybeFail();
+        for (const row of rows) {
+          const key = `${row.route}|${row.changeId}|${row.variant}|${row.bucketStart}`;
+          const old = buckets.get(key);
+          if (!old) {
+            buckets.set(key, { ...row });
+            continue;
+          }
+          const sum = { ...old } as Record<string, unknown>;
+          for (const [k, v] of Object.entries(row))
+            if (typeof v === 'number' && k !== 'bucketStart')
+              sum[k] = (old as unknown as Record<string, number>)[k]! + v;
+          sum.sketch = row.sketch ?? old.sketch;
+          buckets.set(key, sum as unknown as MetricBucketDelta);
+        }
+      },
+      async query() {
+        return [...buckets.values()];
+      },
+    },
+    requestLog: {
+      async appendBatch(rows) {
+        maybeFail();
+        for (const r of rows) if (!log.has(r.requestId)) log.set(r.requestId, r);
+      },
+      async get(id) {
+        return log.get(id);
+      },
+      async list() {
+        return [...log.values()];
+      },
+    },
+  };
+  return { store, buckets, log, calls: () => calls };
+}
+
+/** A scheduler the test fires by hand. */
+function manualScheduler() {
+  let tick: (() => void) | undefined;
+  let cancelled = false;
+  const schedule: Scheduler = (fn) => {
+    tick = fn;
+    return {
+      cancel: () => {
+        cancelled = true;
+      },
+    };
+  };
+  return { schedule, fire: () => tick?.(), cancelled: () => cancelled };
+}
+
+function flusher(
+  store: Pick<StoreSession, 'metrics' | 'requestLog'>,
+  overrides: Partial<ConstructorParameters<typeof TelemetryFlusher>[0]> = {},
+) {
+  let now = T;
+  const clock = { now: () => now };
+  const f = new TelemetryFlusher({
+    store,
+    clock,
+    flushIntervalMs: 1_000,
+    maxPendingRows: 1_000,
+    requestLog: { sampleRate: 0, logContent: false },
+    schedule: manualScheduler().schedule,
+    ...overrides,
+  });
+  return { f, advance: (ms: number) => (now += ms) };
+}
+
+const total = (s: ReturnType<typeof fakeStore>, k: 'count' | 'errors' | 'fallbacks' | 'feedbackCount') =>
+  [...s.buckets.values()].reduce((acc, b) => acc + b[k], 0);
+
+describe('TelemetryFlusher', () => {
+  it('flushes aggregates to the store on each tick of its scheduler and stops on close', async () => {
+    const s = fakeStore();
+    const manual = manualScheduler();
+    const { f } = flusher(s.store, { schedule: manual.schedule });
+    f.record(requestRecord());
+    f.record(requestRecord());
+    expect(f.stats()).toMatchObject({ pendingRows: 1, droppedRows: 0, flushFailures: 0, lastFlushAt: null });
+    manual.fire();
+    await f.flush(); // waits for the flush the tick started
+    expect(total(s, 'count')).toBe(2);
+    expect(f.stats()).toMatchObject({ pendingRows: 0, lastFlushAt: T });
+    f.recordFeedback(feedbackRecord());
+    await f.close();
+    expect(manual.cancelled()).toBe(true);
+    expect(total(s, 'feedbackCount')).toBe(1);
+    await f.close();
+  });
+
+  it('keeps the rows of a failed flush and writes them with the next one', async () => {
+    let down = true;
+    const s = fakeStore(() => down);
+    const errors: unknown[] = [];
+    const { f } = flusher(s.store, { onFlushFailure: (e) => errors.push(e) });
+    f.record(requestRecord({ latencyMs: 100 }));
+    await f.flush();
+    expect(f.stats()).toMatchObject({ pendingRows: 1, flushFailures: 1, lastFlushAt: null });
+    expect(errors).toHaveLength(1);
+    f.record(requestRecord({ latencyMs: 200 }));
+    down = false;
+    await f.flush();
+    expect(f.stats()).toMatchObject({ pendingRows: 0, flushFailures: 1 });
+    const [bucket] = s.buckets.values();
+    expect(bucket).toMatchObject({ count: 2, latencySum: 300 });
+    expect(decodeSketch(bucket?.sketch as string).count).toBe(2);
+  });
+
+  it('holds at most max_pending_rows rows of each kind while the store is away, and counts the rest', async () => {
+    const s = fakeStore(() => true);
+    const dropped: number[] = [];
+    const { f } = flusher(s.store, {
+      maxPendingRows: 3,
+      requestLog: { sampleRate: 1, logContent: false },
+      onDropped: (n) => dropped.push(n),
+    });
+    for (let i = 0; i < 5; i++) f.record(requestRecord({ servedVariant: `v${i}`, attempts: [] }));
+    // 3 metric rows and 3 log rows fit; 2 of each are dropped.
+    expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 4 });
+    await f.flush();
+    f.record(requestRecord({ servedVariant: 'v0', attempts: [] })); // an existing key still adds up
+    expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 5, flushFailures: 1 });
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+
+  it('close flushes what is pending', async () => {
+    const s = fakeStore();
+    const { f } = flusher(s.store, { requestLog: { sampleRate: 1, logContent: false } });
+    f.record(requestRecord());
+    await f.close();
+    expect(total(s, 'count')).toBe(1);
+    expect(s.log.size).toBe(1);
+  });
+
+  it('loses nothing over 50 flushes with a store that fails every third write', async () => {
+    const s = fakeStore((call) => call % 3 === 0);
+    const random = seededRandom('flush-50');
+    const { f, advance } = flusher(s.store, { requestLog: { sampleRate: 1, logContent: false } });
+    let requests = 0;
+    let fallbacks = 0;
+    let feedback = 0;
+    for (let flush = 0; flush < 50; flush++) {
+      const n = Math.floor(random() * 20);
+      for (let i = 0; i < n; i++) {
+        const fellBack = random() < 0.2;
+        f.record(
+          requestRecord({
+            at: T + flush * 700 + i,
+            servedVariant: fellBack ? 'baseline' : 'cand',
+            attempts: fellBack
+              ? [
+                  { variant: 'cand', ok: false, kind: 'timeout', latencyMs: 50 },
+                  { variant: 'baseline', ok: true, latencyMs: 40 },
+                ]
+              : [{ variant: 'cand', ok: true, latencyMs: 30 }],
+          }),
+        );
+        requests += 1;
+        if (fellBack) fallbacks += 1;
+        if (random() < 0.1) {
+          f.recordFeedback(feedbackRecord({ at: T + flush * 700 }));
+          feedback += 1;
+        }
+      }
+      advance(700);
+      await f.flush();
+    }
+    await f.close();
+    expect(f.stats().flushFailures).toBeGreaterThan(5);
+    expect(f.stats()).toMatchObject({ pendingRows: 0, droppedRows: 0 });
+    expect(total(s, 'count')).toBe(requests + fallbacks);
+    expect(total(s, 'errors')).toBe(fallbacks);
+    expect(total(s, 'fallbacks')).toBe(fallbacks);
+    expect(total(s, 'feedbackCount')).toBe(feedback);
+    expect(s.log.size).toBe(requests);
+    // Each bucket's sketch holds every latency of the bucket, whichever flush wrote it last.
+    for (const b of s.buckets.values()) {
+      if (b.count > 0) expect(decodeSketch(b.sketch as string).count).toBe(b.count);
+    }
+    expect(Math.max(...[...s.buckets.values()].map((b) => b.bucketStart))).toBeGreaterThan(T + 2 * BUCKET_MS);
+  });
+
+  it('samples the request log with the injected random and drops content unless log_content', async () => {
+    const content = { messages: [{ role: 'user' as const, content: 'hi' }], output: 'hello' };
+    const draws = [0.05, 0.5, 0.09];
+    const s = fakeStore();
+    const { f } = flusher(s.store, {
+      requestLog: { sampleRate: 0.1, logContent: false },
+      random: () => draws.shift() ?? 1,
+    });
+    const records = [0, 1, 2].map(() => requestRecord({ content }));
+    for (const r of records) f.record(r);
+    await f.flush();
+    expect([...s.log.keys()].sort()).toEqual([records[0]?.requestId, records[2]?.requestId].sort());
+    for (const r of s.log.values()) expect('content' in r).toBe(false);
+
+    const s2 = fakeStore();
+    const { f: f2 } = flusher(s2.store, { requestLog: { sampleRate: 1, logContent: true } });
+    f2.record(records[0] as RequestRecord);
+    await f2.flush();
+    expect(s2.log.get(records[0]?.requestId as string)?.content).toEqual(content);
+
+    const s3 = fakeStore();
+    const { f: f3 } = flusher(s3.store, { requestLog: { sampleRate: 0, logContent: true }, random: () => 0 });
+    f3.record(records[0] as RequestRecord);
+    await f3.flush();
+    expect(s3.log.size).toBe(0);
+  });
+
+  it('record never throws, even on a malformed record', () => {
+    const errors: unknown[] = [];
+    const { f } = flusher(fakeStore().store, { onFlushFailure: (e) => errors.push(e) });
+    expect(() => f.record({ ...requestRecord(), attempts: null } as unknown as RequestRecord)).not.toThrow();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('a failed request-log write does not make the metric write repeat', async () => {
+    const s = fakeStore((call) => call === 2); // call 1 metrics ok, call 2 log fails
+    const { f } = flusher(s.store, { requestLog: { sampleRate: 1, logContent: false } });
+    f.record(requestRecord());
+    await f.flush();
+    expect(f.stats()).toMatchObject({ pendingRows: 1, flushFailures: 1 });
+    await f.flush();
+    expect(total(s, 'count')).toBe(1);
+    expect(s.log.size).toBe(1);
+  });
+});
