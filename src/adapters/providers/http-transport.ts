@@ -10,6 +10,8 @@ export interface HttpTransportOptions {
   readonly maxConcurrency: number;
   /** How long an idle keep-alive socket stays open (default 10 s). */
   readonly keepAliveMs?: number;
+  /** Longest wait for a TCP (and TLS) connection to open (default 10 s, undici's own default). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Gives a call slot back; calling it twice is harmless. */
@@ -42,6 +44,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     // never outlives the call); undici's would only add a second, less precise set.
     headersTimeout: 0,
     bodyTimeout: 0,
+    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
   });
   const limit = pLimit(options.maxConcurrency);
   let closed: Promise<void> | undefined;

@@ -86,7 +86,16 @@ export async function createModelRegistry(options: ModelRegistryOptions): Promis
       if (!http || !transports)
         throw new BallastError('BALLAST_ERR_INTERNAL', 'HTTP providers were not loaded');
       const [, { createOpenAIProvider }, { createAnthropicProvider }] = http;
-      const transport = transports.lease(variant.provider, { maxConcurrency: config.maxConcurrency });
+      // One pool per provider: its connect timeout is the shortest any of its variants asks for.
+      const connectTimeoutMs = Math.min(
+        ...Object.values(project.variants)
+          .filter((v) => v.provider === variant.provider)
+          .map((v) => v.timeouts.connect_ms),
+      );
+      const transport = transports.lease(variant.provider, {
+        maxConcurrency: config.maxConcurrency,
+        connectTimeoutMs,
+      });
       const httpOptions = { ...common, transport, idleTimeoutMs: config.idleTimeoutMs };
       base =
         config.type === 'openai'

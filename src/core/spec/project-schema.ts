@@ -83,14 +83,20 @@ export const paramsSchema = z.strictObject({
 
 /** Per-variant time limits the gateway enforces around each upstream call (issue #5). */
 export const timeoutsSchema = z.strictObject({
-  connect_ms: z.number().int().min(1).max(600_000).default(5_000).describe('Opening the connection'),
+  connect_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(600_000)
+    .default(5_000)
+    .describe('Opening the connection (per provider pool: the shortest of its variants)'),
   first_token_ms: z
     .number()
     .int()
     .min(1)
     .max(3_600_000)
     .default(30_000)
-    .describe('From sending the request to the first content (or to the whole answer when not streaming)'),
+    .describe('Streams: from sending the request to the first content'),
   idle_ms: z
     .number()
     .int()
@@ -98,7 +104,13 @@ export const timeoutsSchema = z.strictObject({
     .max(3_600_000)
     .default(30_000)
     .describe('Longest silence between two streamed events once content has started'),
-  total_ms: z.number().int().min(1).max(3_600_000).default(120_000).describe('The whole call'),
+  total_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(120_000)
+    .describe('The whole call (the only limit on a non-streaming call besides connect)'),
 });
 
 /** Stops calling a failing variant for a while (issue #5); half-open probes after the cool-down. */
