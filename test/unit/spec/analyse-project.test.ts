@@ -133,7 +133,7 @@ describe('diagnostics point at the place, and every problem is reported in one r
     const files = initFiles();
     files['ballast.yaml'] = `${files['ballast.yaml']}\nstore: sqlite:other.db\n`;
     expect(lines(analyse(files))).toContain(
-      'ballast.yaml:66:1: : duplicate key: each key may appear once in a mapping',
+      'ballast.yaml:67:1: : duplicate key: each key may appear once in a mapping',
     );
   });
 
@@ -271,7 +271,7 @@ describe('rules found in review', () => {
     );
     const out = lines(analyse(files));
     expect(out).toEqual([
-      'ballast.yaml:56:9: guardrails.default.input[1].max_chars: check: length needs max_chars',
+      'ballast.yaml:57:9: guardrails.default.input[1].max_chars: check: length needs max_chars',
       'changes/example.yaml:35:7: offline.scorers[3].judge: llm-rubric needs judge: the variant that judges',
       'changes/example.yaml:35:7: offline.scorers[3].rubric: llm-rubric needs rubric: what a good answer does',
       'changes/example.yaml:36:43: offline.scorers[4].value: not a valid regular expression: Invalid regular expression: /(/: Unterminated group',
@@ -296,7 +296,7 @@ describe('rules found in review', () => {
       'ballast.yaml:35:36: variants.support-v1.sim.error_rate.timout: unknown key (did you mean "timeout"?)',
     );
     expect(out).toContain(
-      'ballast.yaml:49:3: routes["support chat"]: the name "support chat" must start with a letter or digit and use only letters, digits, ".", "_", ":" and "-"',
+      'ballast.yaml:50:3: routes["support chat"]: the name "support chat" must start with a letter or digit and use only letters, digits, ".", "_", ":" and "-"',
     );
   });
 
