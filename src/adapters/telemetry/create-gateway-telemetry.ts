@@ -1,0 +1,99 @@
+import type { Clock, Random } from '../../app/ports/clock.js';
+import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
+import type { StoreSession } from '../../app/ports/store.js';
+import type { ProjectConfig } from '../../core/spec/project-schema.js';
+import { createOtelExport, type OtelExport } from './otel.js';
+import { PrometheusTelemetry } from './prometheus.js';
+import { type Scheduler, TelemetryFlusher, type TelemetryStats } from './telemetry-flusher.js';
+
+export type { Scheduler, TelemetryStats } from './telemetry-flusher.js';
+
+export interface GatewayTelemetryOptions {
+  readonly store: Pick<StoreSession, 'metrics' | 'requestLog'>;
+  readonly server: ProjectConfig['server'];
+  readonly clock: Pick<Clock, 'now'>;
+  /** Draws for request-log sampling; default Math.random. */
+  readonly random?: Random;
+  /** Default: setInterval every server.flush_interval_ms, unref'd. */
+  readonly schedule?: Scheduler;
+  /** The model each variant is configured with, for gen_ai.request.model (e.g. from project.variants). */
+  readonly variantModel?: (variant: string) => string | undefined;
+  /** Where flush failures and OpenTelemetry load errors are reported (the store error, as thrown). */
+  readonly onError?: (error: unknown) => void;
+  /** Export prom-client's default process metrics (default true; tests may turn it off). */
+  readonly processMetrics?: boolean;
+}
+
+export interface GatewayTelemetryHandle extends GatewayTelemetry {
+  /** The Prometheus exposition text for GET /metrics. */
+  metricsText(): Promise<string>;
+  /** Content-Type of metricsText(). */
+  readonly contentType: string;
+  stats(): TelemetryStats;
+  /** Writes pending aggregates and sampled requests now. Never rejects. */
+  flush(): Promise<void>;
+  /** Stops the timer, flushes to the store and exports the last spans. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's telemetry: aggregates flushed to the store, Prometheus series, and OpenTelemetry
+ * spans when `server.otel` is set. `record` does a few map updates and returns: about 4 µs per
+ * request for aggregates and Prometheus together, measured on a development laptop (Node 20).
+ */
+export function createGatewayTelemetry(options: GatewayTelemetryOptions): GatewayTelemetryHandle {
+  const { server } = options;
+  const prometheus = new PrometheusTelemetry({ defaultMetrics: options.processMetrics !== false });
+  const flusher = new TelemetryFlusher({
+    store: options.store,
+    clock: options.clock,
+    flushIntervalMs: server.flush_interval_ms,
+    maxPendingRows: server.max_pending_rows,
+    requestLog: { sampleRate: server.request_log.sample_rate, logContent: server.request_log.log_content },
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+    onDropped: (rows) => prometheus.droppedRows(rows),
+    onFlushFailure: (error) => {
+      prometheus.flushFailure();
+      options.onError?.(error);
+    },
+  });
+  const otel: OtelExport | undefined = server.otel
+    ? createOtelExport({
+        endpoint: server.otel.endpoint,
+        serviceName: server.otel.service_name,
+        headers: server.otel.headers,
+        ...(options.variantModel ? { variantModel: options.variantModel } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      })
+    : undefined;
+
+  let closing: Promise<void> | undefined;
+  return {
+    record(request: RequestRecord): void {
+      flusher.record(request);
+      try {
+        prometheus.record(request);
+      } catch (error) {
+        options.onError?.(error);
+      }
+      otel?.record(request);
+    },
+    recordFeedback(feedback: FeedbackRecord): void {
+      flusher.recordFeedback(feedback);
+      try {
+        prometheus.recordFeedback(feedback);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    },
+    metricsText: () => prometheus.metricsText(),
+    contentType: prometheus.contentType,
+    stats: () => flusher.stats(),
+    flush: () => flusher.flush(),
+    close() {
+      closing ??= Promise.all([flusher.close(), otel?.shutdown()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
