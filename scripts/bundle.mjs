@@ -17,7 +17,10 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'pg', 'pg-native', 'tsx', 'tsx/*'],
+  // protobufjs: @datadog/sketches-js requires it inside toProto/fromProto only, and does not install
+  // it (sketches-js#26). Ballast serializes sketches itself (src/adapters/telemetry/ddsketch-proto.ts)
+  // and never calls those, but esbuild resolves every require() and would fail on the missing package.
+  external: ['better-sqlite3', 'pg', 'pg-native', 'tsx', 'tsx/*', 'protobufjs', 'protobufjs/*'],
   // Bundled CommonJS packages call require() for Node built-ins; ESM has no require of its own.
   banner: {
     js: "import { createRequire as __ballastRequire } from 'node:module'; const require = __ballastRequire(import.meta.url);",

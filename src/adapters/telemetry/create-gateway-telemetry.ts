@@ -39,7 +39,7 @@ export interface GatewayTelemetryHandle extends GatewayTelemetry {
 /**
  * The gateway's telemetry: aggregates flushed to the store, Prometheus series, and OpenTelemetry
  * spans when `server.otel` is set. `record` does a few map updates and returns: about 4 µs per
- * request for aggregates and Prometheus together, measured on a development laptop (Node 20).
+ * request for aggregates and Prometheus together, measured in development (Node 20).
  */
 export function createGatewayTelemetry(options: GatewayTelemetryOptions): GatewayTelemetryHandle {
   const { server } = options;
