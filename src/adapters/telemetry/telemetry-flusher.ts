@@ -13,7 +13,8 @@ export const intervalScheduler: Scheduler = (fn, intervalMs) => {
   return { cancel: () => clearInterval(timer) };
 };
 
-export interface TelemetryStats {
+// A type, not an interface: it must be assignable to Readonly<Record<string, unknown>> (readyz JSON).
+export type TelemetryStats = {
   /** Metric rows and request-log rows waiting for the next flush. */
   readonly pendingRows: number;
   /** Rows discarded because max_pending_rows were already waiting (since start). */
@@ -22,7 +23,7 @@ export interface TelemetryStats {
   readonly flushFailures: number;
   /** Epoch ms of the last flush that wrote everything it had; null before the first. */
   readonly lastFlushAt: number | null;
-}
+};
 
 export interface TelemetryFlusherOptions {
   readonly store: Pick<StoreSession, 'metrics' | 'requestLog'>;
