@@ -88,9 +88,10 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       ...(options.simTimeScale === undefined ? {} : { simTimeScale: options.simTimeScale }),
     });
     closers.push(() => models.close());
+    const logError = options.logError ?? ((m: string) => process.stderr.write(`ballast serve: ${m}\n`));
     const telemetry = options.telemetry
       ? await options.telemetry(store, project)
-      : await defaultTelemetry(store, project, systemClock);
+      : await defaultTelemetry(store, project, systemClock, logError);
     closers.push(() => telemetry.close());
     const secret =
       project.server.feedback_secret ??
@@ -105,7 +106,6 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       clock: systemClock,
     });
     const keys = new KeyRing(project.auth.keys);
-    const logError = options.logError ?? ((m: string) => process.stderr.write(`ballast serve: ${m}\n`));
     const server = createGatewayServer({
       gateway,
       keys,
@@ -177,9 +177,25 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
 }
 
 async function defaultTelemetry(
-  _store: Store,
-  _project: ProjectConfig,
-  _clock: unknown,
+  store: Store,
+  project: ProjectConfig,
+  clock: { now(): number },
+  logError: (message: string) => void,
 ): Promise<TelemetryHandle> {
-  throw new Error('telemetry adapter not wired yet');
+  const { createGatewayTelemetry } = await import('../adapters/telemetry/create-gateway-telemetry.js');
+  const handle = createGatewayTelemetry({
+    store,
+    server: project.server,
+    clock,
+    variantModel: (variant) => project.variants[variant]?.model,
+    onError: (error) => logError(`telemetry: ${(error as Error)?.message ?? String(error)}`),
+  });
+  return {
+    record: (r) => handle.record(r),
+    recordFeedback: (f) => handle.recordFeedback(f),
+    metricsText: () => handle.metricsText(),
+    contentType: handle.contentType,
+    stats: () => ({ ...handle.stats() }),
+    close: () => handle.close(),
+  };
 }

@@ -19,7 +19,7 @@ function ballast(args: string[], cwd: string) {
 
 describe('the ballast executable', () => {
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/main/cli.js')))
+    if (!existsSync(join(root, 'dist/bundle/cli.js')))
       execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   }, 120_000);
 

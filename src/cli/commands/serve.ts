@@ -22,7 +22,7 @@ export function registerServe(program: Command, deps: CliDeps, setExit: (code: n
     .option('--port <port>', 'port to listen on (default: server.port, 8787; 0 picks a free one)')
     .option('--host <host>', 'address to bind (default: server.host, 127.0.0.1)')
     .option('--db <url>', 'store (default: BALLAST_DB, else the project store)')
-    .option('--json', 'print the listening address as one JSON line', false)
+    .option('--json', 'print the listening address as JSON', false)
     .addHelpText(
       'after',
       '\nEndpoints: POST /v1/chat/completions, GET /v1/models, POST /v1/feedback, /healthz, /readyz, /metrics.\n' +
