@@ -367,7 +367,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           skipped.push(variant);
           continue;
         }
-        const scope = new CallScope(signal, variantOf(variant).timeouts.total_ms);
+        const limits = variantOf(variant).timeouts;
+        const scope = new CallScope(signal, limits.total_ms);
+        // Not streaming, the first content is the whole answer (timeouts.first_token_ms).
+        scope.phase('first_token', limits.first_token_ms);
         const t0 = monotonic();
         const outcome = await deps.models
           .forVariant(variant)
