@@ -212,7 +212,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       assigned = a.variant;
       arm = a.arm;
       changeId = a.changeId;
-    } else if (project.variants[request.model]) {
+    } else if (Object.hasOwn(project.variants, request.model)) {
+      // Own names only: `constructor` or `__proto__` is a model name a client may send, not a variant.
       assigned = request.model;
     } else {
       const known = [...Object.keys(project.routes), ...Object.keys(project.variants)];
