@@ -131,14 +131,18 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       .send({ status: report.ready ? 'ready' : 'not_ready', ...report.checks });
   });
 
-  app.get('/metrics', async (request, reply) => {
-    if (!authorize(request, reply, ['read'])) return reply;
+  // Keys are checked in onRequest, before the body is read: a request without a valid key gets
+  // 401/403, not a 400 or 413 about a body nobody should have looked at.
+  const requireScope = (scopes: readonly Scope[]) => async (request: FastifyRequest, reply: Reply) => {
+    if (!authorize(request, reply, scopes)) return reply;
+  };
+
+  app.get('/metrics', { onRequest: requireScope(['read']) }, async (_request, reply) => {
     const text = await deps.metrics.text();
     return reply.header('content-type', deps.metrics.contentType).send(text);
   });
 
-  app.get('/v1/models', async (request, reply) => {
-    if (!authorize(request, reply, ['gateway', 'read'])) return reply;
+  app.get('/v1/models', { onRequest: requireScope(['gateway', 'read']) }, async () => {
     return {
       object: 'list',
       data: deps.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'ballast' })),
@@ -188,8 +192,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     });
   });
 
-  app.post('/v1/chat/completions', async (request, reply) => {
-    if (!authorize(request, reply, ['gateway'])) return reply;
+  app.post('/v1/chat/completions', { onRequest: requireScope(['gateway']) }, async (request, reply) => {
     const parsed = parseChatBody(request.body);
     if (!parsed.ok)
       return sendError(reply, {

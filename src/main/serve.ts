@@ -45,6 +45,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** How long a stop waits for requests in flight before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Running rollouts with their change's route and candidate: what routing starts from. */
@@ -157,7 +160,14 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
     const requestedHost = options.host ?? project.server.host;
     const host = keys.open && !LOOPBACK.has(requestedHost) ? '127.0.0.1' : requestedHost;
     await server.listen({ host, port: options.port ?? project.server.port });
-    closers.push(() => server.close());
+    closers.push(async () => {
+      // Requests in flight get a grace period to finish; then any connection still open (a client
+      // that stopped reading a stream, say) is cut, so a stop never hangs.
+      const force = setTimeout(() => server.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      force.unref();
+      await server.close();
+      clearTimeout(force);
+    });
     const address = server.server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return {

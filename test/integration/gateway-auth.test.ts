@@ -88,6 +88,21 @@ describe('gateway API keys and feedback tokens', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('checks the key before reading the body: no key and a bad, oversized or non-JSON body is still 401', async () => {
+    for (const init of [
+      { headers: { 'content-type': 'application/json' }, body: '{not json' },
+      { headers: { 'content-type': 'text/plain' }, body: 'hello' },
+      {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(3_000_000) }),
+      },
+    ]) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', ...init });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+    }
+  });
+
   it('the openai client sees an AuthenticationError with a wrong key', async () => {
     const client = new OpenAI({
       baseURL: `${gw.url}/v1`,

@@ -96,7 +96,9 @@ export const timeoutsSchema = z.strictObject({
     .min(1)
     .max(3_600_000)
     .default(30_000)
-    .describe('Streams: from sending the request to the first content'),
+    .describe(
+      'From sending the request to the first content; a non-streaming answer arrives whole, so for it this limits the whole answer',
+    ),
   idle_ms: z
     .number()
     .int()
@@ -110,7 +112,7 @@ export const timeoutsSchema = z.strictObject({
     .min(1)
     .max(3_600_000)
     .default(120_000)
-    .describe('The whole call (the only limit on a non-streaming call besides connect)'),
+    .describe('The whole call, retries included'),
 });
 
 /** Stops calling a failing variant for a while (issue #5); half-open probes after the cool-down. */
