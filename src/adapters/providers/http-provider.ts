@@ -239,7 +239,7 @@ class CallTiming {
 
   async slot(transport: HttpTransport, call: CallScope): Promise<ReleaseSlot | undefined> {
     const waitStart = this.#clock.monotonic();
-    const release = await transport.acquire(call.signal);
+    const release = await transport.acquire(call);
     const now = this.#clock.monotonic();
     if (this.#start === undefined) this.#start = now;
     else this.#queued += now - waitStart;
@@ -247,9 +247,9 @@ class CallTiming {
     call.startDeadline();
     // Safety net: a stream whose consumer stops pulling without calling return() would hold the
     // slot forever; stopping the call (deadline, abort, close) gives it back.
-    call.signal.addEventListener('abort', release, { once: true });
+    const unsubscribe = call.onStop(release);
     return () => {
-      call.signal.removeEventListener('abort', release);
+      unsubscribe();
       release();
     };
   }

@@ -4,6 +4,7 @@ import undiciRequest from 'undici/lib/api/api-request.js';
 // Only the two parts of undici Ballast uses: its index loads every dispatcher, fetch, WebSocket,
 // the mocks and the caches, which cost ≈ 80 ms of start-up for nothing (see undici-parts.d.ts).
 import Agent from 'undici/lib/dispatcher/agent.js';
+import type { Stoppable } from './http-deadline.js';
 
 export interface HttpTransportOptions {
   /** Calls in flight at once; further calls wait for a slot (time that is never counted as latency). */
@@ -25,8 +26,8 @@ export type ReleaseSlot = () => void;
 export interface HttpTransport {
   /** Sends one request on the pool (undici's `Dispatcher.request`). */
   readonly request: (options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
-  /** Waits for a call slot; resolves undefined (holding nothing) when the signal aborts first. */
-  acquire(signal: AbortSignal): Promise<ReleaseSlot | undefined>;
+  /** Waits for a call slot; resolves undefined (holding nothing) when the call stops first. */
+  acquire(call: Stoppable): Promise<ReleaseSlot | undefined>;
   /** Calls holding a slot, and calls waiting for one. */
   load(): { readonly active: number; readonly pending: number };
   /** Destroys the pool: open sockets are closed at once. */
@@ -50,7 +51,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   let closed: Promise<void> | undefined;
   return {
     request: (requestOptions) => undiciRequest.call(agent, requestOptions),
-    acquire: (signal) => acquireSlot(limit, signal),
+    acquire: (call) => acquireSlot(limit, call),
     load: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
     close() {
       closed ??= agent.destroy();
@@ -59,21 +60,20 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   };
 }
 
-function acquireSlot(limit: LimitFunction, signal: AbortSignal): Promise<ReleaseSlot | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
+function acquireSlot(limit: LimitFunction, call: Stoppable): Promise<ReleaseSlot | undefined> {
+  if (call.stopped) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     let settled = false;
-    const onAbort = (): void => {
+    const unsubscribe = call.onStop(() => {
       settled = true;
       resolve(undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    // p-limit cannot drop a queued task, so a call cancelled while queued keeps its place and
+    });
+    // p-limit cannot drop a queued task, so a call stopped while queued keeps its place and
     // hands the slot straight back when its turn comes.
     void limit(
       () =>
         new Promise<void>((release) => {
-          signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           if (settled) {
             release();
             return;
@@ -113,7 +113,7 @@ export function createHttpTransportRegistry(): HttpTransportRegistry {
       let released = false;
       return {
         request: held.transport.request,
-        acquire: (signal) => held.transport.acquire(signal),
+        acquire: (call) => held.transport.acquire(call),
         load: () => held.transport.load(),
         async close() {
           if (released) return;
