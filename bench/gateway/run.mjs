@@ -902,11 +902,11 @@ function goals(summary, soak) {
     defs.push({
       goal: 'RSS not growing over the soak (last third ≤ first third × 1.1 + 5 MB), ≤ 150 MB',
       value: (t) => {
-        const s = soak.find((x) => x.target === t && x.phase === 'store reachable');
+        const s = soak.find((x) => x.target === t && x.phase === 'constant load');
         return s?.rss_growth ? `${s.rss_growth.first_third_mb} → ${s.rss_growth.last_third_mb}` : null;
       },
       unit: ' MB',
-      ok: (v, t) => soak.find((x) => x.target === t && x.phase === 'store reachable')?.rss_growth?.flat === true,
+      ok: (v, t) => soak.find((x) => x.target === t && x.phase === 'constant load')?.rss_growth?.flat === true,
     });
   return defs.map((d) => {
     const cols = {};
@@ -1032,7 +1032,7 @@ async function main() {
         }
       }
       if (o.soakMinutes > 0 && name !== 'direct') {
-        soak.push(await soakPhase(ctx, target, 'store reachable'));
+        soak.push(await soakPhase(ctx, target, 'constant load'));
       }
       targetsInfo[name].rss_mb_at_end = round(memory(processTree(target.child.pid)).rssMb, 1);
       if (!target.shared) await stopProcess(target.child);
