@@ -16,8 +16,8 @@
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
-  createWriteStream,
   cpSync,
+  createWriteStream,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -134,7 +134,8 @@ function parseArgs(argv) {
 // Small helpers
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const round = (x, d = 2) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -347,7 +348,8 @@ async function startUpstream() {
 async function waitForPort(child, port, seconds) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before listening; see ${relative(REPO, child.logFile)}`);
+    if (child.exitCode !== null)
+      throw new Error(`exited (${child.exitCode}) before listening; see ${relative(REPO, child.logFile)}`);
     if (await portOpen(port)) return;
     await sleep(100);
   }
@@ -424,7 +426,10 @@ function gitState() {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
     const dirty =
-      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd: REPO,
+        encoding: 'utf8',
+      }).trim() !== '';
     return { commit, dirty };
   } catch {
     return { commit: null, dirty: null };
@@ -451,7 +456,14 @@ async function startTarget(name, ctx) {
     const dir = join(WORK, 'nginx');
     rmSync(dir, { recursive: true, force: true });
     const conf = writeNginxConf(dir, { port, upstreamPort: upstream.port, asRoot: process.getuid?.() === 0 });
-    const child = startProcess('nginx', 0, tools.nginxBin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')]);
+    const child = startProcess('nginx', 0, tools.nginxBin, [
+      '-p',
+      dir,
+      '-c',
+      conf,
+      '-e',
+      join(dir, 'error.log'),
+    ]);
     await waitForPort(child, port, 10);
     const version = spawnSync(tools.nginxBin, ['-v'], { encoding: 'utf8' }).stderr.trim();
     return {
@@ -465,10 +477,16 @@ async function startTarget(name, ctx) {
     };
   }
   if (name === 'portkey') {
-    const child = startProcess('portkey', 0, process.execPath, [PORTKEY_BIN, `--port=${port}`, '--headless'], {
-      cwd: join(WORK),
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    const child = startProcess(
+      'portkey',
+      0,
+      process.execPath,
+      [PORTKEY_BIN, `--port=${port}`, '--headless'],
+      {
+        cwd: join(WORK),
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    );
     await waitForPort(child, port, 30);
     const version = JSON.parse(readFileSync(join(PORTKEY_PKG, 'package.json'), 'utf8')).version;
     const hono = JSON.parse(
@@ -497,14 +515,33 @@ async function startTarget(name, ctx) {
       storeUrl: `sqlite:.ballast/ballast.db`,
     });
     mkdirSync(join(dir, '.ballast'), { recursive: true });
-    const args = [ballast.bin, 'serve', '--config', config, '--port', String(port), '--db', storeUrl, ...o.ballastArgs];
-    const child = startProcess(ctx.ballastStore ? 'ballast-unreachable-store' : 'ballast', 0, process.execPath, args, {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    // Until `ballast rollout start` exists (issue #6), the 50 % rollout is put in the store before
+    // the gateway starts: `ballast serve` builds its routing snapshot from the running rollouts.
+    const seeded = ctx.ballastStore ? undefined : await seedRollout(ballast.bin, storeUrl);
+    const args = [
+      ballast.bin,
+      'serve',
+      '--config',
+      config,
+      '--port',
+      String(port),
+      '--db',
+      storeUrl,
+      ...o.ballastArgs,
+    ];
+    const child = startProcess(
+      ctx.ballastStore ? 'ballast-unreachable-store' : 'ballast',
+      0,
+      process.execPath,
+      args,
+      {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     await waitForPort(child, port, 60);
     const base = `http://127.0.0.1:${port}`;
-    const rollout = await startRollout(ballast.bin, config, base);
+    const rollout = seeded ?? (await startRollout(ballast.bin, config, base));
     const pkg = JSON.parse(readFileSync(join(dirname(dirname(ballast.bin)), 'package.json'), 'utf8'));
     return {
       child,
@@ -512,12 +549,51 @@ async function startTarget(name, ctx) {
       url: `${base}/v1/chat/completions`,
       headers: {},
       model: o.ballastModel,
-      version: `ballast ${pkg.version}: node ${relative(REPO, ballast.bin)} ${args.slice(1).map((a) => (a.startsWith('/') ? relative(REPO, a) : a)).join(' ')}`,
+      version: `ballast ${pkg.version}: node ${relative(REPO, ballast.bin)} ${args
+        .slice(1)
+        .map((a) => (a.startsWith('/') ? relative(REPO, a) : a))
+        .join(' ')}`,
       rollout,
       notes: `route ${o.ballastModel}: stable + candidate at 50 % (${rollout.started ? 'rollout started' : 'rollout NOT started'}), guardrails injection→flag (input), pii→redact (output), telemetry to ${storeUrl.startsWith('sqlite:') ? 'SQLite' : storeUrl}`,
     };
   }
   throw new Error(name);
+}
+
+/**
+ * Registers change bench-candidate (route chat, candidate `candidate`) and a rollout running at
+ * 50 % in the store, through the built store adapter of the copy under test. Used while
+ * `ballast rollout start` does not exist yet.
+ */
+async function seedRollout(bin, storeUrl) {
+  const dist = join(dirname(dirname(bin)), 'dist');
+  const storeModule = join(dist, 'adapters', 'store', 'open-store.js');
+  if (!existsSync(storeModule)) return undefined;
+  const { openStore } = await import(storeModule);
+  const store = await openStore(storeUrl);
+  try {
+    const at = Date.now();
+    await store.changes.register({
+      id: 'bench-candidate',
+      route: 'chat',
+      candidate: 'candidate',
+      spec: { id: 'bench-candidate', route: 'chat', candidate: 'candidate' },
+      contentHash: 'bench',
+      at,
+    });
+    await store.rollouts.create({
+      id: `bench-${at}`,
+      changeId: 'bench-candidate',
+      status: 'running',
+      stageIndex: 0,
+      exposure: 50,
+      at,
+    });
+  } finally {
+    await store.close();
+  }
+  log('rollout seeded in the store: bench-candidate running at 50 %');
+  return { started: true, status: 'seeded in the store before start (running, 50 %)' };
 }
 
 /**
@@ -558,7 +634,10 @@ function runLoader(tools, { url, headers, body, connections, durationS, label })
         url,
       ]);
     } else {
-      const h = Object.entries({ 'content-type': 'application/json', ...headers }).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+      const h = Object.entries({ 'content-type': 'application/json', ...headers }).flatMap(([k, v]) => [
+        '-H',
+        `${k}=${v}`,
+      ]);
       [cmd, args] = pinned(1, process.execPath, [
         AUTOCANNON_BIN,
         '-c',
@@ -667,7 +746,11 @@ function runSequential({ url, headers, body, n, warmup, stream }) {
 function rssSampler(pid, everyMs) {
   const samples = [];
   const t0 = Date.now();
-  const tick = () => samples.push({ t_s: round((Date.now() - t0) / 1000, 1), rss_mb: round(memory(processTree(pid)).rssMb, 1) });
+  const tick = () =>
+    samples.push({
+      t_s: round((Date.now() - t0) / 1000, 1),
+      rss_mb: round(memory(processTree(pid)).rssMb, 1),
+    });
   tick();
   const timer = setInterval(tick, everyMs);
   return {
@@ -800,7 +883,10 @@ async function check(target) {
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-const fmt = (x, d = 0) => (x === null || x === undefined ? '—' : Number(x).toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const fmt = (x, d = 0) =>
+  x === null || x === undefined
+    ? '—'
+    : Number(x).toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function buildSummary(runs, targets) {
   const rows = {};
@@ -826,8 +912,10 @@ function buildSummary(runs, targets) {
         seq_ttfb_p50_ms: round(seq?.ttfb_ms.p50, 3),
         seq_errors: seq?.bad ?? null,
         seq_cpu_us_per_req: seq?.target_cpu_us_per_req ?? null,
-        added_p50_ms: seq && direct && t !== 'direct' ? round(seq.latency_ms.p50 - direct.latency_ms.p50, 3) : null,
-        added_ttfb_ms: seq && direct && t !== 'direct' ? round(seq.ttfb_ms.p50 - direct.ttfb_ms.p50, 3) : null,
+        added_p50_ms:
+          seq && direct && t !== 'direct' ? round(seq.latency_ms.p50 - direct.latency_ms.p50, 3) : null,
+        added_ttfb_ms:
+          seq && direct && t !== 'direct' ? round(seq.ttfb_ms.p50 - direct.ttfb_ms.p50, 3) : null,
         others_cpu_pct_of_core: Math.max(load?.others_cpu_pct_of_core ?? 0, seq?.others_cpu_pct_of_core ?? 0),
         contaminated: Boolean(load?.contaminated || seq?.contaminated),
       });
@@ -906,24 +994,34 @@ function goals(summary, soak) {
         return s?.rss_growth ? `${s.rss_growth.first_third_mb} → ${s.rss_growth.last_third_mb}` : null;
       },
       unit: ' MB',
-      ok: (v, t) => soak.find((x) => x.target === t && x.phase === 'constant load')?.rss_growth?.flat === true,
+      ok: (v, t) =>
+        soak.find((x) => x.target === t && x.phase === 'constant load')?.rss_growth?.flat === true,
     });
   return defs.map((d) => {
     const cols = {};
     for (const t of proxies) {
       const v = d.value(t);
-      cols[t] = v === null || v === undefined ? { value: null, status: t === 'portkey' && d.goal.includes('Portkey') ? '—' : 'not measured' } : { value: v, status: verdict(d.ok(v, t)) };
+      cols[t] =
+        v === null || v === undefined
+          ? { value: null, status: t === 'portkey' && d.goal.includes('Portkey') ? '—' : 'not measured' }
+          : { value: v, status: verdict(d.ok(v, t)) };
     }
     return { goal: d.goal, unit: d.unit, ...cols };
   });
 }
 
 function goalsTable(rows) {
-  const cell = (c, unit) => (c.value === null ? c.status : `${typeof c.value === 'number' ? fmt(c.value, unit === '×' ? 1 : unit === ' MB' ? 1 : unit === ' ms' ? 3 : 1) : c.value}${unit} — ${c.status}`);
+  const cell = (c, unit) =>
+    c.value === null
+      ? c.status
+      : `${typeof c.value === 'number' ? fmt(c.value, unit === '×' ? 1 : unit === ' MB' ? 1 : unit === ' ms' ? 3 : 1) : c.value}${unit} — ${c.status}`;
   return [
     '| goal (issue #5, for Ballast) | nginx (for scale) | Portkey (for scale) | **Ballast** |',
     '|---|---|---|---|',
-    ...rows.map((g) => `| ${g.goal} | ${cell(g.nginx, g.unit)} | ${cell(g.portkey, g.unit)} | **${cell(g.ballast, g.unit)}** |`),
+    ...rows.map(
+      (g) =>
+        `| ${g.goal} | ${cell(g.nginx, g.unit)} | ${cell(g.portkey, g.unit)} | **${cell(g.ballast, g.unit)}** |`,
+    ),
   ].join('\n');
 }
 
@@ -937,7 +1035,9 @@ function rssGrowth(samples) {
   const n = xs.length;
   const mt = xs.reduce((a, s) => a + s.t_s, 0) / n;
   const mr = xs.reduce((a, s) => a + s.rss_mb, 0) / n;
-  const slope = xs.reduce((a, s) => a + (s.t_s - mt) * (s.rss_mb - mr), 0) / xs.reduce((a, s) => a + (s.t_s - mt) ** 2, 0);
+  const slope =
+    xs.reduce((a, s) => a + (s.t_s - mt) * (s.rss_mb - mr), 0) /
+    xs.reduce((a, s) => a + (s.t_s - mt) ** 2, 0);
   return {
     first_third_mb: round(first, 1),
     last_third_mb: round(last, 1),
@@ -1044,11 +1144,21 @@ async function main() {
         try {
           t2 = { name, ...(await startTarget(name, bad)) };
         } catch (e) {
-          soak.push({ target: name, phase: 'store unreachable', store: UNREACHABLE_STORE, started: false, error: e.message });
+          soak.push({
+            target: name,
+            phase: 'store unreachable',
+            store: UNREACHABLE_STORE,
+            started: false,
+            error: e.message,
+          });
           log(`ballast with ${UNREACHABLE_STORE}: did not start: ${e.message}`);
         }
         if (t2 && !t2.skipped) {
-          soak.push({ ...(await soakPhase(ctx, t2, 'store unreachable')), store: UNREACHABLE_STORE, started: true });
+          soak.push({
+            ...(await soakPhase(ctx, t2, 'store unreachable')),
+            store: UNREACHABLE_STORE,
+            started: true,
+          });
           await stopProcess(t2.child);
         }
       }
@@ -1070,8 +1180,13 @@ async function main() {
     load_avg_at_end: os.loadavg().map((x) => round(x, 2)),
     ballast_commit: built.commit,
     uncommitted_changes: built.dirty,
-    pinned: TASKSET ? 'upstream + target on core 0, load generator + 1-connection client on core 1 (taskset)' : 'not pinned (no taskset)',
-    loader: tools.loader === 'wrk' ? spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0].trim() : 'autocannon',
+    pinned: TASKSET
+      ? 'upstream + target on core 0, load generator + 1-connection client on core 1 (taskset)'
+      : 'not pinned (no taskset)',
+    loader:
+      tools.loader === 'wrk'
+        ? spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0].trim()
+        : 'autocannon',
   };
   const settings = {
     duration_s: o.duration,
@@ -1090,7 +1205,8 @@ async function main() {
     machine,
     settings,
     method: {
-      upstream: 'bench/gateway/upstream.mjs (node:http, keep-alive): answers at once; JSON chat.completion, or 10 SSE chat.completion.chunk events (role, 8 content deltas, finish + usage) then data: [DONE]',
+      upstream:
+        'bench/gateway/upstream.mjs (node:http, keep-alive): answers at once; JSON chat.completion, or 10 SSE chat.completion.chunk events (role, 8 content deltas, finish + usage) then data: [DONE]',
       load: `${tools.loader} -t1 -c${o.connections} -d${o.duration}s, POST with the same small body; req/s and latency percentiles from the load generator`,
       sequential: `bench/gateway/seqclient.mjs: one keep-alive connection, ${o.seqRequests} requests one after another after ${o.seqWarmup} unrecorded; latency = to the end of the body, TTFB = to its first byte; added = target p50 − direct p50 (same mode)`,
       cpu: 'utime+stime of the target process tree from /proc/PID/stat, delta over the measured window ÷ requests served in it (for direct: the upstream itself)',
@@ -1112,19 +1228,31 @@ async function main() {
   writeFileSync(mdFile, md);
   console.log(md);
   log(`wrote ${relative(REPO, jsonFile)} and ${relative(REPO, mdFile)}`);
-  const bad = runs.filter((r) => (r.kind === 'load' && r.non_2xx + r.socket_errors > 0) || (r.kind === 'sequential' && r.bad > 0));
+  const bad = runs.filter(
+    (r) => (r.kind === 'load' && r.non_2xx + r.socket_errors > 0) || (r.kind === 'sequential' && r.bad > 0),
+  );
   if (bad.length) {
-    log(`${bad.length} measurement(s) saw errors: ${bad.map((r) => `${r.target}/${r.mode}/${r.kind}`).join(', ')}`);
+    log(
+      `${bad.length} measurement(s) saw errors: ${bad.map((r) => `${r.target}/${r.mode}/${r.kind}`).join(', ')}`,
+    );
     process.exitCode = 1;
   }
 }
 
 async function soakPhase(ctx, target, phase) {
   const { o } = ctx;
-  log(`${target.name}: soak (${phase}) ${o.soakMinutes} min at ${ctx.soakConnections} connections, non-streaming, RSS every 10 s…`);
-  const r = await measure(ctx, target, { mode: 'json', kind: 'soak', label: `${target.name}-soak-${phase.replace(/ /g, '-')}` });
+  log(
+    `${target.name}: soak (${phase}) ${o.soakMinutes} min at ${ctx.soakConnections} connections, non-streaming, RSS every 10 s…`,
+  );
+  const r = await measure(ctx, target, {
+    mode: 'json',
+    kind: 'soak',
+    label: `${target.name}-soak-${phase.replace(/ /g, '-')}`,
+  });
   const growth = rssGrowth(r.rss_samples);
-  log(`${target.name} soak (${phase}): ${fmt(r.req_per_s)} req/s, errors ${r.non_2xx + r.socket_errors}, RSS ${growth ? `${growth.first_third_mb} → ${growth.last_third_mb} MB (max ${growth.max_mb}, ${growth.slope_mb_per_min} MB/min)` : 'too few samples'}, alive ${target.child.exitCode === null}`);
+  log(
+    `${target.name} soak (${phase}): ${fmt(r.req_per_s)} req/s, errors ${r.non_2xx + r.socket_errors}, RSS ${growth ? `${growth.first_third_mb} → ${growth.last_third_mb} MB (max ${growth.max_mb}, ${growth.slope_mb_per_min} MB/min)` : 'too few samples'}, alive ${target.child.exitCode === null}`,
+  );
   return {
     target: target.name,
     phase,
@@ -1153,11 +1281,20 @@ function calibration(summary) {
     ['Portkey: req/s', 'portkey_req_per_s', j('portkey')?.req_per_s],
     ['Portkey: CPU µs/request', 'portkey_cpu_us', j('portkey')?.cpu_us_per_req],
     ['Portkey: added p50 at 1 connection, ms', 'portkey_added_p50_ms', j('portkey')?.added_p50_ms],
-    ['Portkey: added TTFB (streaming) at 1 connection, ms', 'portkey_added_ttfb_ms', st('portkey')?.added_ttfb_ms],
+    [
+      'Portkey: added TTFB (streaming) at 1 connection, ms',
+      'portkey_added_ttfb_ms',
+      st('portkey')?.added_ttfb_ms,
+    ],
   ].map(([what, key, here]) => {
     const [lo, hi] = REFERENCE[key];
     const mid = (lo + hi) / 2;
-    return { what, reference: lo === hi ? lo : [lo, hi], here: here ?? null, ratio: here == null ? null : round(here / mid, 2) };
+    return {
+      what,
+      reference: lo === hi ? lo : [lo, hi],
+      here: here ?? null,
+      ratio: here == null ? null : round(here / mid, 2),
+    };
   });
   const nginxCpu = j('nginx')?.cpu_us_per_req;
   return { rows, cpu_factor: nginxCpu ? round(nginxCpu / REFERENCE.nginx_cpu_us[0], 2) : null };
@@ -1214,14 +1351,22 @@ function markdown(result, o) {
         `- ${TARGET_LABEL[name]}: ${t.version}${t.notes ? `; ${t.notes}` : ''}${Object.keys(t.headers).length ? `; headers ${Object.keys(t.headers).join(', ')}` : ''}`,
       );
   }
-  for (const name of Object.keys(targets)) if (!o.targets.includes(name)) lines.push(`- ${name}: not selected`);
+  for (const name of Object.keys(targets))
+    if (!o.targets.includes(name)) lines.push(`- ${name}: not selected`);
   const ballastRuns = result.runs.filter((r) => r.target === 'ballast' && r.kind === 'load');
   if (ballastRuns.length) {
     lines.push('', 'Ballast traffic split seen by the upstream (per model):', '');
-    for (const r of ballastRuns) lines.push(`- ${MODE_LABEL[r.mode]}: ${JSON.stringify(r.upstream_by_model)}`);
+    for (const r of ballastRuns)
+      lines.push(`- ${MODE_LABEL[r.mode]}: ${JSON.stringify(r.upstream_by_model)}`);
   }
   if (soak?.length) {
-    lines.push('', '## Soak', '', '| target | phase | minutes | req/s | errors | RSS first third → last third MB | max MB | slope MB/min | alive at end |', '|---|---|---:|---:|---:|---|---:|---:|---|');
+    lines.push(
+      '',
+      '## Soak',
+      '',
+      '| target | phase | minutes | req/s | errors | RSS first third → last third MB | max MB | slope MB/min | alive at end |',
+      '|---|---|---:|---:|---:|---|---:|---:|---|',
+    );
     for (const x of soak)
       lines.push(
         x.started === false
