@@ -9,6 +9,7 @@ import { metricsContract } from './store-metrics.contract.js';
 import { requestLogContract } from './store-request-log.contract.js';
 import { responseCacheContract } from './store-response-cache.contract.js';
 import { changesAndRolloutsContract } from './store-rollouts.contract.js';
+import { unitTotalsContract } from './store-unit-totals.contract.js';
 
 export interface StoreContractOptions {
   /**
@@ -48,6 +49,7 @@ export function storeContract(
     metricsContract(getStore);
     responseCacheContract(getStore);
     requestLogContract(getStore);
+    unitTotalsContract(getStore);
 
     describe('lifecycle', () => {
       it('close can be called twice', async () => {

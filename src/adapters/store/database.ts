@@ -155,6 +155,28 @@ export interface SettingsTable {
   value: string;
 }
 
+/** Per-unit totals per rollout arm (0004-unit-totals); every counter adds. */
+export interface UnitTotalsTable {
+  change_id: string;
+  arm: string;
+  unit: string;
+  requests: number;
+  errors: number;
+  latency_sum: number;
+  slow_count: number;
+  ttft_sum: number;
+  ttft_count: number;
+  guardrail_hits: number;
+  fallbacks: number;
+  feedback_count: number;
+  feedback_sum: number;
+  feedback_negative: number;
+  feedback_positive: number;
+  output_tokens: number;
+  cost_usd: number;
+  updated_at: number;
+}
+
 export interface Database {
   changes: ChangesTable;
   rollouts: RolloutsTable;
@@ -167,4 +189,5 @@ export interface Database {
   response_cache: ResponseCacheTable;
   request_log: RequestLogTable;
   settings: SettingsTable;
+  unit_totals: UnitTotalsTable;
 }

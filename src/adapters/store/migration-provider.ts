@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as responseCache from './migrations/0002-response-cache.js';
 import * as gateway from './migrations/0003-gateway.js';
+import * as unitTotals from './migrations/0004-unit-totals.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -12,6 +13,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
   '0002-response-cache': responseCache,
   '0003-gateway': gateway,
+  '0004-unit-totals': unitTotals,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import { sqlRequestLogStore } from './sql-request-log-store.js';
 import { sqlResponseCacheStore } from './sql-response-cache-store.js';
 import { sqlRolloutStore } from './sql-rollout-store.js';
 import { sqlSettingsStore } from './sql-settings-store.js';
+import { sqlUnitTotalsStore } from './sql-unit-totals-store.js';
 import { guardStore, toStoreError } from './store-error.js';
 
 function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession {
@@ -27,6 +28,7 @@ function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession 
     responseCache: guardStore('responseCache', sqlResponseCacheStore(ctx)),
     requestLog: guardStore('requestLog', sqlRequestLogStore(ctx)),
     settings: guardStore('settings', sqlSettingsStore(ctx)),
+    unitTotals: guardStore('unitTotals', sqlUnitTotalsStore(ctx)),
   });
 }
 

@@ -8,6 +8,7 @@ import type { RequestLogStore } from './request-log-store.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 import type { RolloutStore } from './rollout-store.js';
 import type { SettingsStore } from './settings-store.js';
+import type { UnitTotalsStore } from './unit-totals-store.js';
 
 export type { ApiKey, ApiKeyStore, PutApiKeyInput } from './api-key-store.js';
 export type {
@@ -57,6 +58,16 @@ export type {
   RolloutStore,
 } from './rollout-store.js';
 export type { SettingsStore } from './settings-store.js';
+export type {
+  ArmSums,
+  UnitCounters,
+  UnitMetric,
+  UnitMetricColumns,
+  UnitSums,
+  UnitTotalsDelta,
+  UnitTotalsKey,
+  UnitTotalsStore,
+} from './unit-totals-store.js';
 
 /**
  * Every sub-store. Times are epoch milliseconds passed in by the caller: nothing behind this port
@@ -73,6 +84,8 @@ export interface StoreSession {
   readonly responseCache: ResponseCacheStore;
   readonly requestLog: RequestLogStore;
   readonly settings: SettingsStore;
+  /** Per-unit totals per rollout arm (issue #6), written by the gateway's telemetry. */
+  readonly unitTotals: UnitTotalsStore;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres' | 'memory';
