@@ -1,15 +1,23 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
-import type { StoreSession } from '../../app/ports/store.js';
 import type { ProjectConfig } from '../../core/spec/project-schema.js';
 import { createOtelExport, type OtelExport } from './otel.js';
 import { PrometheusTelemetry } from './prometheus.js';
-import { type Scheduler, TelemetryFlusher, type TelemetryStats } from './telemetry-flusher.js';
+import {
+  type Scheduler,
+  TelemetryFlusher,
+  type TelemetryStats,
+  type TelemetryStore,
+} from './telemetry-flusher.js';
 
-export type { Scheduler, TelemetryStats } from './telemetry-flusher.js';
+export type { Scheduler, TelemetryStats, TelemetryStore } from './telemetry-flusher.js';
 
 export interface GatewayTelemetryOptions {
-  readonly store: Pick<StoreSession, 'metrics' | 'requestLog'>;
+  /**
+   * Where aggregates go. Per-unit totals of rollout traffic (issue #6) are kept only when the store
+   * has `unitTotals` (a full Store always does).
+   */
+  readonly store: TelemetryStore;
   readonly server: ProjectConfig['server'];
   readonly clock: Pick<Clock, 'now'>;
   /** Draws for request-log sampling; default Math.random. */
@@ -20,6 +28,11 @@ export interface GatewayTelemetryOptions {
   readonly variantModel?: (variant: string) => string | undefined;
   /** Where flush failures and OpenTelemetry load errors are reported (the store error, as thrown). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * A change's slow threshold in milliseconds (its spec's slow_rate threshold), for the per-unit
+   * slow counts; undefined for a change without one. Without this option slow counts stay 0.
+   */
+  readonly slowThresholdMs?: (changeId: string) => number | undefined;
   /** Export prom-client's default process metrics (default true; tests may turn it off). */
   readonly processMetrics?: boolean;
 }
@@ -30,7 +43,7 @@ export interface GatewayTelemetryHandle extends GatewayTelemetry {
   /** Content-Type of metricsText(). */
   readonly contentType: string;
   stats(): TelemetryStats;
-  /** Writes pending aggregates and sampled requests now. Never rejects. */
+  /** Writes pending aggregates, per-unit totals and sampled requests now. Never rejects. */
   flush(): Promise<void>;
   /** Stops the timer, flushes to the store and exports the last spans. Idempotent. */
   close(): Promise<void>;
@@ -49,6 +62,7 @@ export function createGatewayTelemetry(options: GatewayTelemetryOptions): Gatewa
     clock: options.clock,
     flushIntervalMs: server.flush_interval_ms,
     maxPendingRows: server.max_pending_rows,
+    ...(options.slowThresholdMs ? { slowThresholdMs: options.slowThresholdMs } : {}),
     requestLog: { sampleRate: server.request_log.sample_rate, logContent: server.request_log.log_content },
     ...(options.random ? { random: options.random } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),

@@ -1,7 +1,9 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
 import type { StoreSession } from '../../app/ports/store.js';
+import type { UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
 import { MetricAggregator } from './metric-aggregator.js';
+import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 
 /** Runs fn every intervalMs until cancelled. Injected so tests drive flushes without timers. */
 export type Scheduler = (fn: () => void, intervalMs: number) => { cancel(): void };
@@ -15,22 +17,35 @@ export const intervalScheduler: Scheduler = (fn, intervalMs) => {
 
 // A type, not an interface: it must be assignable to Readonly<Record<string, unknown>> (readyz JSON).
 export type TelemetryStats = {
-  /** Metric rows and request-log rows waiting for the next flush. */
+  /** Metric rows, request-log rows and per-unit rows waiting for the next flush. */
   readonly pendingRows: number;
-  /** Rows discarded because max_pending_rows were already waiting (since start). */
+  /** Rows discarded because max_pending_rows were already waiting (since start), every kind. */
   readonly droppedRows: number;
+  /** Of pendingRows: per-unit rows (change × arm × unit). */
+  readonly unitRowsPending: number;
+  /** Of droppedRows: per-unit row updates. */
+  readonly unitRowsDropped: number;
   /** Flushes in which a write failed (its rows were kept for the next one). */
   readonly flushFailures: number;
   /** Epoch ms of the last flush that wrote everything it had; null before the first. */
   readonly lastFlushAt: number | null;
 };
 
+/**
+ * Where the telemetry writes. Without `unitTotals` no per-unit totals are kept at all (a store
+ * that cannot take them would only make them pile up).
+ */
+export type TelemetryStore = Pick<StoreSession, 'metrics' | 'requestLog'> &
+  Partial<Pick<StoreSession, 'unitTotals'>>;
+
 export interface TelemetryFlusherOptions {
-  readonly store: Pick<StoreSession, 'metrics' | 'requestLog'>;
+  readonly store: TelemetryStore;
   readonly clock: Pick<Clock, 'now'>;
   readonly flushIntervalMs: number;
-  /** Bound on pending metric rows, and separately on pending request-log rows. */
+  /** Bound on pending metric rows, and separately on pending request-log rows and per-unit rows. */
   readonly maxPendingRows: number;
+  /** A change's slow threshold in ms, for the per-unit slow counts; see UnitTotalsAggregator. */
+  readonly slowThresholdMs?: (changeId: string) => number | undefined;
   readonly requestLog: { readonly sampleRate: number; readonly logContent: boolean };
   readonly random?: Random;
   /** Default intervalScheduler; pass one that never fires to flush only by hand. */
@@ -43,12 +58,14 @@ export interface TelemetryFlusherOptions {
 
 /**
  * Aggregates records in memory and writes them to the store every flush interval: metric deltas
- * through `metrics.upsertBatch`, sampled requests through `requestLog.appendBatch`. A failed write
- * puts its rows back to be retried with the next flush; while the store stays away, at most
- * maxPendingRows rows of each kind wait, and the rest are dropped and counted.
+ * through `metrics.upsertBatch`, sampled requests through `requestLog.appendBatch`, per-unit totals
+ * of rollout traffic through `unitTotals.upsertBatch`. A failed write puts its rows back to be
+ * retried with the next flush; while the store stays away, at most maxPendingRows rows of each kind
+ * wait, and the rest are dropped and counted.
  */
 export class TelemetryFlusher implements GatewayTelemetry {
   private readonly aggregator: MetricAggregator;
+  private readonly units: UnitTotalsAggregator | undefined;
   private log: RequestRecord[] = [];
   private logDropped = 0;
   private failures = 0;
@@ -61,6 +78,12 @@ export class TelemetryFlusher implements GatewayTelemetry {
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
+    this.units = options.store.unitTotals
+      ? new UnitTotalsAggregator({
+          maxRows: options.maxPendingRows,
+          ...(options.slowThresholdMs ? { slowThresholdMs: options.slowThresholdMs } : {}),
+        })
+      : undefined;
     this.random = options.random ?? Math.random;
     this.timer = (options.schedule ?? intervalScheduler)(() => {
       // A slow store must not stack flushes up; the next tick takes whatever accumulated.
@@ -70,9 +93,10 @@ export class TelemetryFlusher implements GatewayTelemetry {
 
   record(request: RequestRecord): void {
     try {
-      const before = this.aggregator.dropped;
+      const before = this.droppedAggregates();
       this.aggregator.addRequest(request);
-      let dropped = this.aggregator.dropped - before;
+      this.units?.addRequest(request);
+      let dropped = this.droppedAggregates() - before;
       const { sampleRate, logContent } = this.options.requestLog;
       if (sampleRate > 0 && this.random() < sampleRate) {
         if (this.log.length < this.options.maxPendingRows) {
@@ -91,9 +115,10 @@ export class TelemetryFlusher implements GatewayTelemetry {
 
   recordFeedback(feedback: FeedbackRecord): void {
     try {
-      const before = this.aggregator.dropped;
+      const before = this.droppedAggregates();
       this.aggregator.addFeedback(feedback);
-      const dropped = this.aggregator.dropped - before;
+      this.units?.addFeedback(feedback);
+      const dropped = this.droppedAggregates() - before;
       if (dropped > 0) this.options.onDropped?.(dropped);
     } catch (error) {
       this.options.onFlushFailure?.(error);
@@ -123,9 +148,13 @@ export class TelemetryFlusher implements GatewayTelemetry {
   }
 
   stats(): TelemetryStats {
+    const unitRowsPending = this.units?.size ?? 0;
+    const unitRowsDropped = this.units?.dropped ?? 0;
     return {
-      pendingRows: this.aggregator.size + this.log.length,
-      droppedRows: this.aggregator.dropped + this.logDropped,
+      pendingRows: this.aggregator.size + this.log.length + unitRowsPending,
+      droppedRows: this.aggregator.dropped + this.logDropped + unitRowsDropped,
+      unitRowsPending,
+      unitRowsDropped,
       flushFailures: this.failures,
       lastFlushAt: this.lastFlushAt,
     };
@@ -138,8 +167,9 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const rows = this.aggregator.drain(now);
       const logs = this.log;
       this.log = [];
+      const units = this.units?.drain(now) ?? [];
       let failed = false;
-      // Two independent writes: a failure of one never makes the other write its rows twice.
+      // Independent writes: a failure of one never makes another write its rows twice.
       if (rows.length > 0) {
         try {
           await this.options.store.metrics.upsertBatch(rows);
@@ -158,6 +188,16 @@ export class TelemetryFlusher implements GatewayTelemetry {
           this.options.onFlushFailure?.(error);
         }
       }
+      if (units.length > 0) {
+        try {
+          // units is non-empty only when the store has unitTotals.
+          await this.options.store.unitTotals?.upsertBatch(units);
+        } catch (error) {
+          failed = true;
+          this.restoreUnits(units);
+          this.options.onFlushFailure?.(error);
+        }
+      }
       if (failed) this.failures += 1;
       else this.lastFlushAt = now;
     } finally {
@@ -170,6 +210,18 @@ export class TelemetryFlusher implements GatewayTelemetry {
     this.aggregator.restore(rows);
     const dropped = this.aggregator.dropped - before;
     if (dropped > 0) this.options.onDropped?.(dropped);
+  }
+
+  private restoreUnits(rows: readonly UnitTotalsDelta[]): void {
+    const before = this.units?.dropped ?? 0;
+    this.units?.restore(rows);
+    const dropped = (this.units?.dropped ?? 0) - before;
+    if (dropped > 0) this.options.onDropped?.(dropped);
+  }
+
+  /** Updates refused by both aggregators so far. */
+  private droppedAggregates(): number {
+    return this.aggregator.dropped + (this.units?.dropped ?? 0);
   }
 
   private restoreLog(logs: RequestRecord[]): void {

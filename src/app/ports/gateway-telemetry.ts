@@ -75,6 +75,12 @@ export interface FeedbackRecord {
   /** 0 (worst) … 1 (best). */
   readonly value: number;
   readonly at: number;
+  /**
+   * The unit of the rated request and its rollout arm (null outside any rollout). Per-unit totals
+   * fold the feedback only when both are given; absent means the caller did not look them up.
+   */
+  readonly unit?: string;
+  readonly arm?: Arm | null;
 }
 
 /**

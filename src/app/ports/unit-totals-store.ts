@@ -27,7 +27,10 @@ export interface UnitCounters {
   readonly ttftCount: number;
   /** Requests with at least one guardrail hit. */
   readonly guardrailHits: number;
-  /** Requests with at least one failed (or circuit-skipped) attempt. */
+  /**
+   * Requests that fell back: an attempt failed (or was skipped by an open circuit) and the chain
+   * moved on to the next variant. A request whose only attempt failed is an error, not a fallback.
+   */
   readonly fallbacks: number;
   /** Feedback given on the unit's requests. */
   readonly feedbackCount: number;
