@@ -70,6 +70,13 @@ export interface CliDeps {
   serve(project: LoadedProject, options: ServeCliOptions): Promise<ServingGateway>;
   /** Resolves with the signal's name on SIGINT or SIGTERM. */
   untilSignal(): Promise<string>;
+  /** One HTTP request with a JSON answer (the admin API); rejects when the server cannot be reached. */
+  http(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+  ): Promise<{ status: number; body: unknown }>;
+  /** The decision log from the store, oldest first. */
+  readDecisions(storeUrl: string, filter: { changeId?: string }): Promise<readonly unknown[]>;
   readonly db: {
     migrate(url: string): Promise<readonly string[]>;
     status(url: string): Promise<MigrationStatusView>;

@@ -4,6 +4,7 @@ import { registerChat } from './commands/chat.js';
 import { registerDb } from './commands/db.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerRollout } from './commands/rollout.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
@@ -39,6 +40,7 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   registerEval(program, deps, setExit);
   registerChat(program, deps, setExit);
   registerServe(program, deps, setExit);
+  registerRollout(program, deps, setExit);
   registerDb(program, deps, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();

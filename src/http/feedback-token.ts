@@ -8,6 +8,9 @@ export interface FeedbackClaims {
   readonly variant: string;
   /** Epoch milliseconds after which the token is refused. */
   readonly expiresAt: number;
+  /** The rollout arm and unit of the request, so feedback counts in the rollout's per-unit metrics. */
+  readonly arm?: 'candidate' | 'comparison' | null;
+  readonly unit?: string;
 }
 
 /** How long a token is accepted: long enough for a user to rate an answer the next day. */
@@ -27,7 +30,14 @@ export class FeedbackTokens {
 
   sign(claims: FeedbackClaims): string {
     const payload = Buffer.from(
-      JSON.stringify([claims.requestId, claims.route, claims.changeId, claims.variant, claims.expiresAt]),
+      JSON.stringify([
+        claims.requestId,
+        claims.route,
+        claims.changeId,
+        claims.variant,
+        claims.expiresAt,
+        ...(claims.unit !== undefined ? [claims.arm ?? null, claims.unit] : []),
+      ]),
     ).toString('base64url');
     return `${payload}.${this.#mac(payload)}`;
   }
@@ -41,13 +51,30 @@ export class FeedbackTokens {
     const expected = Buffer.from(this.#mac(payload), 'base64url');
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
     try {
-      const [requestId, route, changeId, variant, expiresAt] = JSON.parse(
+      const [requestId, route, changeId, variant, expiresAt, arm, unit] = JSON.parse(
         Buffer.from(payload, 'base64url').toString('utf8'),
-      ) as [string, string | null, string | null, string, number];
+      ) as [
+        string,
+        string | null,
+        string | null,
+        string,
+        number,
+        'candidate' | 'comparison' | null | undefined,
+        unknown,
+      ];
       if (typeof requestId !== 'string' || typeof variant !== 'string' || typeof expiresAt !== 'number')
         return undefined;
       if (expiresAt < now) return undefined;
-      return { requestId, route, changeId, variant, expiresAt };
+      return {
+        requestId,
+        route,
+        changeId,
+        variant,
+        expiresAt,
+        ...(typeof unit === 'string'
+          ? { unit, arm: arm === 'candidate' || arm === 'comparison' ? arm : null }
+          : {}),
+      };
     } catch {
       return undefined;
     }

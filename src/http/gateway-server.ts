@@ -3,6 +3,7 @@ import type { Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
 import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
 import { resolveUnit } from '../app/gateway/unit.js';
+import { type AdminDeps, registerAdminRoutes } from './admin-routes.js';
 import type { KeyRing, Scope } from './auth.js';
 import { parseFeedbackBody } from './feedback-request.js';
 import { FEEDBACK_TOKEN_TTL_MS, type FeedbackTokens } from './feedback-token.js';
@@ -38,6 +39,8 @@ export interface GatewayServerDeps {
   readonly now: () => number;
   /** Where unexpected errors are reported (never with request content or keys). */
   readonly logError: (message: string) => void;
+  /** The rollout admin API; absent when the controller does not run. */
+  readonly admin?: AdminDeps;
 }
 
 type Reply = FastifyReply;
@@ -137,6 +140,16 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     if (!authorize(request, reply, scopes)) return reply;
   };
 
+  if (deps.admin)
+    registerAdminRoutes(app, deps.admin, requireScope, (request) => {
+      const result = deps.keys.check(
+        request.headers.authorization,
+        headerValue(request.headers['x-api-key']),
+        ['admin'],
+      );
+      return result.ok && result.name ? result.name : 'local';
+    });
+
   app.get('/metrics', { onRequest: requireScope(['read']) }, async (_request, reply) => {
     const text = await deps.metrics.text();
     return reply.header('content-type', deps.metrics.contentType).send(text);
@@ -170,8 +183,9 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
         ? {
             route: claims.route,
             changeId: claims.changeId,
-            arm: null,
+            arm: claims.arm ?? null,
             variant: claims.variant,
+            ...(claims.unit !== undefined ? { unit: claims.unit } : {}),
             at: deps.now(),
           }
         : undefined,
@@ -233,14 +247,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       const outcome = await deps.gateway.complete(gatewayRequest, abort.signal);
       if (outcome.served) servedHeaders(reply, outcome.served);
       if (!outcome.ok) return sendError(reply, outcome.error);
-      reply.header('x-ballast-feedback-token', signFor(requestId, outcome.served));
+      reply.header('x-ballast-feedback-token', signFor(requestId, outcome.served, unit));
       return reply.send(completionBody(completionId, created, outcome.result));
     }
 
     const opened = await deps.gateway.openStream(gatewayRequest, abort.signal);
     if (opened.served) servedHeaders(reply, opened.served);
     if (!opened.ok) return sendError(reply, opened.error);
-    reply.header('x-ballast-feedback-token', signFor(requestId, opened.served));
+    reply.header('x-ballast-feedback-token', signFor(requestId, opened.served, unit));
     reply.header('content-type', 'text/event-stream; charset=utf-8');
     reply.header('cache-control', 'no-cache');
     reply.header('x-accel-buffering', 'no');
@@ -274,13 +288,15 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     return reply;
   });
 
-  const signFor = (requestId: string, served: Served): string =>
+  const signFor = (requestId: string, served: Served, unit: string): string =>
     deps.tokens.sign({
       requestId,
       route: served.route,
       changeId: served.changeId,
       variant: served.variant,
       expiresAt: deps.now() + FEEDBACK_TOKEN_TTL_MS,
+      // The unit only matters (and is only included) inside a rollout's arm.
+      ...(served.arm !== null ? { arm: served.arm, unit } : {}),
     });
 
   return app;

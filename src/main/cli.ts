@@ -62,6 +62,26 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
         close: () => running.close(),
       };
     },
+    http: async (url, init) => {
+      const response = await fetch(url, init);
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body };
+    },
+    readDecisions: async (storeUrl, filter) => {
+      const { openStore } = await import('../adapters/store/open-store.js');
+      const store = await openStore(storeUrl);
+      try {
+        return await store.decisions.list(filter);
+      } finally {
+        await store.close();
+      }
+    },
     untilSignal: () =>
       new Promise((resolve) => {
         const on = (signal: NodeJS.Signals) => {

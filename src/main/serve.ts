@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { type Controller, createController } from '../app/controller/controller.js';
 import { createGateway, type Gateway } from '../app/gateway/gateway.js';
 import { type ActiveRollout, buildSnapshot, RoutingTable } from '../app/gateway/routing-table.js';
 import type { GatewayTelemetry } from '../app/ports/gateway-telemetry.js';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   readonly telemetry?: (store: Store, project: ProjectConfig) => TelemetryHandle | Promise<TelemetryHandle>;
   /** Where the server reports unexpected errors; default stderr. */
   readonly logError?: (message: string) => void;
+  /** Where each rollout decision is reported as one line; default stderr. */
+  readonly logDecision?: (line: string) => void;
 }
 
 export interface RunningGateway {
@@ -41,6 +44,7 @@ export interface RunningGateway {
   readonly routing: RoutingTable;
   readonly store: Store;
   readonly telemetry: TelemetryHandle;
+  readonly controller: Controller;
   /** Stops accepting, finishes in-flight requests, flushes telemetry, closes models and store. */
   close(): Promise<void>;
 }
@@ -92,14 +96,47 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
     });
     closers.push(() => models.close());
     const logError = options.logError ?? ((m: string) => process.stderr.write(`ballast serve: ${m}\n`));
+    const slowThresholds = new Map<string, number>();
+    for (const c of loaded.changes)
+      for (const g of c.spec.metrics.guardrails)
+        if (g.metric === 'slow_rate' && g.threshold_ms !== undefined)
+          slowThresholds.set(c.spec.id, g.threshold_ms);
     const telemetry = options.telemetry
       ? await options.telemetry(store, project)
-      : await defaultTelemetry(store, project, systemClock, logError);
+      : await defaultTelemetry(store, project, systemClock, logError, (id) => slowThresholds.get(id));
     closers.push(() => telemetry.close());
     const secret =
       project.server.feedback_secret ??
       (await store.settings.setIfAbsent('feedback_secret', randomBytes(32).toString('hex')));
     const routing = new RoutingTable(buildSnapshot(project.routes, await activeRollouts(store), 1));
+    const specs = new Map(loaded.changes.map((c) => [c.spec.id, c.spec]));
+    const controller = createController({
+      store,
+      specs,
+      routes: project.routes,
+      routing,
+      clock: systemClock,
+      nStar: project.server.controller.n_star,
+      onDecision: (d) =>
+        (options.logDecision ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+          `decision ${d.changeId} #${d.seq}: ${d.action} by ${d.actor} (${d.fromStatus ?? '-'} → ${d.toStatus}, ${d.exposure} %): ${d.reasons[0] ?? ''}`,
+        ),
+      gatePassed: async (changeId, candidate) => {
+        const runs = await store.evalRuns.list({ changeId, limit: 20 });
+        const passing = runs.find(
+          (r) => r.status === 'completed' && r.verdict === 'pass' && r.candidateVariant === candidate,
+        );
+        return passing
+          ? { ok: true, why: `offline gate passed in eval run ${passing.id}` }
+          : {
+              ok: false,
+              why: `no stored \`ballast eval\` run of "${changeId}" with candidate ${candidate} passed`,
+            };
+      },
+    });
+    await controller.refreshRouting();
+    if (project.server.controller.enabled) controller.start(project.server.controller.interval_ms);
+    closers.push(() => controller.stop());
     const gateway = createGateway({
       project,
       systemPrompts: loaded.systemPrompts,
@@ -156,6 +193,11 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       randomUnit: () => `anon-${randomUUID()}`,
       now: () => systemClock.now(),
       logError,
+      admin: {
+        act: (input) => controller.act(input),
+        status: (changeId) => controller.status(changeId),
+        decisions: (filter) => store.decisions.list(filter),
+      },
     });
     const requestedHost = options.host ?? project.server.host;
     const host = keys.open && !LOOPBACK.has(requestedHost) ? '127.0.0.1' : requestedHost;
@@ -178,6 +220,7 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       routing,
       store,
       telemetry,
+      controller,
       close: closeAll,
     };
   } catch (error) {
@@ -191,6 +234,7 @@ async function defaultTelemetry(
   project: ProjectConfig,
   clock: { now(): number },
   logError: (message: string) => void,
+  slowThresholdMs: (changeId: string) => number | undefined,
 ): Promise<TelemetryHandle> {
   const { createGatewayTelemetry } = await import('../adapters/telemetry/create-gateway-telemetry.js');
   const handle = createGatewayTelemetry({
@@ -198,6 +242,7 @@ async function defaultTelemetry(
     server: project.server,
     clock,
     variantModel: (variant) => project.variants[variant]?.model,
+    slowThresholdMs,
     onError: (error) => logError(`telemetry: ${(error as Error)?.message ?? String(error)}`),
   });
   return {

@@ -285,6 +285,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         changeId: served.changeId,
         arm: served.arm,
         variant: served.variant,
+        unit: request.unit,
         at,
       });
     const errorKind =

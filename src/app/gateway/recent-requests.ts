@@ -6,6 +6,8 @@ export interface RequestSummary {
   readonly changeId: string | null;
   readonly arm: Arm | null;
   readonly variant: string;
+  /** The unit the request was routed for (per-unit rollout metrics need it for feedback). */
+  readonly unit?: string;
   readonly at: number;
 }
 

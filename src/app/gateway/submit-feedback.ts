@@ -63,6 +63,7 @@ export async function submitFeedback(
     route: served.route,
     changeId: served.changeId,
     variant: served.variant,
+    ...(served.unit !== undefined ? { unit: served.unit, arm: served.arm } : {}),
     value,
     at,
   });

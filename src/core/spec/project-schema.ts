@@ -273,6 +273,27 @@ export const projectSchema = z
               .describe('Also store prompt and output text (PII redacted) for logged requests'),
           })
           .prefault({}),
+        controller: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('Run the rollout controller inside ballast serve'),
+            interval_ms: z
+              .number()
+              .int()
+              .min(100)
+              .max(3_600_000)
+              .default(5_000)
+              .describe('How often the controller looks at every running rollout'),
+            n_star: z
+              .number()
+              .int()
+              .min(10)
+              .max(10_000_000)
+              .default(5_000)
+              .describe(
+                'Tuning sample size of the confidence sequences (units, both arms); GrowthBook’s default',
+              ),
+          })
+          .prefault({}),
         otel: z
           .strictObject({
             endpoint: z.url().describe('OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces'),

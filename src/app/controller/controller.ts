@@ -1,0 +1,480 @@
+import {
+  type DecisionAction,
+  type DecisionRules,
+  decide,
+  type Evidence,
+  type MetricEvidence,
+} from '../../core/decision/decide.js';
+import { BallastError } from '../../core/errors.js';
+import type { ChangeSpec } from '../../core/spec/change-schema.js';
+import { sidakAlpha } from '../../core/stats/family.js';
+import { guardrailEvidence } from '../../core/stats/guardrail-test.js';
+import { srmCheck } from '../../core/stats/srm.js';
+import { type ActiveRollout, buildSnapshot, type RoutingTable } from '../gateway/routing-table.js';
+import type { Clock } from '../ports/clock.js';
+import type { Decision as LoggedDecision } from '../ports/decision-store.js';
+import type { JsonValue } from '../ports/json-value.js';
+import type { Rollout, RolloutPatch, RolloutStatus } from '../ports/rollout-store.js';
+import type { Store, StoreSession } from '../ports/store.js';
+import { UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
+
+/** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
+const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
+
+/** GrowthBook's default tuning sample size for its sequential tests. */
+export const DEFAULT_N_STAR = 5000;
+
+export interface ControllerDeps {
+  readonly store: Store;
+  /** The project's change specs by id (ballast.yaml's changes folder, parsed). */
+  readonly specs: ReadonlyMap<string, ChangeSpec>;
+  readonly routes: Readonly<Record<string, { readonly stable: string }>>;
+  readonly routing: RoutingTable;
+  readonly clock: Clock;
+  readonly nStar?: number;
+  /** Told about every decision appended (for the server's log). */
+  readonly onDecision?: (decision: LoggedDecision) => void;
+  /** Whether a change has a passing stored `ballast eval` run (the gate of `start`). */
+  readonly gatePassed?: (changeId: string, candidate: string) => Promise<{ ok: boolean; why: string }>;
+}
+
+export type HumanAction = 'start' | 'pause' | 'resume' | 'advance' | 'rollback' | 'promote';
+
+export interface ActInput {
+  readonly action: HumanAction;
+  readonly changeId: string;
+  readonly actor: string;
+  readonly reason?: string;
+  /** start only: bypass the offline gate (a reason is then required). */
+  readonly skipGate?: boolean;
+}
+
+export interface RolloutStatusView {
+  readonly changeId: string;
+  readonly rollout: Rollout | null;
+  readonly stage: { readonly index: number; readonly of: number; readonly percent: number } | null;
+  readonly units: { readonly candidate: number; readonly comparison: number };
+  readonly metrics: readonly MetricEvidence[];
+  /** What the controller would do now (decide on the current evidence). */
+  readonly next: {
+    readonly action: DecisionAction;
+    readonly reasons: readonly string[];
+    readonly flags: readonly string[];
+  };
+  readonly decisions: readonly LoggedDecision[];
+}
+
+const LIVE: ReadonlySet<RolloutStatus> = new Set(['running', 'paused']);
+
+export interface Controller {
+  /** One look at every running rollout: gather evidence, decide, apply. */
+  tick(): Promise<readonly { changeId: string; action: DecisionAction }[]>;
+  /** A person's action, recorded as a decision with actor and reason. */
+  act(input: ActInput): Promise<LoggedDecision>;
+  status(changeId: string): Promise<RolloutStatusView>;
+  /** Rebuilds the routing snapshot from the store (on start, and after every applied decision). */
+  refreshRouting(): Promise<void>;
+  /** Ticks every `intervalMs` until stop(). */
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The rollout controller (issue #6): runs inside `ballast serve`. Each tick reads one SQL
+ * aggregate per rollout (per-unit sums of every guardrail metric, per arm), runs the sequential
+ * tests, calls the pure `decide`, and applies the result in one transaction — the rollout's
+ * version column guards against a second controller applying it twice — then swaps the
+ * gateway's routing snapshot in the same process, so a rollback reaches the next request.
+ * Everything it knows lives in the store: a restart resumes the same state.
+ */
+export function createController(deps: ControllerDeps): Controller {
+  const nStar = deps.nStar ?? DEFAULT_N_STAR;
+  let version = deps.routing.current.version;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  /** Last hold written per rollout, so a hold is logged when its reason changes, not every tick. */
+  const lastHold = new Map<string, string>();
+
+  const specOf = (changeId: string): ChangeSpec => {
+    const spec = deps.specs.get(changeId);
+    if (!spec)
+      throw new BallastError(
+        'BALLAST_ERR_NOT_FOUND',
+        `no change "${changeId}" in the project's changes folder`,
+      );
+    return spec;
+  };
+
+  const latestRollout = async (changeId: string) => deps.store.rollouts.getByChange(changeId);
+
+  const stageStartedAt = async (rollout: Rollout): Promise<number> => {
+    const log = await deps.store.decisions.list({ rolloutId: rollout.id });
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i]!;
+      if (d.toStage === rollout.stageIndex && (d.fromStage !== d.toStage || d.action === 'start'))
+        return d.at;
+    }
+    return rollout.createdAt;
+  };
+
+  const evidenceFor = async (spec: ChangeSpec, exposure: number): Promise<Evidence> => {
+    const guardrails = spec.metrics.guardrails.filter((g) =>
+      (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
+    );
+    const metrics = [
+      ...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)]),
+    ];
+    const sums = await deps.store.unitTotals.armSumsAll(spec.id, metrics);
+    // Šidák across the guardrails: the chance that any harmless guardrail triggers stays ≤ alpha.
+    const alpha = sidakAlpha(spec.rollout.alpha, Math.max(1, guardrails.length));
+    const evidence = guardrails.map((g): MetricEvidence => {
+      const arm = sums[g.metric as UnitMetric];
+      const e = guardrailEvidence({
+        a: arm.comparison,
+        b: arm.candidate,
+        tolerance: g.tolerance,
+        higherIsWorse: !HIGHER_IS_BETTER.has(g.metric),
+        alpha,
+        nStar,
+      });
+      return {
+        metric: g.metric,
+        nA: e.nA,
+        nB: e.nB,
+        meanA: e.meanA,
+        meanB: e.meanB,
+        delta: e.delta,
+        lower: e.lower,
+        upper: e.upper,
+        tolerance: e.margin,
+        eValue: e.eValue,
+        harm: e.harm,
+        safe: e.safe,
+        enoughData: e.enoughData,
+      };
+    });
+    const units = { candidate: sums.error_rate.candidate.n, comparison: sums.error_rate.comparison.n };
+    // Both arms are the same size up to 50 %; above it the comparison arm is everyone else.
+    const weights = exposure <= 50 ? [1, 1] : [exposure, 100 - exposure];
+    const srm = srmCheck([units.candidate, units.comparison], weights);
+    return {
+      units,
+      srm: { p: srm.p, mismatch: srm.mismatch, enoughData: srm.enoughData },
+      metrics: evidence,
+      alpha,
+    };
+  };
+
+  const evidenceJson = (e: Evidence): JsonValue => ({
+    alpha: e.alpha,
+    units: { ...e.units },
+    srm: { ...e.srm, p: finite(e.srm.p) },
+    metrics: e.metrics.map((m) => ({
+      metric: m.metric,
+      n_comparison: m.nA,
+      n_candidate: m.nB,
+      mean_comparison: finite(m.meanA),
+      mean_candidate: finite(m.meanB),
+      delta: finite(m.delta),
+      lower: finite(m.lower),
+      upper: finite(m.upper),
+      tolerance: finite(m.tolerance),
+      e_value: finite(m.eValue),
+      harm: m.harm,
+      safe: m.safe,
+      enough_data: m.enoughData,
+    })),
+  });
+
+  /** Applies a status/stage change and appends its decision in one transaction. */
+  const apply = async (
+    rollout: Rollout,
+    patch: RolloutPatch,
+    entry: { action: string; actor: string; reasons: readonly string[]; evidence: JsonValue },
+  ): Promise<LoggedDecision> => {
+    const at = deps.clock.now();
+    const logged = await deps.store.transaction(async (tx: StoreSession) => {
+      const updated = await tx.rollouts.update(rollout.id, rollout.version, patch, at);
+      return tx.decisions.append({
+        rolloutId: rollout.id,
+        changeId: rollout.changeId,
+        at,
+        actor: entry.actor,
+        action: entry.action,
+        fromStatus: rollout.status,
+        toStatus: updated.status,
+        fromStage: rollout.stageIndex,
+        toStage: updated.stageIndex,
+        exposure: updated.exposure,
+        reasons: entry.reasons,
+        evidence: entry.evidence,
+      });
+    });
+    lastHold.delete(rollout.id);
+    deps.onDecision?.(logged);
+    await refreshRouting();
+    return logged;
+  };
+
+  const refreshRouting = async (): Promise<void> => {
+    const all = await deps.store.rollouts.list();
+    const latest = new Map<string, Rollout>();
+    for (const r of all) latest.set(r.changeId, r);
+    const active: ActiveRollout[] = [];
+    const routes: Record<string, { stable: string }> = {};
+    for (const [name, route] of Object.entries(deps.routes)) routes[name] = { stable: route.stable };
+    for (const r of latest.values()) {
+      const spec = deps.specs.get(r.changeId);
+      if (!spec) continue;
+      if (LIVE.has(r.status))
+        active.push({
+          changeId: r.changeId,
+          route: spec.route,
+          candidate: spec.candidate,
+          exposure: r.exposure,
+        });
+      // A promoted candidate serves its route until ballast.yaml is updated to say so.
+      if (r.status === 'promoted' && routes[spec.route]) routes[spec.route] = { stable: spec.candidate };
+    }
+    version += 1;
+    deps.routing.swap(buildSnapshot(routes, active, version));
+  };
+
+  const tickOne = async (rollout: Rollout): Promise<DecisionAction> => {
+    const spec = specOf(rollout.changeId);
+    const evidence = await evidenceFor(spec, rollout.exposure);
+    const view = {
+      status: rollout.status,
+      stageIndex: rollout.stageIndex,
+      stageStartedAt: await stageStartedAt(rollout),
+    };
+    const decision = decide(view, evidence, spec.rollout as DecisionRules, deps.clock.now());
+    const entry = { actor: 'controller', reasons: decision.reasons, evidence: evidenceJson(evidence) };
+    switch (decision.action) {
+      case 'rollback':
+        await apply(rollout, { status: 'rolled_back', exposure: 0 }, { ...entry, action: 'rollback' });
+        break;
+      case 'pause':
+        await apply(rollout, { status: 'paused' }, { ...entry, action: 'pause' });
+        break;
+      case 'promote':
+        await apply(rollout, { status: 'promoted', exposure: 100 }, { ...entry, action: 'promote' });
+        break;
+      case 'advance':
+        await apply(
+          rollout,
+          { stageIndex: decision.stageIndex!, exposure: decision.exposure! },
+          { ...entry, action: 'advance' },
+        );
+        break;
+      case 'hold': {
+        const signature = `${decision.flags.join(',')}|${decision.reasons[0]?.split(':')[0] ?? ''}`;
+        if (lastHold.get(rollout.id) !== signature) {
+          const at = deps.clock.now();
+          const logged = await deps.store.decisions.append({
+            rolloutId: rollout.id,
+            changeId: rollout.changeId,
+            at,
+            actor: 'controller',
+            action: 'hold',
+            fromStatus: rollout.status,
+            toStatus: rollout.status,
+            fromStage: rollout.stageIndex,
+            toStage: rollout.stageIndex,
+            exposure: rollout.exposure,
+            reasons: decision.reasons,
+            evidence: entry.evidence,
+          });
+          lastHold.set(rollout.id, signature);
+          deps.onDecision?.(logged);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return decision.action;
+  };
+
+  const tick = async () => {
+    const outcomes: { changeId: string; action: DecisionAction }[] = [];
+    for (const rollout of await deps.store.rollouts.list({ status: 'running' })) {
+      try {
+        outcomes.push({ changeId: rollout.changeId, action: await tickOne(rollout) });
+      } catch (error) {
+        // Another controller applied a decision first (version conflict): its decision stands.
+        if (error instanceof BallastError && error.code === 'BALLAST_ERR_CONFLICT') continue;
+        throw error;
+      }
+    }
+    return outcomes;
+  };
+
+  const act = async (input: ActInput): Promise<LoggedDecision> => {
+    const spec = specOf(input.changeId);
+    const reasons = [input.reason ?? `${input.action} by ${input.actor}`];
+    const current = await latestRollout(input.changeId);
+    if (input.action === 'start') {
+      if (current && LIVE.has(current.status))
+        throw new BallastError(
+          'BALLAST_ERR_CONFLICT',
+          `change "${input.changeId}" already has a ${current.status} rollout`,
+        );
+      if (input.skipGate) {
+        if (!input.reason)
+          throw new BallastError(
+            'BALLAST_ERR_USAGE',
+            '--skip-gate needs --reason: say why the offline gate is skipped',
+          );
+        reasons.push('offline gate skipped');
+      } else if (deps.gatePassed) {
+        const gate = await deps.gatePassed(spec.id, spec.candidate);
+        if (!gate.ok)
+          throw new BallastError(
+            'BALLAST_ERR_USAGE',
+            `the offline gate has not passed: ${gate.why} (run \`ballast eval ${spec.id}\`, or start with --skip-gate --reason)`,
+          );
+        reasons.push(gate.why);
+      }
+      const at = deps.clock.now();
+      await deps.store.changes.register({
+        id: spec.id,
+        route: spec.route,
+        candidate: spec.candidate,
+        spec: JSON.parse(JSON.stringify(spec)) as never,
+        contentHash: `${spec.id}:${at}`,
+        at,
+      });
+      const id = `ro_${spec.id}_${at.toString(36)}`;
+      const exposure = spec.rollout.stages[0]!.percent;
+      const logged = await deps.store.transaction(async (tx) => {
+        const rollout = await tx.rollouts.create({
+          id,
+          changeId: spec.id,
+          status: 'running',
+          stageIndex: 0,
+          exposure,
+          at,
+        });
+        return tx.decisions.append({
+          rolloutId: rollout.id,
+          changeId: spec.id,
+          at,
+          actor: input.actor,
+          action: 'start',
+          fromStatus: null,
+          toStatus: 'running',
+          fromStage: null,
+          toStage: 0,
+          exposure,
+          reasons,
+          evidence: { gate: input.skipGate ? 'skipped' : 'passed' },
+        });
+      });
+      deps.onDecision?.(logged);
+      await refreshRouting();
+      return logged;
+    }
+    if (!current)
+      throw new BallastError(
+        'BALLAST_ERR_NOT_FOUND',
+        `change "${input.changeId}" has no rollout; start one first`,
+      );
+    const entry = {
+      action: input.action,
+      actor: input.actor,
+      reasons,
+      evidence: { by: input.actor } as JsonValue,
+    };
+    const refuse = (why: string) =>
+      new BallastError('BALLAST_ERR_CONFLICT', `cannot ${input.action} "${input.changeId}": ${why}`);
+    switch (input.action) {
+      case 'pause':
+        if (current.status !== 'running') throw refuse(`the rollout is ${current.status}`);
+        return apply(current, { status: 'paused' }, entry);
+      case 'resume':
+        if (current.status !== 'paused') throw refuse(`the rollout is ${current.status}`);
+        return apply(current, { status: 'running' }, entry);
+      case 'advance': {
+        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
+        const next = spec.rollout.stages[current.stageIndex + 1];
+        if (!next) throw refuse('it is on its last stage; promote it instead');
+        return apply(current, { stageIndex: current.stageIndex + 1, exposure: next.percent }, entry);
+      }
+      case 'rollback':
+        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
+        return apply(current, { status: 'rolled_back', exposure: 0 }, entry);
+      case 'promote':
+        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
+        return apply(current, { status: 'promoted', exposure: 100 }, entry);
+      default:
+        throw new BallastError('BALLAST_ERR_USAGE', `unknown action ${String(input.action)}`);
+    }
+  };
+
+  const status = async (changeId: string): Promise<RolloutStatusView> => {
+    const spec = specOf(changeId);
+    const rollout = (await latestRollout(changeId)) ?? null;
+    const evidence = await evidenceFor(spec, rollout?.exposure ?? 0);
+    const decisions = rollout ? await deps.store.decisions.list({ rolloutId: rollout.id }) : [];
+    const next = rollout
+      ? decide(
+          {
+            status: rollout.status,
+            stageIndex: rollout.stageIndex,
+            stageStartedAt: await stageStartedAt(rollout),
+          },
+          evidence,
+          spec.rollout as DecisionRules,
+          deps.clock.now(),
+        )
+      : { action: 'none' as const, reasons: ['no rollout yet: `ballast rollout start`'], flags: [] };
+    const stage = rollout ? spec.rollout.stages[rollout.stageIndex] : undefined;
+    return {
+      changeId,
+      rollout,
+      stage:
+        rollout && stage
+          ? { index: rollout.stageIndex, of: spec.rollout.stages.length, percent: stage.percent }
+          : null,
+      units: evidence.units,
+      metrics: evidence.metrics,
+      next: { action: next.action, reasons: next.reasons, flags: next.flags },
+      decisions,
+    };
+  };
+
+  return {
+    tick: () => {
+      const t = running.then(tick, tick);
+      running = t.catch(() => undefined);
+      return t;
+    },
+    act: (input) => {
+      const t = running.then(
+        () => act(input),
+        () => act(input),
+      );
+      running = t.catch(() => undefined);
+      return t;
+    },
+    status,
+    refreshRouting,
+    start(intervalMs) {
+      timer ??= setInterval(() => {
+        const t = running.then(tick, tick);
+        running = t.catch(() => undefined);
+      }, intervalMs);
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

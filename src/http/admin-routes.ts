@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ActInput, HumanAction, RolloutStatusView } from '../app/controller/controller.js';
+import type { Decision } from '../app/ports/decision-store.js';
+import { BallastError } from '../core/errors.js';
+import { errorBody } from './openai-response.js';
+
+/** What the admin API needs: the controller's human actions, its status and the decision log. */
+export interface AdminDeps {
+  act(input: ActInput): Promise<Decision>;
+  status(changeId: string): Promise<RolloutStatusView>;
+  decisions(filter: { changeId?: string; limit?: number }): Promise<Decision[]>;
+}
+
+const ACTIONS: readonly HumanAction[] = ['start', 'pause', 'resume', 'advance', 'rollback', 'promote'];
+
+const actBody = z
+  .strictObject({
+    reason: z.string().min(1).max(2_000).optional(),
+    skip_gate: z.boolean().optional(),
+    actor: z.string().min(1).max(200).optional(),
+  })
+  .nullish();
+
+const STATUS_OF: Record<string, number> = {
+  BALLAST_ERR_NOT_FOUND: 404,
+  BALLAST_ERR_CONFLICT: 409,
+  BALLAST_ERR_USAGE: 400,
+};
+
+/** A BallastError from the controller → its HTTP status, in the same error shape as the gateway. */
+function sendBallastError(reply: FastifyReply, error: unknown) {
+  if (error instanceof BallastError && STATUS_OF[error.code] !== undefined) {
+    const status = STATUS_OF[error.code]!;
+    return reply.code(status).send(
+      errorBody({
+        message: error.message,
+        type: status === 409 ? 'conflict_error' : 'invalid_request_error',
+        code: error.code.replace('BALLAST_ERR_', '').toLowerCase(),
+      }),
+    );
+  }
+  throw error;
+}
+
+/**
+ * The admin API (issue #6): people stay in charge. `POST /api/changes/:id/<action>` (admin scope)
+ * records the action as a decision with actor and reason; `GET /api/changes/:id` (read) shows the
+ * rollout's stage, units, each metric's bounds and what would happen next; `GET /api/decisions`
+ * (read) reads the log.
+ */
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  deps: AdminDeps,
+  guard: (
+    scopes: readonly ('admin' | 'read')[],
+  ) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  actorOf: (request: FastifyRequest) => string,
+): void {
+  app.post<{ Params: { id: string; action: string } }>(
+    '/api/changes/:id/:action',
+    { onRequest: guard(['admin']) },
+    async (request, reply) => {
+      const { id, action } = request.params;
+      if (!(ACTIONS as readonly string[]).includes(action))
+        return reply.code(404).send(
+          errorBody({
+            message: `unknown action "${action}"; one of ${ACTIONS.join(', ')}`,
+            type: 'invalid_request_error',
+            code: 'not_found',
+          }),
+        );
+      const body = actBody.safeParse(request.body ?? null);
+      if (!body.success)
+        return reply.code(400).send(
+          errorBody({
+            message: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+            type: 'invalid_request_error',
+            code: 'invalid_request',
+          }),
+        );
+      try {
+        const decision = await deps.act({
+          action: action as HumanAction,
+          changeId: id,
+          actor: body.data?.actor ?? actorOf(request),
+          ...(body.data?.reason !== undefined ? { reason: body.data.reason } : {}),
+          ...(body.data?.skip_gate ? { skipGate: true } : {}),
+        });
+        return reply.send(decision);
+      } catch (error) {
+        return sendBallastError(reply, error);
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/changes/:id',
+    { onRequest: guard(['read']) },
+    async (request, reply) => {
+      try {
+        return reply.send(await deps.status(request.params.id));
+      } catch (error) {
+        return sendBallastError(reply, error);
+      }
+    },
+  );
+
+  app.get<{ Querystring: { change?: string; limit?: string } }>(
+    '/api/decisions',
+    { onRequest: guard(['read']) },
+    async (request, reply) => {
+      const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 10_000))
+        return reply.code(400).send(
+          errorBody({
+            message: 'limit must be a whole number from 1 to 10000',
+            type: 'invalid_request_error',
+            code: 'invalid_request',
+          }),
+        );
+      return reply.send({
+        object: 'list',
+        data: await deps.decisions({
+          ...(request.query.change ? { changeId: request.query.change } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+        }),
+      });
+    },
+  );
+}

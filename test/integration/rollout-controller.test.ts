@@ -1,0 +1,237 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/config/load-project.js';
+import { type RunningGateway, startGateway } from '../../src/main/serve.js';
+
+// Issue #6 end to end: `ballast serve` with sim variants, the controller inside it, simulated
+// traffic over HTTP. A candidate at 6 % errors against 1 % is rolled back on its own and every
+// later request goes to stable; an identical candidate advances through every stage and is promoted.
+
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ballast-rollout-'));
+  mkdirSync(join(dir, 'changes'));
+  writeFileSync(
+    join(dir, 'ballast.yaml'),
+    `store: sqlite:.ballast/ballast.db
+server:
+  flush_interval_ms: 100
+  controller: { interval_ms: 150, n_star: 1000 }
+providers:
+  sim:
+    type: sim
+    timeScale: 0
+    seed: 7
+variants:
+  stable:
+    provider: sim
+    model: sim-large
+    sim: { error_rate: 0.01 }
+  flaky:
+    provider: sim
+    model: sim-small
+    sim: { error_rate: 0.06 }
+  twin:
+    provider: sim
+    model: sim-large
+    sim: { error_rate: 0.01 }
+routes:
+  chat:
+    stable: stable
+`,
+  );
+  const change = (id: string, candidate: string, stages: string, extra = '') => `id: ${id}
+title: ${id}
+hypothesis: the candidate is as good
+owner: test@example.com
+route: chat
+candidate: ${candidate}
+risk: low
+metrics:
+  guardrails:
+    - metric: error_rate
+rollout:
+  stages:
+${stages}
+  auto_advance: true
+  auto_rollback: true
+${extra}`;
+  writeFileSync(
+    join(dir, 'changes', 'flaky.yaml'),
+    change('flaky', 'flaky', '    - { percent: 50, min_units: 100000, min_duration: 0s, max_duration: 1d }'),
+  );
+  writeFileSync(
+    join(dir, 'changes', 'twin.yaml'),
+    change(
+      'twin',
+      'twin',
+      [
+        '    - { percent: 10, min_units: 30, min_duration: 0s }',
+        '    - { percent: 30, min_units: 60, min_duration: 0s }',
+        '    - { percent: 50, min_units: 90, min_duration: 0s }',
+      ].join('\n'),
+      '  auto_promote: true\n',
+    ),
+  );
+  return dir;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+let asked = 0;
+
+/**
+ * One chat request for `unit`; returns the variant that answered and the change named. Every
+ * request's text differs: the sim is deterministic in its input, so identical requests would all
+ * fail or all succeed together.
+ */
+async function ask(gw: RunningGateway, unit: string) {
+  asked += 1;
+  const r = await post(
+    `${gw.url}/v1/chat/completions`,
+    {
+      model: 'chat',
+      messages: [{ role: 'user', content: `How do I reset my password? (${unit}, ${asked})` }],
+    },
+    { 'x-ballast-unit': unit },
+  );
+  return {
+    status: r.status,
+    variant: r.headers.get('x-ballast-variant'),
+    change: r.headers.get('x-ballast-change'),
+  };
+}
+
+async function rolloutStatus(gw: RunningGateway, change: string) {
+  const res = await fetch(`${gw.url}/api/changes/${change}`);
+  return (await res.json()) as { rollout: { status: string; exposure: number; stageIndex: number } | null };
+}
+
+/** Sends traffic from fresh units (3 requests each) until `done` or the budget runs out. */
+async function traffic(gw: RunningGateway, prefix: string, done: () => Promise<boolean>, maxUnits: number) {
+  let unit = 0;
+  while (unit < maxUnits) {
+    const batch = Array.from({ length: 40 }, () => `${prefix}-${unit++}`);
+    const answers = await Promise.all(batch.flatMap((u) => [ask(gw, u), ask(gw, u), ask(gw, u)]));
+    // A candidate's failure falls back to stable, so a client only sees an error when stable
+    // itself failed (it has 1 % errors and nothing to fall back to).
+    expect(answers.filter((a) => a.status !== 200).every((a) => a.variant === 'stable')).toBe(true);
+    if (await done()) return unit;
+  }
+  return unit;
+}
+
+describe('rollout controller inside ballast serve', () => {
+  let gw: RunningGateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+  });
+
+  it('rolls back a candidate at 6 % errors against 1 %, and stable serves everyone after', async () => {
+    const dir = project();
+    const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const lines: string[] = [];
+    gw = await startGateway(loaded, {
+      storeUrl: `sqlite:${join(dir, '.ballast', 'ballast.db')}`,
+      port: 0,
+      logDecision: (l) => lines.push(l),
+    });
+    const start = await post(`${gw.url}/api/changes/flaky/start`, { skip_gate: true, reason: 'test drill' });
+    expect(start.status).toBe(200);
+    expect(start.body).toMatchObject({ action: 'start', toStatus: 'running', exposure: 50 });
+
+    const rolledBack = async () => (await rolloutStatus(gw!, 'flaky')).rollout?.status === 'rolled_back';
+    const units = await traffic(gw, 'u', rolledBack, 6_000);
+    expect(await rolledBack()).toBe(true);
+    expect(units).toBeLessThan(6_000);
+
+    const log = (await (await fetch(`${gw.url}/api/decisions?change=flaky`)).json()) as {
+      data: { action: string; actor: string; reasons: string[] }[];
+    };
+    const rollback = log.data.find((d) => d.action === 'rollback');
+    expect(rollback?.actor).toBe('controller');
+    expect(rollback?.reasons[0]).toMatch(
+      /^error_rate \+[\d.]+ pp, one-sided [\d.]+ % bound \+[\d.]+ pp > tolerance 0 pp after [\d,]+ units per arm$/,
+    );
+    expect(lines.some((l) => l.includes('flaky') && l.includes('rollback'))).toBe(true);
+
+    // Every later request is served by stable, outside any rollout.
+    const after = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(gw!, `u-${i}`)));
+    expect(after.every((a) => a.variant === 'stable' && a.change === null)).toBe(true);
+  }, 120_000);
+
+  it('advances an identical candidate through every stage and promotes it', async () => {
+    const dir = project();
+    const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
+    gw = await startGateway(loaded, {
+      storeUrl: `sqlite:${join(dir, '.ballast', 'ballast.db')}`,
+      port: 0,
+      logDecision: () => {},
+    });
+    expect((await post(`${gw.url}/api/changes/twin/start`, { skip_gate: true, reason: 'test' })).status).toBe(
+      200,
+    );
+    const promoted = async () => (await rolloutStatus(gw!, 'twin')).rollout?.status === 'promoted';
+    await traffic(gw, 't', promoted, 8_000);
+    expect(await promoted()).toBe(true);
+    const log = (await (await fetch(`${gw.url}/api/decisions?change=twin`)).json()) as {
+      data: { action: string; exposure: number }[];
+    };
+    const moves = log.data.filter((d) => d.action !== 'hold').map((d) => [d.action, d.exposure]);
+    expect(moves).toEqual([
+      ['start', 10],
+      ['advance', 30],
+      ['advance', 50],
+      ['promote', 100],
+    ]);
+    // Promoted: the route is now served by the candidate.
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(gw!, `t-${i}`)));
+    expect(after.every((a) => a.variant === 'twin')).toBe(true);
+  }, 120_000);
+
+  it('refuses to start without a passing offline gate, unless skipped with a reason', async () => {
+    const dir = project();
+    const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
+    gw = await startGateway(loaded, {
+      storeUrl: `sqlite:${join(dir, '.ballast', 'ballast.db')}`,
+      port: 0,
+      logDecision: () => {},
+    });
+    const refused = await post(`${gw.url}/api/changes/twin/start`, {});
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('offline gate has not passed');
+    const noReason = await post(`${gw.url}/api/changes/twin/start`, { skip_gate: true });
+    expect(noReason.status).toBe(400);
+    const unknown = await post(`${gw.url}/api/changes/nope/start`, { skip_gate: true, reason: 'x' });
+    expect(unknown.status).toBe(404);
+    expect((await post(`${gw.url}/api/changes/twin/start`, { skip_gate: true, reason: 'x' })).status).toBe(
+      200,
+    );
+    const twice = await post(`${gw.url}/api/changes/twin/start`, { skip_gate: true, reason: 'x' });
+    expect(twice.status).toBe(409);
+    // People stay in charge: pause, resume, roll back by hand — each a decision with its reason.
+    expect(
+      (await post(`${gw.url}/api/changes/twin/pause`, { reason: 'looking at a ticket' })).body,
+    ).toMatchObject({
+      action: 'pause',
+      toStatus: 'paused',
+      reasons: ['looking at a ticket'],
+    });
+    expect((await post(`${gw.url}/api/changes/twin/resume`, {})).body).toMatchObject({ toStatus: 'running' });
+    expect((await post(`${gw.url}/api/changes/twin/rollback`, { reason: 'manual' })).body).toMatchObject({
+      action: 'rollback',
+      toStatus: 'rolled_back',
+      exposure: 0,
+    });
+  }, 60_000);
+});
