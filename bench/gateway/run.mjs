@@ -994,7 +994,7 @@ function goals(summary, soak) {
         return s?.rss_growth ? `${s.rss_growth.first_third_mb} → ${s.rss_growth.last_third_mb}` : null;
       },
       unit: ' MB',
-      ok: (v, t) =>
+      ok: (_v, t) =>
         soak.find((x) => x.target === t && x.phase === 'constant load')?.rss_growth?.flat === true,
     });
   return defs.map((d) => {
