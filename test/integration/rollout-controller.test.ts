@@ -199,6 +199,33 @@ describe('rollout controller inside ballast serve', () => {
     expect(after.every((a) => a.variant === 'twin')).toBe(true);
   }, 120_000);
 
+  it('resumes the same state after a restart, without writing a decision twice', async () => {
+    const dir = project();
+    const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
+    const storeUrl = `sqlite:${join(dir, '.ballast', 'ballast.db')}`;
+    gw = await startGateway(loaded, { storeUrl, port: 0, logDecision: () => {} });
+    expect(
+      (await post(`${gw.url}/api/changes/flaky/start`, { skip_gate: true, reason: 'drill' })).status,
+    ).toBe(200);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => ask(gw!, `r-${i}`)));
+    await gw.controller.tick();
+    const before = (await (await fetch(`${gw.url}/api/decisions?change=flaky`)).json()) as {
+      data: unknown[];
+    };
+    await gw.close();
+
+    gw = await startGateway(loaded, { storeUrl, port: 0, logDecision: () => {} });
+    const status = await rolloutStatus(gw, 'flaky');
+    expect(status.rollout).toMatchObject({ status: 'running', exposure: 50, stageIndex: 0 });
+    // The routing snapshot is rebuilt from the store: units are in the arms again.
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => ask(gw!, `r-${i}`)));
+    expect(answers.some((a) => a.change === 'flaky')).toBe(true);
+    await gw.controller.tick();
+    await gw.controller.tick();
+    const after = (await (await fetch(`${gw.url}/api/decisions?change=flaky`)).json()) as { data: unknown[] };
+    expect(after.data).toEqual(before.data);
+  }, 60_000);
+
   it('refuses to start without a passing offline gate, unless skipped with a reason', async () => {
     const dir = project();
     const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);

@@ -268,7 +268,12 @@ export function createController(deps: ControllerDeps): Controller {
         );
         break;
       case 'hold': {
-        const signature = `${decision.flags.join(',')}|${decision.reasons[0]?.split(':')[0] ?? ''}`;
+        const signature = holdSignature(decision.flags, decision.reasons);
+        // After a restart, the last logged decision says what was last written.
+        if (!lastHold.has(rollout.id)) {
+          const last = (await deps.store.decisions.list({ rolloutId: rollout.id })).at(-1);
+          if (last?.action === 'hold') lastHold.set(rollout.id, holdSignature(flagsOf(last.evidence), last.reasons));
+        }
         if (lastHold.get(rollout.id) !== signature) {
           const at = deps.clock.now();
           const logged = await deps.store.decisions.append({
@@ -283,7 +288,7 @@ export function createController(deps: ControllerDeps): Controller {
             toStage: rollout.stageIndex,
             exposure: rollout.exposure,
             reasons: decision.reasons,
-            evidence: entry.evidence,
+            evidence: { ...(entry.evidence as Record<string, JsonValue>), flags: [...decision.flags] },
           });
           lastHold.set(rollout.id, signature);
           deps.onDecision?.(logged);
@@ -473,6 +478,16 @@ export function createController(deps: ControllerDeps): Controller {
       await running;
     },
   };
+}
+
+/** What makes two holds "the same": their flags and the kind of reason (text before the first colon). */
+function holdSignature(flags: readonly string[], reasons: readonly string[]): string {
+  return `${flags.join(',')}|${reasons[0]?.split(':')[0] ?? ''}`;
+}
+
+function flagsOf(evidence: JsonValue): string[] {
+  const flags = (evidence as { flags?: unknown } | null)?.flags;
+  return Array.isArray(flags) ? flags.filter((f): f is string => typeof f === 'string') : [];
 }
 
 function finite(x: number): number | null {
