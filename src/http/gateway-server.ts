@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
+import type { ClientSignal, Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
 import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
 import { resolveUnit } from '../app/gateway/unit.js';
@@ -227,9 +227,9 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     );
     reply.header('x-ballast-request-id', requestId);
     // The client going away aborts the upstream call (and everything waiting on it).
-    const abort = new AbortController();
+    const client = clientSignal();
     const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
+      if (!reply.raw.writableFinished) client.abort();
     };
     reply.raw.on('close', onClose);
     const gatewayRequest = {
@@ -244,14 +244,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     const completionId = `chatcmpl-${requestId}`;
 
     if (!body.stream) {
-      const outcome = await deps.gateway.complete(gatewayRequest, abort.signal);
+      const outcome = await deps.gateway.complete(gatewayRequest, client);
       if (outcome.served) servedHeaders(reply, outcome.served);
       if (!outcome.ok) return sendError(reply, outcome.error);
       reply.header('x-ballast-feedback-token', signFor(requestId, outcome.served, unit));
       return reply.send(completionBody(completionId, created, outcome.result));
     }
 
-    const opened = await deps.gateway.openStream(gatewayRequest, abort.signal);
+    const opened = await deps.gateway.openStream(gatewayRequest, client);
     if (opened.served) servedHeaders(reply, opened.served);
     if (!opened.ok) return sendError(reply, opened.error);
     reply.header('x-ballast-feedback-token', signFor(requestId, opened.served, unit));
@@ -266,7 +266,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     const events = opened.events;
     try {
       for await (const event of events as AsyncIterable<GatewayStreamEvent>) {
-        if (abort.signal.aborted) break;
+        if (client.aborted) break;
         if (event.type === 'delta') {
           res.write(chunkFrame(completionId, created, model, { content: event.text }, null));
         } else if (event.type === 'done') {
@@ -300,6 +300,33 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     });
 
   return app;
+}
+
+/** A ClientSignal the connection's 'close' event fires. */
+function clientSignal(): ClientSignal & { abort(): void } {
+  let aborted = false;
+  let listeners: (() => void)[] | undefined;
+  return {
+    get aborted() {
+      return aborted;
+    },
+    onAbort(fn) {
+      if (aborted) {
+        fn();
+        return () => {};
+      }
+      (listeners ??= []).push(fn);
+      return () => {
+        const i = listeners?.indexOf(fn) ?? -1;
+        if (i >= 0) listeners!.splice(i, 1);
+      };
+    },
+    abort() {
+      if (aborted) return;
+      aborted = true;
+      for (const fn of listeners?.splice(0) ?? []) fn();
+    },
+  };
 }
 
 function servedHeaders(reply: Reply, served: Served): void {

@@ -272,7 +272,8 @@ export function createController(deps: ControllerDeps): Controller {
         // After a restart, the last logged decision says what was last written.
         if (!lastHold.has(rollout.id)) {
           const last = (await deps.store.decisions.list({ rolloutId: rollout.id })).at(-1);
-          if (last?.action === 'hold') lastHold.set(rollout.id, holdSignature(flagsOf(last.evidence), last.reasons));
+          if (last?.action === 'hold')
+            lastHold.set(rollout.id, holdSignature(flagsOf(last.evidence), last.reasons));
         }
         if (lastHold.get(rollout.id) !== signature) {
           const at = deps.clock.now();
