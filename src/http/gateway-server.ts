@@ -315,7 +315,8 @@ function clientSignal(): ClientSignal & { abort(): void } {
         fn();
         return () => {};
       }
-      (listeners ??= []).push(fn);
+      listeners ??= [];
+      listeners.push(fn);
       return () => {
         const i = listeners?.indexOf(fn) ?? -1;
         if (i >= 0) listeners!.splice(i, 1);

@@ -28,8 +28,8 @@ export function applyVariant(
       const value = (source as Record<string, unknown>)[key];
       if (value === undefined) continue;
       if (key === 'extra') {
-        for (const k in value as Record<string, unknown>)
-          (extra ??= {})[k] = (value as Record<string, unknown>)[k];
+        extra ??= {};
+        for (const k in value as Record<string, unknown>) extra[k] = (value as Record<string, unknown>)[k];
       } else params[key] = value;
     }
   }
