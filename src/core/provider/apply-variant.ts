@@ -33,7 +33,7 @@ export function applyVariant(
       } else params[key] = value;
     }
   }
-  if (extra !== undefined) params.extra = extra;
+  if (extra !== undefined && Object.keys(extra).length > 0) params.extra = extra;
   const system: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
   return { ...rest, model: variant.model, messages: [...system, ...messages], params: params as ChatParams };
 }
