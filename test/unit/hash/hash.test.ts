@@ -59,3 +59,16 @@ describe('contentHash', () => {
     expect(contentHash('x')).toHaveLength(16);
   });
 });
+
+describe('murmurHash3: the ASCII fast path', () => {
+  it('hashes an ASCII string exactly as its UTF-8 bytes, for every length mod 4 and seed', () => {
+    for (const text of ['', 'a', 'ab', 'abc', 'abcd', 'hello', 'user-123456', 'x'.repeat(97), '~\u007f!']) {
+      for (const seed of [0, 1, 0xdeadbeef, 2 ** 32 - 1]) {
+        expect(murmurHash3(text, seed)).toBe(murmurHash3(utf8Bytes(text), seed));
+      }
+    }
+    expect(murmurHash3('hello', 0)).toBe(613153351);
+    // Non-ASCII text takes the UTF-8 path.
+    expect(murmurHash3('héllo', 7)).toBe(murmurHash3(utf8Bytes('héllo'), 7));
+  });
+});
