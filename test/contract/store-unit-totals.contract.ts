@@ -253,6 +253,27 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       expect(await store.unitTotals.armSumsAll(changeId, [])).toEqual({});
     });
 
+    it('armSumsMany returns, from one query for many changes, what armSumsAll returns change by change', async () => {
+      const store = getStore();
+      const random = seededRandom(11);
+      const ids = [uid('chg'), uid('chg'), uid('chg')];
+      const rows = ids.flatMap((changeId, c) =>
+        Array.from({ length: 60 + c * 20 }, (_, i) =>
+          randomDelta(random, changeId, i % 2 === 0 ? 'comparison' : 'candidate', `unit-${i}`),
+        ),
+      );
+      await store.unitTotals.upsertBatch(rows);
+      const missing = uid('missing');
+      const many = await store.unitTotals.armSumsMany([...ids, missing], ['error_rate', 'latency_ms']);
+      for (const id of ids)
+        expect(many.get(id)).toEqual(await store.unitTotals.armSumsAll(id, ['error_rate', 'latency_ms']));
+      expect(many.get(missing)).toEqual({
+        error_rate: { candidate: ZERO, comparison: ZERO },
+        latency_ms: { candidate: ZERO, comparison: ZERO },
+      });
+      expect((await store.unitTotals.armSumsMany([], ['error_rate'])).size).toBe(0);
+    });
+
     it('keeps changes apart, and deleteChange removes one change only', async () => {
       const store = getStore();
       const a = uid('chg');

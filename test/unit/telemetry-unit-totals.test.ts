@@ -261,6 +261,9 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
       armSums: async () => {
         throw new Error('not used');
       },
+      armSumsMany: async () => {
+        throw new Error('not used');
+      },
       armSumsAll: async () => {
         throw new Error('not used');
       },

@@ -145,7 +145,41 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     return result;
   }
 
+  async function armSumsMany<M extends UnitMetric>(
+    changeIds: readonly string[],
+    metrics: readonly M[],
+  ): Promise<ReadonlyMap<string, Readonly<Record<M, ArmSums>>>> {
+    const wanted = [...new Set(metrics)];
+    const ids = [...new Set(changeIds)];
+    const result = new Map<string, Record<M, ArmSums>>();
+    for (const id of ids) {
+      const empty = {} as Record<M, ArmSums>;
+      for (const metric of wanted) empty[metric] = { candidate: ZERO, comparison: ZERO };
+      result.set(id, empty);
+    }
+    if (wanted.length === 0 || ids.length === 0) return result;
+    // One statement for every change: one row per change × arm, six aggregates per metric.
+    // Chunked so the IN list stays far below SQLite's and PostgreSQL's parameter limits.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = (await db
+        .selectFrom('unit_totals')
+        .select(['change_id', 'arm'])
+        .select(wanted.flatMap(sumsOf))
+        .where('change_id', 'in', ids.slice(i, i + 500))
+        .groupBy(['change_id', 'arm'])
+        .execute()) as unknown as Record<string, unknown>[];
+      for (const row of rows) {
+        const arm = row.arm as Arm;
+        const entry = result.get(row.change_id as string);
+        if (!entry || !ARMS.includes(arm)) continue;
+        for (const metric of wanted) entry[metric] = { ...entry[metric], [arm]: toSums(row, metric) };
+      }
+    }
+    return result;
+  }
+
   return {
+    armSumsMany,
     async upsertBatch(deltas) {
       if (deltas.length === 0) return;
       const rows = mergeByKey(deltas);

@@ -16,7 +16,7 @@ import type { Decision as LoggedDecision } from '../ports/decision-store.js';
 import type { JsonValue } from '../ports/json-value.js';
 import type { Rollout, RolloutPatch, RolloutStatus } from '../ports/rollout-store.js';
 import type { Store, StoreSession } from '../ports/store.js';
-import { UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
+import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
 
 /** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
 const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
@@ -107,24 +107,44 @@ export function createController(deps: ControllerDeps): Controller {
 
   const latestRollout = async (changeId: string) => deps.store.rollouts.getByChange(changeId);
 
+  /** When each rollout's current stage began, by `rolloutId:stage` (read from the log once). */
+  const stageStarts = new Map<string, number>();
   const stageStartedAt = async (rollout: Rollout): Promise<number> => {
+    const key = `${rollout.id}:${rollout.stageIndex}`;
+    const known = stageStarts.get(key);
+    if (known !== undefined) return known;
     const log = await deps.store.decisions.list({ rolloutId: rollout.id });
+    let at = rollout.createdAt;
     for (let i = log.length - 1; i >= 0; i--) {
       const d = log[i]!;
-      if (d.toStage === rollout.stageIndex && (d.fromStage !== d.toStage || d.action === 'start'))
-        return d.at;
+      if (d.toStage === rollout.stageIndex && (d.fromStage !== d.toStage || d.action === 'start')) {
+        at = d.at;
+        break;
+      }
     }
-    return rollout.createdAt;
+    stageStarts.set(key, at);
+    return at;
   };
 
-  const evidenceFor = async (spec: ChangeSpec, exposure: number): Promise<Evidence> => {
+  const metricsOf = (spec: ChangeSpec) => {
     const guardrails = spec.metrics.guardrails.filter((g) =>
       (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
     );
     const metrics = [
       ...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)]),
     ];
-    const sums = await deps.store.unitTotals.armSumsAll(spec.id, metrics);
+    return { guardrails, metrics };
+  };
+
+  const evidenceFor = async (
+    spec: ChangeSpec,
+    exposure: number,
+    prefetched?: Readonly<Record<string, ArmSums>>,
+  ): Promise<Evidence> => {
+    const { guardrails, metrics } = metricsOf(spec);
+    const sums = (prefetched ?? (await deps.store.unitTotals.armSumsAll(spec.id, metrics))) as Readonly<
+      Record<UnitMetric, ArmSums>
+    >;
     // Šidák across the guardrails: the chance that any harmless guardrail triggers stays ≤ alpha.
     const alpha = sidakAlpha(spec.rollout.alpha, Math.max(1, guardrails.length));
     const evidence = guardrails.map((g): MetricEvidence => {
@@ -240,9 +260,12 @@ export function createController(deps: ControllerDeps): Controller {
     deps.routing.swap(buildSnapshot(routes, active, version));
   };
 
-  const tickOne = async (rollout: Rollout): Promise<DecisionAction> => {
+  const tickOne = async (
+    rollout: Rollout,
+    prefetched?: Readonly<Record<string, ArmSums>>,
+  ): Promise<DecisionAction> => {
     const spec = specOf(rollout.changeId);
-    const evidence = await evidenceFor(spec, rollout.exposure);
+    const evidence = await evidenceFor(spec, rollout.exposure, prefetched);
     const view = {
       status: rollout.status,
       stageIndex: rollout.stageIndex,
@@ -304,9 +327,21 @@ export function createController(deps: ControllerDeps): Controller {
 
   const tick = async () => {
     const outcomes: { changeId: string; action: DecisionAction }[] = [];
-    for (const rollout of await deps.store.rollouts.list({ status: 'running' })) {
+    const running = (await deps.store.rollouts.list({ status: 'running' })).filter((r) =>
+      deps.specs.has(r.changeId),
+    );
+    // One aggregate query for every running rollout's metrics.
+    const metrics = [...new Set(running.flatMap((r) => metricsOf(specOf(r.changeId)).metrics))];
+    const sums = await deps.store.unitTotals.armSumsMany(
+      running.map((r) => r.changeId),
+      metrics,
+    );
+    for (const rollout of running) {
       try {
-        outcomes.push({ changeId: rollout.changeId, action: await tickOne(rollout) });
+        outcomes.push({
+          changeId: rollout.changeId,
+          action: await tickOne(rollout, sums.get(rollout.changeId)),
+        });
       } catch (error) {
         // Another controller applied a decision first (version conflict): its decision stands.
         if (error instanceof BallastError && error.code === 'BALLAST_ERR_CONFLICT') continue;

@@ -128,6 +128,14 @@ export interface UnitTotalsStore {
     changeId: string,
     metrics: readonly M[],
   ): Promise<Readonly<Record<M, ArmSums>>>;
+  /**
+   * The same sums for many changes from ONE aggregate query (the controller's tick: one query for
+   * every running rollout instead of one per rollout). Changes without rows get zeros.
+   */
+  armSumsMany<M extends UnitMetric>(
+    changeIds: readonly string[],
+    metrics: readonly M[],
+  ): Promise<ReadonlyMap<string, Readonly<Record<M, ArmSums>>>>;
   /** Deletes every row of the change; returns how many there were. */
   deleteChange(changeId: string): Promise<number>;
 }

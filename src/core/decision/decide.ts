@@ -87,11 +87,26 @@ export function formatMetricValue(metric: string, value: number, signed = false)
   return `${sign}${round(v, 3)}`;
 }
 
+/** x to at most `digits` decimals, thousands grouped with commas ("20,000", "0.61"). */
 function round(x: number, digits: number): string {
-  return Number(x.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+  const [whole = '0', fraction] = String(Number(x.toFixed(digits))).split('.');
+  return fraction === undefined ? group(whole) : `${group(whole)}.${fraction}`;
 }
 
-const units = (n: number): string => n.toLocaleString('en-US');
+/** Thousands separators; toLocaleString costs ≈ 20 µs a call, which a tick over 1,000 rollouts feels. */
+function group(whole: string): string {
+  const sign = whole.startsWith('-') ? '-' : '';
+  const digits = sign ? whole.slice(1) : whole;
+  if (digits.length <= 3 || !/^\d+$/.test(digits)) return whole;
+  let out = '';
+  for (let i = digits.length; i > 0; i -= 3) {
+    const chunk = digits.slice(Math.max(0, i - 3), i);
+    out = out ? `${chunk},${out}` : chunk;
+  }
+  return sign + out;
+}
+
+const units = (n: number): string => group(String(Math.round(n)));
 
 /** "error_rate +0.61 pp, one-sided 95 % bound +0.16 pp > tolerance 0 pp after 20,000 units per arm". */
 export function harmReason(m: MetricEvidence, alpha: number): string {
