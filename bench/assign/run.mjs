@@ -4,7 +4,7 @@
 // the same harness — and monotonicity of each system's arms across 1/5/25/50/100 %. See README.md.
 //
 //   node bench/assign/run.mjs [--ids 1000000] [--runs 5] [--percents 5,50] [--cases a,b,…]
-//        [--mono-percents 1,5,25,50,100] [--idle-wait-s 60] [--max-busy-pct 25] [--build]
+//        [--mono-percents 1,5,25,50,100] [--idle-wait-s 60] [--max-busy-pct 25] [--no-build]
 //        [--no-profile] [--quick]
 //
 // Each (case, percent) runs in its own node process pinned to core 1 (taskset), after waiting for
@@ -74,7 +74,7 @@ function parseArgs(argv) {
     cases: [...CASES],
     idleWaitS: 60,
     maxBusyPct: 25,
-    build: false,
+    build: true,
     profile: true,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -91,7 +91,7 @@ function parseArgs(argv) {
     else if (a === '--cases') o.cases = next().split(',').filter(Boolean);
     else if (a === '--idle-wait-s') o.idleWaitS = Number(next());
     else if (a === '--max-busy-pct') o.maxBusyPct = Number(next());
-    else if (a === '--build') o.build = true;
+    else if (a === '--no-build') o.build = false;
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--quick') {
       o.ids = 100_000;
@@ -161,7 +161,7 @@ function ensureInstalled() {
 }
 
 function prepareBallast(o) {
-  if (o.build || !existsSync(join(REPO, 'dist', 'core', 'routing', 'assign.js'))) {
+  if (o.build || !existsSync(join(REPO, 'dist'))) {
     log('npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
   }
@@ -173,7 +173,7 @@ function prepareBallast(o) {
   const dirty =
     execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !==
     '';
-  return { commit, dirty_src: dirty };
+  return { commit, dirty_src: dirty, built_now: o.build };
 }
 
 /** Runs `node cases.mjs …` pinned to core 1 when taskset exists; returns its JSON line. */

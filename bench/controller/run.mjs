@@ -6,7 +6,7 @@
 //
 //   node bench/controller/run.mjs [--rollouts 1000] [--units 200] [--phases 2] [--warmup 2]
 //        [--ticks 10] [--stores sqlite,postgres] [--pg-url URL] [--idle-wait-s 60]
-//        [--max-busy-pct 25] [--no-profile] [--build] [--quick]
+//        [--max-busy-pct 25] [--no-profile] [--no-build] [--quick]
 //
 // Each store runs in its own `node --expose-gc tick.mjs` process: seed, then per phase (k × units
 // per arm) wait for the machine to be idle, <warmup> + <ticks> ticks; the table shows the median
@@ -43,7 +43,7 @@ function parseArgs(argv) {
     idleWaitS: 60,
     maxBusyPct: 25,
     profile: true,
-    build: false,
+    build: true,
     seed: 6,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,7 +63,8 @@ function parseArgs(argv) {
     else if (a === '--idle-wait-s') o.idleWaitS = Number(next());
     else if (a === '--max-busy-pct') o.maxBusyPct = Number(next());
     else if (a === '--no-profile') o.profile = false;
-    else if (a === '--build') o.build = true;
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--render-only') o.renderOnly = true;
     else if (a === '--quick') {
       o.rollouts = 100;
       o.units = 50;
@@ -98,7 +99,7 @@ const fmt = (x, d = 0) =>
     : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function prepareBallast(o) {
-  if (o.build || !existsSync(join(REPO, 'dist', 'app', 'controller', 'controller.js'))) {
+  if (o.build || !existsSync(join(REPO, 'dist'))) {
     log('npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
   }
@@ -110,7 +111,7 @@ function prepareBallast(o) {
   const dirty =
     execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !==
     '';
-  return { commit, dirty_src: dirty };
+  return { commit, dirty_src: dirty, built_now: o.build };
 }
 
 /** A fresh, empty schema on the PostgreSQL server, or why not (then PostgreSQL is skipped). */
@@ -187,31 +188,42 @@ function summarise(run) {
 }
 
 const STEPS = [
-  { label: 'evidenceFor: armSumsAll + tests + SRM', fn: 'evidenceFor', url: 'controller/controller.js' },
-  { label: '  armSumsAll (one aggregate query)', fn: 'armSumsAll', url: 'sql-unit-totals-store.js' },
+  {
+    label: 'armSumsMany (one aggregate for every running rollout)',
+    fn: 'armSumsMany',
+    url: 'sql-unit-totals-store.js',
+  },
+  {
+    label: 'armSumsAll (one aggregate per rollout; controllers before d414400)',
+    fn: 'armSumsAll',
+    url: 'sql-unit-totals-store.js',
+  },
+  { label: 'evidenceFor: tests + SRM on the sums', fn: 'evidenceFor', url: 'controller/controller.js' },
   { label: '  guardrailEvidence (5 sequential tests)', fn: 'guardrailEvidence', url: 'guardrail-test.js' },
   { label: '  srmCheck', fn: 'srmCheck', url: 'srm.js' },
-  {
-    label: 'stageStartedAt (decisions.list per rollout)',
-    fn: 'stageStartedAt',
-    url: 'controller/controller.js',
-  },
+  { label: 'stageStartedAt', fn: 'stageStartedAt', url: 'controller/controller.js' },
   { label: 'decide', fn: 'decide', url: 'decision/decide.js' },
-  {
-    label: '  number formatting in reasons (round, units → toLocaleString)',
-    fn: 'round',
-    url: 'decision/decide.js',
-  },
-  { label: '  ″ units', fn: 'units', url: 'decision/decide.js' },
+  { label: '  round (number formatting in reasons)', fn: 'round', url: 'decision/decide.js' },
   { label: 'evidenceJson', fn: 'evidenceJson', url: 'controller/controller.js' },
   { label: 'rollouts.list (running)', fn: 'list', url: 'sql-rollout-store.js' },
   { label: 'kysely: compile a query (all queries)', fn: 'compileQuery', url: 'kysely' },
   { label: 'better-sqlite3: prepare a statement (all queries)', fn: 'prepare', url: 'better-sqlite3' },
+  { label: 'better-sqlite3: run a statement (Statement.all, all queries)', fn: 'all', url: '' },
   { label: 'garbage collector', fn: '(garbage collector)', url: '' },
 ];
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.renderOnly) {
+    // Rewrites controller.md from controller.json (and the profile's steps from its file, if kept).
+    const result = JSON.parse(readFileSync(join(RESULTS, 'controller.json'), 'utf8'));
+    const prof = join(WORK, 'tick.cpuprofile');
+    if (result.profile && existsSync(prof)) result.profile.steps = inclusiveTimes(prof, STEPS);
+    writeFileSync(join(RESULTS, 'controller.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(RESULTS, 'controller.md'), markdown(result));
+    log('rewrote bench/results/controller.md from controller.json');
+    return;
+  }
   mkdirSync(WORK, { recursive: true });
   mkdirSync(RESULTS, { recursive: true });
   const ballast = prepareBallast(o);
