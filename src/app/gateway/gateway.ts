@@ -1,5 +1,4 @@
 import { applyGuardrails, type GuardrailRule } from '../../core/guardrail/check-text.js';
-import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
 import { applyVariant } from '../../core/provider/apply-variant.js';
 import type {
   ChatMessage,
@@ -7,7 +6,6 @@ import type {
   ChatRequest,
   ChatResult,
   FailureKind,
-  FinishReason,
   StreamEvent,
 } from '../../core/provider/chat.js';
 import { type Arm, assign } from '../../core/routing/assign.js';
@@ -20,19 +18,23 @@ import type {
   UnitSource,
 } from '../ports/gateway-telemetry.js';
 import type { ModelRegistry } from '../ports/model-registry.js';
+import { CallScope, type ClientSignal, TIMER_MESSAGES } from './call-scope.js';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   circuitOpen,
   fallsBack,
   type GatewayError,
   guardrailBlocked,
-  streamInterrupted,
   UNHEALTHY,
   unknownModel,
   upstreamError,
 } from './gateway-errors.js';
 import { RecentRequests, type RequestSummary } from './recent-requests.js';
 import type { RoutingTable } from './routing-table.js';
+import { type GatewayStreamEvent, streamRest } from './stream-rest.js';
+
+export { type ClientSignal, signalOf } from './call-scope.js';
+export type { GatewayStreamEvent } from './stream-rest.js';
 
 export interface GatewayRequest {
   readonly requestId: string;
@@ -57,16 +59,6 @@ export interface Served {
 export type CompleteOutcome =
   | { readonly ok: true; readonly served: Served; readonly result: ChatResult }
   | { readonly ok: false; readonly served: Served | null; readonly error: GatewayError };
-
-export type GatewayStreamEvent =
-  | { readonly type: 'delta'; readonly text: string }
-  | {
-      readonly type: 'done';
-      readonly finishReason: FinishReason;
-      readonly usage: ChatResult['usage'];
-      readonly model: string;
-    }
-  | { readonly type: 'error'; readonly error: GatewayError };
 
 export type StreamOpen =
   | {
@@ -104,81 +96,6 @@ interface Plan {
   readonly messages: readonly ChatMessage[];
   readonly inputHits: number;
 }
-
-/**
- * The client's side of a request: whether it went away, and a way to hear when it does. Lighter
- * than an AbortSignal (an AbortController costs ≈ 5 µs, and a request used to make one here and
- * one per upstream call); `signalOf` adapts an AbortSignal for callers that have one.
- */
-export interface ClientSignal {
-  readonly aborted: boolean;
-  /** Calls `fn` once when the client goes away (at once if it has); returns the unsubscribe. */
-  onAbort(fn: () => void): () => void;
-}
-
-export function signalOf(signal: AbortSignal): ClientSignal {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    onAbort(fn) {
-      if (signal.aborted) {
-        fn();
-        return () => {};
-      }
-      signal.addEventListener('abort', fn, { once: true });
-      return () => signal.removeEventListener('abort', fn);
-    },
-  };
-}
-
-/** Why the gateway's own timer aborted a call. */
-type TimerReason = 'first_token' | 'idle' | 'total';
-
-/** One upstream call's abort signal: the client going away plus the variant's time limits. */
-class CallScope {
-  readonly controller = new AbortController();
-  reason: TimerReason | undefined;
-  #total: ReturnType<typeof setTimeout> | undefined;
-  #phase: ReturnType<typeof setTimeout> | undefined;
-  readonly #unsubscribe: () => void;
-
-  /** `totalMs` undefined: no separate total timer (the caller's phase timer is the tighter one). */
-  constructor(
-    readonly parent: ClientSignal,
-    totalMs: number | undefined,
-  ) {
-    this.#unsubscribe = parent.onAbort(() => this.controller.abort());
-    if (totalMs !== undefined) this.#total = setTimeout(() => this.#fire('total'), totalMs);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  /** (Re)arms the first-token or idle timer. */
-  phase(reason: 'first_token' | 'idle', ms: number): void {
-    if (this.#phase !== undefined) clearTimeout(this.#phase);
-    this.#phase = setTimeout(() => this.#fire(reason), ms);
-  }
-
-  #fire(reason: TimerReason): void {
-    this.reason ??= reason;
-    this.controller.abort();
-  }
-
-  dispose(): void {
-    if (this.#total !== undefined) clearTimeout(this.#total);
-    if (this.#phase !== undefined) clearTimeout(this.#phase);
-    this.#unsubscribe();
-  }
-}
-
-const TIMER_MESSAGES: Record<TimerReason, string> = {
-  first_token: 'no content before the variant’s first-token timeout',
-  idle: 'no event within the variant’s idle timeout',
-  total: 'the variant’s total timeout passed',
-};
 
 /** Text of a message for the input checks: a string, or the text parts of a content array. */
 function textOf(content: ChatMessage['content']): string {
@@ -634,103 +551,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return { ok: false, served, error };
     },
   };
-}
-
-interface StreamRestOptions {
-  readonly first: Extract<StreamEvent, { type: 'delta' | 'done' }>;
-  readonly iterator: AsyncIterator<StreamEvent>;
-  readonly scope: CallScope;
-  readonly idleMs: number;
-  readonly rules: readonly GuardrailRule[];
-  readonly model: string;
-  readonly finish: (
-    outcome: RequestOutcome,
-    fields: { kind?: FailureKind; result?: ChatResult; hits: number; output?: string },
-  ) => void;
-}
-
-/**
- * The streaming phase: forwards deltas through the output scanner, re-arms the idle timer on
- * every event, and ends with `done`, or with an explicit `error` event when the upstream fails,
- * stalls or a guardrail blocks — never with a clean end that looks complete. Reports once, also
- * when the client goes away (the HTTP layer calls `return()` on the generator).
- */
-async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayStreamEvent, void, undefined> {
-  const scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
-  let outcome: RequestOutcome = 'cancelled';
-  let kind: FailureKind | undefined;
-  let result: ChatResult | undefined;
-  let output = '';
-  try {
-    let event: StreamEvent | undefined = o.first;
-    while (event !== undefined) {
-      if (event.type === 'delta') {
-        o.scope.phase('idle', o.idleMs);
-        output += event.text;
-        if (scanner) {
-          const step = scanner.push(event.text);
-          if (step.text !== '') yield { type: 'delta', text: step.text };
-          if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
-            return;
-          }
-        } else {
-          yield { type: 'delta', text: event.text };
-        }
-      } else if (event.type === 'done') {
-        result = event.result;
-        if (scanner) {
-          const step = scanner.end();
-          if (step.text !== '') yield { type: 'delta', text: step.text };
-          if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
-            return;
-          }
-        }
-        outcome = 'ok';
-        yield {
-          type: 'done',
-          finishReason: event.result.finishReason,
-          usage: event.result.usage,
-          model: event.result.model || o.model,
-        };
-        return;
-      } else {
-        kind = o.scope.reason ? 'timeout' : event.failure.kind;
-        if (kind === 'cancelled' && o.scope.parent.aborted) return;
-        outcome = 'stream_interrupted';
-        yield {
-          type: 'error',
-          error: streamInterrupted(o.scope.reason ? TIMER_MESSAGES[o.scope.reason] : event.failure.message),
-        };
-        return;
-      }
-      const next: IteratorResult<StreamEvent> = await o.iterator.next();
-      event = next.done ? undefined : next.value;
-    }
-    // The provider ended without done or error: not a complete answer.
-    outcome = 'stream_interrupted';
-    kind = 'upstream';
-    yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
-  } finally {
-    o.scope.dispose();
-    if (outcome !== 'ok') {
-      o.scope.controller.abort();
-      await o.iterator.return?.(undefined);
-    }
-    o.finish(outcome, {
-      ...(kind ? { kind } : {}),
-      ...(result ? { result } : {}),
-      hits: scanner?.findings.length ?? 0,
-      output,
-    });
-  }
-}
-
-function blockedChecks(scanner: {
-  readonly findings: readonly { action: string; check: string }[];
-}): string[] {
-  return [...new Set(scanner.findings.filter((f) => f.action === 'block').map((f) => f.check))];
 }

@@ -1,0 +1,116 @@
+import type { GuardrailRule } from '../../core/guardrail/check-text.js';
+import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
+import type { ChatResult, FailureKind, FinishReason, StreamEvent } from '../../core/provider/chat.js';
+import type { RequestOutcome } from '../ports/gateway-telemetry.js';
+import { type CallScope, TIMER_MESSAGES } from './call-scope.js';
+import { type GatewayError, guardrailBlocked, streamInterrupted } from './gateway-errors.js';
+
+/** What a stream hands the HTTP layer after its first content. */
+export type GatewayStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly finishReason: FinishReason;
+      readonly usage: ChatResult['usage'];
+      readonly model: string;
+    }
+  | { readonly type: 'error'; readonly error: GatewayError };
+
+export interface StreamRestOptions {
+  readonly first: Extract<StreamEvent, { type: 'delta' | 'done' }>;
+  readonly iterator: AsyncIterator<StreamEvent>;
+  readonly scope: CallScope;
+  readonly idleMs: number;
+  readonly rules: readonly GuardrailRule[];
+  readonly model: string;
+  readonly finish: (
+    outcome: RequestOutcome,
+    fields: { kind?: FailureKind; result?: ChatResult; hits: number; output?: string },
+  ) => void;
+}
+
+/**
+ * The streaming phase: forwards deltas through the output scanner, re-arms the idle timer on
+ * every event, and ends with `done`, or with an explicit `error` event when the upstream fails,
+ * stalls or a guardrail blocks — never with a clean end that looks complete. Reports once, also
+ * when the client goes away (the HTTP layer calls `return()` on the generator).
+ */
+export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayStreamEvent, void, undefined> {
+  const scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
+  let outcome: RequestOutcome = 'cancelled';
+  let kind: FailureKind | undefined;
+  let result: ChatResult | undefined;
+  let output = '';
+  try {
+    let event: StreamEvent | undefined = o.first;
+    while (event !== undefined) {
+      if (event.type === 'delta') {
+        o.scope.phase('idle', o.idleMs);
+        output += event.text;
+        if (scanner) {
+          const step = scanner.push(event.text);
+          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            return;
+          }
+        } else {
+          yield { type: 'delta', text: event.text };
+        }
+      } else if (event.type === 'done') {
+        result = event.result;
+        if (scanner) {
+          const step = scanner.end();
+          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            return;
+          }
+        }
+        outcome = 'ok';
+        yield {
+          type: 'done',
+          finishReason: event.result.finishReason,
+          usage: event.result.usage,
+          model: event.result.model || o.model,
+        };
+        return;
+      } else {
+        kind = o.scope.reason ? 'timeout' : event.failure.kind;
+        if (kind === 'cancelled' && o.scope.parent.aborted) return;
+        outcome = 'stream_interrupted';
+        yield {
+          type: 'error',
+          error: streamInterrupted(o.scope.reason ? TIMER_MESSAGES[o.scope.reason] : event.failure.message),
+        };
+        return;
+      }
+      const next: IteratorResult<StreamEvent> = await o.iterator.next();
+      event = next.done ? undefined : next.value;
+    }
+    // The provider ended without done or error: not a complete answer.
+    outcome = 'stream_interrupted';
+    kind = 'upstream';
+    yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
+  } finally {
+    o.scope.dispose();
+    if (outcome !== 'ok') {
+      o.scope.controller.abort();
+      await o.iterator.return?.(undefined);
+    }
+    o.finish(outcome, {
+      ...(kind ? { kind } : {}),
+      ...(result ? { result } : {}),
+      hits: scanner?.findings.length ?? 0,
+      output,
+    });
+  }
+}
+
+function blockedChecks(scanner: {
+  readonly findings: readonly { action: string; check: string }[];
+}): string[] {
+  return [...new Set(scanner.findings.filter((f) => f.action === 'block').map((f) => f.check))];
+}
