@@ -177,6 +177,19 @@ export interface UnitTotalsTable {
   updated_at: number;
 }
 
+/** Running per-arm sums of each metric (0005-arm-sums), derived from unit_totals in the same transactions. */
+export interface ArmSumsTable {
+  change_id: string;
+  arm: string;
+  metric: string;
+  n: number;
+  sum_x: number;
+  sum_y: number;
+  sum_x2: number;
+  sum_y2: number;
+  sum_xy: number;
+}
+
 export interface Database {
   changes: ChangesTable;
   rollouts: RolloutsTable;
@@ -190,4 +203,5 @@ export interface Database {
   request_log: RequestLogTable;
   settings: SettingsTable;
   unit_totals: UnitTotalsTable;
+  arm_sums: ArmSumsTable;
 }

@@ -3,6 +3,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as responseCache from './migrations/0002-response-cache.js';
 import * as gateway from './migrations/0003-gateway.js';
 import * as unitTotals from './migrations/0004-unit-totals.js';
+import * as armSums from './migrations/0005-arm-sums.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-response-cache': responseCache,
   '0003-gateway': gateway,
   '0004-unit-totals': unitTotals,
+  '0005-arm-sums': armSums,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,8 @@ import type { Database } from './database.js';
 export interface SqlContext {
   readonly db: Kysely<Database>;
   readonly inTransaction: boolean;
+  /** PostgreSQL needs explicit locks where SQLite's single writer already serializes. */
+  readonly dialect: 'sqlite' | 'postgres';
 }
 
 /**

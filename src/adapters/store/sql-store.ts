@@ -15,8 +15,12 @@ import { sqlSettingsStore } from './sql-settings-store.js';
 import { sqlUnitTotalsStore } from './sql-unit-totals-store.js';
 import { guardStore, toStoreError } from './store-error.js';
 
-function sqlSession(db: Kysely<Database>, inTransaction: boolean): StoreSession {
-  const ctx = { db, inTransaction };
+function sqlSession(
+  db: Kysely<Database>,
+  inTransaction: boolean,
+  dialect: 'sqlite' | 'postgres',
+): StoreSession {
+  const ctx = { db, inTransaction, dialect };
   return Object.freeze({
     changes: guardStore('changes', sqlChangeStore(ctx)),
     rollouts: guardStore('rollouts', sqlRolloutStore(ctx)),
@@ -37,7 +41,7 @@ export function sqlStore(database: OpenDatabase): Store {
   const { db } = database;
   let closing: Promise<void> | undefined;
   return Object.freeze({
-    ...sqlSession(db, false),
+    ...sqlSession(db, false, database.target.dialect),
     dialect: database.target.dialect,
 
     async transaction<T>(fn: (tx: StoreSession) => Promise<T>): Promise<T> {
@@ -47,7 +51,7 @@ export function sqlStore(database: OpenDatabase): Store {
       try {
         return await db.transaction().execute(async (trx) => {
           try {
-            return await fn(sqlSession(trx, true));
+            return await fn(sqlSession(trx, true, database.target.dialect));
           } catch (error) {
             thrownByFn = { error };
             throw error;

@@ -1,4 +1,4 @@
-import { type Insertable, type RawBuilder, sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import {
   type ArmSums,
   UNIT_METRICS,
@@ -9,7 +9,7 @@ import {
   type UnitTotalsStore,
 } from '../../app/ports/unit-totals-store.js';
 import type { Arm } from '../../core/routing/assign.js';
-import type { UnitTotalsTable } from './database.js';
+import type { ArmSumsTable, UnitTotalsTable } from './database.js';
 import { atomically, type SqlContext } from './sql-context.js';
 
 /**
@@ -83,67 +83,60 @@ function mergeByKey(rows: readonly UnitTotalsDelta[]): Insertable<UnitTotalsTabl
     .map(([, row]) => row as unknown as Insertable<UnitTotalsTable>);
 }
 
-const suffixes = ['n', 'sx', 'sy', 'sxx', 'syy', 'sxy'] as const;
+type ArmSumsRow = Insertable<ArmSumsTable>;
 
-/** The six aggregate expressions of one metric, over units with Y > 0, aliased `<metric>__<suffix>`. */
-function sumsOf(metric: UnitMetric) {
-  const { x, y } = unitMetricColumns(metric);
-  const has = sql`${sql.ref(y)} > 0`;
-  // Doubles before multiplying: a product of two bigints can overflow SQLite's 64-bit integers, and
-  // PostgreSQL would widen SUM(bigint) to numeric, which pg returns as a string.
-  const xd = sql`cast(${sql.ref(x)} as double precision)`;
-  const yd = sql`cast(${sql.ref(y)} as double precision)`;
-  const sum = (value: RawBuilder<unknown>) => sql<number | null>`sum(case when ${has} then ${value} end)`;
-  return [
-    sql<number>`count(case when ${has} then 1 end)`.as(`${metric}__n`),
-    sum(xd).as(`${metric}__sx`),
-    sum(yd).as(`${metric}__sy`),
-    sum(sql`${xd} * ${xd}`).as(`${metric}__sxx`),
-    sum(sql`${yd} * ${yd}`).as(`${metric}__syy`),
-    sum(sql`${xd} * ${yd}`).as(`${metric}__sxy`),
-  ];
-}
-
-function toSums(row: Record<string, unknown>, metric: UnitMetric): UnitSums {
-  const [n, sumX, sumY, sumX2, sumY2, sumXY] = suffixes.map((s) => Number(row[`${metric}__${s}`] ?? 0));
-  return {
-    n: n ?? 0,
-    sumX: sumX ?? 0,
-    sumY: sumY ?? 0,
-    sumX2: sumX2 ?? 0,
-    sumY2: sumY2 ?? 0,
-    sumXY: sumXY ?? 0,
-  };
+/**
+ * How the per-arm sums move when units' totals go from `before` to before + delta: a unit counts
+ * in a metric while its Y > 0, contributing (1, x, y, x², y², xy); the change of each sum is its
+ * new contribution minus its old one.
+ */
+function armSumDeltas(
+  rows: readonly Insertable<UnitTotalsTable>[],
+  before: ReadonlyMap<string, Record<string, unknown>>,
+): ArmSumsRow[] {
+  const out = new Map<string, ArmSumsRow>();
+  const metrics = Object.keys(UNIT_METRICS) as UnitMetric[];
+  for (const row of rows) {
+    const r = row as unknown as Record<string, unknown>;
+    const old = before.get(`${r.change_id}\0${r.arm}\0${r.unit}`);
+    for (const metric of metrics) {
+      const { x, y } = unitMetricColumns(metric);
+      const ox = old ? Number(old[x]) : 0;
+      const oy = old ? Number(old[y]) : 0;
+      const nx = ox + Number(r[x]);
+      const ny = oy + Number(r[y]);
+      const was = oy > 0 ? 1 : 0;
+      const is = ny > 0 ? 1 : 0;
+      if (was === 0 && is === 0) continue;
+      const key = `${r.change_id}\0${r.arm}\0${metric}`;
+      let d = out.get(key);
+      if (!d) {
+        d = {
+          change_id: r.change_id as string,
+          arm: r.arm as string,
+          metric,
+          n: 0,
+          sum_x: 0,
+          sum_y: 0,
+          sum_x2: 0,
+          sum_y2: 0,
+          sum_xy: 0,
+        };
+        out.set(key, d);
+      }
+      d.n = (d.n as number) + is - was;
+      d.sum_x = (d.sum_x as number) + is * nx - was * ox;
+      d.sum_y = (d.sum_y as number) + is * ny - was * oy;
+      d.sum_x2 = (d.sum_x2 as number) + is * nx * nx - was * ox * ox;
+      d.sum_y2 = (d.sum_y2 as number) + is * ny * ny - was * oy * oy;
+      d.sum_xy = (d.sum_xy as number) + is * nx * ny - was * ox * oy;
+    }
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
 
 export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
   const { db } = ctx;
-
-  async function armSumsAll<M extends UnitMetric>(
-    changeId: string,
-    metrics: readonly M[],
-  ): Promise<Readonly<Record<M, ArmSums>>> {
-    const wanted = [...new Set(metrics)];
-    const result = {} as Record<M, ArmSums>;
-    if (wanted.length === 0) return result;
-    // One statement: one row per arm, six aggregates per metric.
-    const rows = (await db
-      .selectFrom('unit_totals')
-      .select('arm')
-      .select(wanted.flatMap(sumsOf))
-      .where('change_id', '=', changeId)
-      .groupBy('arm')
-      .execute()) as unknown as Record<string, unknown>[];
-    for (const metric of wanted) {
-      const byArm = { candidate: ZERO, comparison: ZERO } as Record<Arm, UnitSums>;
-      for (const row of rows) {
-        const arm = row.arm as Arm;
-        if (ARMS.includes(arm)) byArm[arm] = toSums(row, metric);
-      }
-      result[metric] = byArm;
-    }
-    return result;
-  }
 
   async function armSumsMany<M extends UnitMetric>(
     changeIds: readonly string[],
@@ -158,24 +151,70 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
       result.set(id, empty);
     }
     if (wanted.length === 0 || ids.length === 0) return result;
-    // One statement for every change: one row per change × arm, six aggregates per metric.
-    // Chunked so the IN list stays far below SQLite's and PostgreSQL's parameter limits.
+    // The running sums: O(changes × metrics × arms) rows, whatever the number of units.
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = (await db
-        .selectFrom('unit_totals')
-        .select(['change_id', 'arm'])
-        .select(wanted.flatMap(sumsOf))
+      const rows = await db
+        .selectFrom('arm_sums')
+        .selectAll()
         .where('change_id', 'in', ids.slice(i, i + 500))
-        .groupBy(['change_id', 'arm'])
-        .execute()) as unknown as Record<string, unknown>[];
+        .where('metric', 'in', wanted)
+        .execute();
       for (const row of rows) {
         const arm = row.arm as Arm;
-        const entry = result.get(row.change_id as string);
+        const entry = result.get(row.change_id);
         if (!entry || !ARMS.includes(arm)) continue;
-        for (const metric of wanted) entry[metric] = { ...entry[metric], [arm]: toSums(row, metric) };
+        const metric = row.metric as M;
+        entry[metric] = {
+          ...entry[metric],
+          [arm]: {
+            n: Number(row.n),
+            sumX: Number(row.sum_x),
+            sumY: Number(row.sum_y),
+            sumX2: Number(row.sum_x2),
+            sumY2: Number(row.sum_y2),
+            sumXY: Number(row.sum_xy),
+          },
+        };
       }
     }
     return result;
+  }
+
+  async function armSumsAll<M extends UnitMetric>(
+    changeId: string,
+    metrics: readonly M[],
+  ): Promise<Readonly<Record<M, ArmSums>>> {
+    const wanted = [...new Set(metrics)];
+    if (wanted.length === 0) return {} as Record<M, ArmSums>;
+    return (await armSumsMany([changeId], wanted)).get(changeId)!;
+  }
+
+  /** The stored totals of the units a batch touches (to know how each unit's terms in the sums move). */
+  async function currentRows(
+    trx: typeof db,
+    rows: readonly Insertable<UnitTotalsTable>[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const byChange = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const set = byChange.get(r.change_id as string) ?? new Set<string>();
+      set.add(r.unit as string);
+      byChange.set(r.change_id as string, set);
+    }
+    const found = new Map<string, Record<string, unknown>>();
+    for (const [changeId, unitSet] of byChange) {
+      const units = [...unitSet];
+      for (let i = 0; i < units.length; i += ROWS_PER_STATEMENT) {
+        const existing = await trx
+          .selectFrom('unit_totals')
+          .selectAll()
+          .where('change_id', '=', changeId)
+          .where('unit', 'in', units.slice(i, i + ROWS_PER_STATEMENT))
+          .execute();
+        for (const e of existing)
+          found.set(`${e.change_id}\0${e.arm}\0${e.unit}`, e as unknown as Record<string, unknown>);
+      }
+    }
+    return found;
   }
 
   return {
@@ -184,6 +223,14 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
       if (deltas.length === 0) return;
       const rows = mergeByKey(deltas);
       await atomically(ctx, async (trx) => {
+        const changeIds = [...new Set(rows.map((r) => r.change_id as string))].sort();
+        // Writers of the same change take turns, so each reads the unit totals the other wrote
+        // before computing how the per-arm sums move (SQLite's single writer already does this).
+        if (ctx.dialect === 'postgres')
+          for (const id of changeIds)
+            await sql`select pg_advisory_xact_lock(hashtext(${`ballast.unit_totals:${id}`}))`.execute(trx);
+        const before = await currentRows(trx, rows);
+        const sumDeltas = armSumDeltas(rows, before);
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           await trx
             .insertInto('unit_totals')
@@ -203,6 +250,22 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
             )
             .execute();
         }
+        for (let i = 0; i < sumDeltas.length; i += ROWS_PER_STATEMENT) {
+          await trx
+            .insertInto('arm_sums')
+            .values(sumDeltas.slice(i, i + ROWS_PER_STATEMENT))
+            .onConflict((oc) =>
+              oc.columns(['change_id', 'arm', 'metric']).doUpdateSet((eb) => ({
+                n: eb('arm_sums.n', '+', eb.ref('excluded.n')),
+                sum_x: eb('arm_sums.sum_x', '+', eb.ref('excluded.sum_x')),
+                sum_y: eb('arm_sums.sum_y', '+', eb.ref('excluded.sum_y')),
+                sum_x2: eb('arm_sums.sum_x2', '+', eb.ref('excluded.sum_x2')),
+                sum_y2: eb('arm_sums.sum_y2', '+', eb.ref('excluded.sum_y2')),
+                sum_xy: eb('arm_sums.sum_xy', '+', eb.ref('excluded.sum_xy')),
+              })),
+            )
+            .execute();
+        }
       });
     },
 
@@ -213,6 +276,7 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     armSumsAll,
 
     async deleteChange(changeId) {
+      await db.deleteFrom('arm_sums').where('change_id', '=', changeId).execute();
       const result = await db.deleteFrom('unit_totals').where('change_id', '=', changeId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
