@@ -7,19 +7,17 @@ import {
 } from '../../core/decision/decide.js';
 import { BallastError } from '../../core/errors.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
-import { sidakAlpha } from '../../core/stats/family.js';
-import { guardrailEvidence } from '../../core/stats/guardrail-test.js';
-import { srmCheck } from '../../core/stats/srm.js';
 import { type ActiveRollout, buildSnapshot, type RoutingTable } from '../gateway/routing-table.js';
 import type { Clock } from '../ports/clock.js';
 import type { Decision as LoggedDecision } from '../ports/decision-store.js';
 import type { JsonValue } from '../ports/json-value.js';
 import type { Rollout, RolloutPatch, RolloutStatus } from '../ports/rollout-store.js';
 import type { Store, StoreSession } from '../ports/store.js';
-import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
+import type { ArmSums, UnitMetric } from '../ports/unit-totals-store.js';
+import { buildEvidence, evidenceJson, flagsOf, holdSignature, metricsOf } from './controller-evidence.js';
 
 /** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
-const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
+const _HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
 
 /** GrowthBook's default tuning sample size for its sequential tests. */
 export const DEFAULT_N_STAR = 5000;
@@ -126,85 +124,14 @@ export function createController(deps: ControllerDeps): Controller {
     return at;
   };
 
-  const metricsOf = (spec: ChangeSpec) => {
-    const guardrails = spec.metrics.guardrails.filter((g) =>
-      (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
-    );
-    const metrics = [
-      ...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)]),
-    ];
-    return { guardrails, metrics };
-  };
-
   const evidenceFor = async (
     spec: ChangeSpec,
     exposure: number,
     prefetched?: Readonly<Record<string, ArmSums>>,
   ): Promise<Evidence> => {
-    const { guardrails, metrics } = metricsOf(spec);
-    const sums = (prefetched ?? (await deps.store.unitTotals.armSumsAll(spec.id, metrics))) as Readonly<
-      Record<UnitMetric, ArmSums>
-    >;
-    // Šidák across the guardrails: the chance that any harmless guardrail triggers stays ≤ alpha.
-    const alpha = sidakAlpha(spec.rollout.alpha, Math.max(1, guardrails.length));
-    const evidence = guardrails.map((g): MetricEvidence => {
-      const arm = sums[g.metric as UnitMetric];
-      const e = guardrailEvidence({
-        a: arm.comparison,
-        b: arm.candidate,
-        tolerance: g.tolerance,
-        higherIsWorse: !HIGHER_IS_BETTER.has(g.metric),
-        alpha,
-        nStar,
-      });
-      return {
-        metric: g.metric,
-        nA: e.nA,
-        nB: e.nB,
-        meanA: e.meanA,
-        meanB: e.meanB,
-        delta: e.delta,
-        lower: e.lower,
-        upper: e.upper,
-        tolerance: e.margin,
-        eValue: e.eValue,
-        harm: e.harm,
-        safe: e.safe,
-        enoughData: e.enoughData,
-      };
-    });
-    const units = { candidate: sums.error_rate.candidate.n, comparison: sums.error_rate.comparison.n };
-    // Both arms are the same size up to 50 %; above it the comparison arm is everyone else.
-    const weights = exposure <= 50 ? [1, 1] : [exposure, 100 - exposure];
-    const srm = srmCheck([units.candidate, units.comparison], weights);
-    return {
-      units,
-      srm: { p: srm.p, mismatch: srm.mismatch, enoughData: srm.enoughData },
-      metrics: evidence,
-      alpha,
-    };
+    const sums = prefetched ?? (await deps.store.unitTotals.armSumsAll(spec.id, metricsOf(spec).metrics));
+    return buildEvidence(spec, sums as Readonly<Record<UnitMetric, ArmSums>>, exposure, nStar);
   };
-
-  const evidenceJson = (e: Evidence): JsonValue => ({
-    alpha: e.alpha,
-    units: { ...e.units },
-    srm: { ...e.srm, p: finite(e.srm.p) },
-    metrics: e.metrics.map((m) => ({
-      metric: m.metric,
-      n_comparison: m.nA,
-      n_candidate: m.nB,
-      mean_comparison: finite(m.meanA),
-      mean_candidate: finite(m.meanB),
-      delta: finite(m.delta),
-      lower: finite(m.lower),
-      upper: finite(m.upper),
-      tolerance: finite(m.tolerance),
-      e_value: finite(m.eValue),
-      harm: m.harm,
-      safe: m.safe,
-      enough_data: m.enoughData,
-    })),
-  });
 
   /** Applies a status/stage change and appends its decision in one transaction. */
   const apply = async (
@@ -514,18 +441,4 @@ export function createController(deps: ControllerDeps): Controller {
       await running;
     },
   };
-}
-
-/** What makes two holds "the same": their flags and the kind of reason (text before the first colon). */
-function holdSignature(flags: readonly string[], reasons: readonly string[]): string {
-  return `${flags.join(',')}|${reasons[0]?.split(':')[0] ?? ''}`;
-}
-
-function flagsOf(evidence: JsonValue): string[] {
-  const flags = (evidence as { flags?: unknown } | null)?.flags;
-  return Array.isArray(flags) ? flags.filter((f): f is string => typeof f === 'string') : [];
-}
-
-function finite(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
 }

@@ -1,0 +1,106 @@
+import type { Evidence, MetricEvidence } from '../../core/decision/decide.js';
+import type { ChangeSpec } from '../../core/spec/change-schema.js';
+import { sidakAlpha } from '../../core/stats/family.js';
+import { guardrailEvidence } from '../../core/stats/guardrail-test.js';
+import { srmCheck } from '../../core/stats/srm.js';
+import type { JsonValue } from '../ports/json-value.js';
+import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
+
+/** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
+const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
+
+/** A change's guardrails the store keeps per unit, and the metrics to fetch (error_rate always: it counts units). */
+export function metricsOf(spec: ChangeSpec) {
+  const guardrails = spec.metrics.guardrails.filter((g) =>
+    (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
+  );
+  const metrics = [...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)])];
+  return { guardrails, metrics };
+}
+
+/**
+ * The evidence of one look, from the per-arm sums: each guardrail's sequential test at the
+ * Šidák-corrected alpha, the units per arm, and the sample-ratio check against the layout.
+ */
+export function buildEvidence(
+  spec: ChangeSpec,
+  sums: Readonly<Record<UnitMetric, ArmSums>>,
+  exposure: number,
+  nStar: number,
+): Evidence {
+  const { guardrails } = metricsOf(spec);
+  // Šidák across the guardrails: the chance that any harmless guardrail triggers stays ≤ alpha.
+  const alpha = sidakAlpha(spec.rollout.alpha, Math.max(1, guardrails.length));
+  const evidence = guardrails.map((g): MetricEvidence => {
+    const arm = sums[g.metric as UnitMetric];
+    const e = guardrailEvidence({
+      a: arm.comparison,
+      b: arm.candidate,
+      tolerance: g.tolerance,
+      higherIsWorse: !HIGHER_IS_BETTER.has(g.metric),
+      alpha,
+      nStar,
+    });
+    return {
+      metric: g.metric,
+      nA: e.nA,
+      nB: e.nB,
+      meanA: e.meanA,
+      meanB: e.meanB,
+      delta: e.delta,
+      lower: e.lower,
+      upper: e.upper,
+      tolerance: e.margin,
+      eValue: e.eValue,
+      harm: e.harm,
+      safe: e.safe,
+      enoughData: e.enoughData,
+    };
+  });
+  const units = { candidate: sums.error_rate.candidate.n, comparison: sums.error_rate.comparison.n };
+  // Both arms are the same size up to 50 %; above it the comparison arm is everyone else.
+  const weights = exposure <= 50 ? [1, 1] : [exposure, 100 - exposure];
+  const srm = srmCheck([units.candidate, units.comparison], weights);
+  return {
+    units,
+    srm: { p: srm.p, mismatch: srm.mismatch, enoughData: srm.enoughData },
+    metrics: evidence,
+    alpha,
+  };
+}
+
+/** The evidence as stored with a decision (non-finite bounds as null). */
+export const evidenceJson = (e: Evidence): JsonValue => ({
+  alpha: e.alpha,
+  units: { ...e.units },
+  srm: { ...e.srm, p: finite(e.srm.p) },
+  metrics: e.metrics.map((m) => ({
+    metric: m.metric,
+    n_comparison: m.nA,
+    n_candidate: m.nB,
+    mean_comparison: finite(m.meanA),
+    mean_candidate: finite(m.meanB),
+    delta: finite(m.delta),
+    lower: finite(m.lower),
+    upper: finite(m.upper),
+    tolerance: finite(m.tolerance),
+    e_value: finite(m.eValue),
+    harm: m.harm,
+    safe: m.safe,
+    enough_data: m.enoughData,
+  })),
+});
+
+/** What makes two holds "the same": their flags and the kind of reason (text before the first colon). */
+export function holdSignature(flags: readonly string[], reasons: readonly string[]): string {
+  return `${flags.join(',')}|${reasons[0]?.split(':')[0] ?? ''}`;
+}
+
+export function flagsOf(evidence: JsonValue): string[] {
+  const flags = (evidence as { flags?: unknown } | null)?.flags;
+  return Array.isArray(flags) ? flags.filter((f): f is string => typeof f === 'string') : [];
+}
+
+export function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
