@@ -271,6 +271,39 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   };
 
+  /** Reports a request that ends without an answer and returns its outcome for the HTTP layer. */
+  const fail = (
+    request: GatewayRequest,
+    at: number,
+    startedAt: number,
+    stream: boolean,
+    served: Served | null,
+    error: GatewayError,
+    attempts: readonly AttemptRecord[],
+    guardrailHits: number,
+    outcome: RequestOutcome = error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
+  ): { ok: false; served: Served | null; error: GatewayError } => {
+    report(request, at, startedAt, {
+      served,
+      status: error.status,
+      outcome,
+      errorKind: error.kind,
+      stream,
+      ttftMs: null,
+      attempts,
+      guardrailHits,
+    });
+    return { ok: false, served, error };
+  };
+
+  /** Whether the variant's breaker lets a call through; a skipped variant is recorded as circuit_open. */
+  const admitted = (variant: string, attempts: AttemptRecord[], skipped: string[]): boolean => {
+    if (breakerOf(variant).allow()) return true;
+    attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
+    skipped.push(variant);
+    return false;
+  };
+
   /** Judges an attempt's failure for the breaker and the chain. */
   const judge = (breaker: CircuitBreaker, kind: FailureKind): void => {
     if (kind === 'cancelled') breaker.release();
@@ -288,17 +321,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const planned = plan(request);
       if (!planned.ok) {
         const { served, inputHits } = planned;
-        report(request, at, startedAt, {
-          served,
-          status: planned.error.status,
-          outcome: planned.error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
-          errorKind: planned.error.kind,
-          stream: false,
-          ttftMs: null,
-          attempts: [],
-          guardrailHits: inputHits,
-        });
-        return { ok: false, served, error: planned.error };
+        return fail(request, at, startedAt, false, served, planned.error, [], inputHits);
       }
       const { chain, messages, inputHits } = planned.plan;
       let served = planned.plan.served;
@@ -307,12 +330,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
+        if (!admitted(variant, attempts, skipped)) continue;
         const breaker = breakerOf(variant);
-        if (!breaker.allow()) {
-          attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
-          skipped.push(variant);
-          continue;
-        }
         const limits = variantOf(variant).timeouts;
         // Not streaming, the first content is the whole answer: one timer, the tighter of the
         // first-token and total limits.
@@ -369,21 +388,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (kind === 'cancelled' && client.aborted) {
           breaker.release();
           attempts.push({ variant, ok: false, kind, latencyMs });
-          report(request, at, startedAt, {
+          return fail(
+            request,
+            at,
+            startedAt,
+            false,
             served,
-            status: 499,
-            outcome: 'cancelled',
-            errorKind: 'cancelled',
-            stream: false,
-            ttftMs: null,
+            upstreamError({ kind, message: 'the client closed the request' }),
             attempts,
-            guardrailHits: inputHits,
-          });
-          return {
-            ok: false,
-            served,
-            error: upstreamError({ kind, message: 'the client closed the request' }),
-          };
+            inputHits,
+            'cancelled',
+          );
         }
         judge(breaker, kind);
         attempts.push({ variant, ok: false, kind, latencyMs });
@@ -397,17 +412,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (!fallsBack(kind)) break;
       }
       const error = last ?? circuitOpen(skipped);
-      report(request, at, startedAt, {
-        served,
-        status: error.status,
-        outcome: 'error',
-        errorKind: error.kind,
-        stream: false,
-        ttftMs: null,
-        attempts,
-        guardrailHits: inputHits,
-      });
-      return { ok: false, served, error };
+      return fail(request, at, startedAt, false, served, error, attempts, inputHits);
     },
 
     async openStream(request, client) {
@@ -416,17 +421,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const planned = plan(request);
       if (!planned.ok) {
         const { served, inputHits } = planned;
-        report(request, at, startedAt, {
-          served,
-          status: planned.error.status,
-          outcome: planned.error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
-          errorKind: planned.error.kind,
-          stream: true,
-          ttftMs: null,
-          attempts: [],
-          guardrailHits: inputHits,
-        });
-        return { ok: false, served, error: planned.error };
+        return fail(request, at, startedAt, true, served, planned.error, [], inputHits);
       }
       const { chain, messages, inputHits } = planned.plan;
       let served = planned.plan.served;
@@ -435,12 +430,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
+        if (!admitted(variant, attempts, skipped)) continue;
         const breaker = breakerOf(variant);
-        if (!breaker.allow()) {
-          attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
-          skipped.push(variant);
-          continue;
-        }
         const limits = variantOf(variant).timeouts;
         const scope = new CallScope(client, limits.total_ms);
         scope.phase('first_token', limits.first_token_ms);
@@ -467,21 +458,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
           if (kind === 'cancelled' && client.aborted) {
             breaker.release();
             attempts.push({ variant, ok: false, kind, latencyMs });
-            report(request, at, startedAt, {
+            return fail(
+              request,
+              at,
+              startedAt,
+              true,
               served,
-              status: 499,
-              outcome: 'cancelled',
-              errorKind: 'cancelled',
-              stream: true,
-              ttftMs: null,
+              upstreamError({ kind, message: 'the client closed the request' }),
               attempts,
-              guardrailHits: inputHits,
-            });
-            return {
-              ok: false,
-              served,
-              error: upstreamError({ kind, message: 'the client closed the request' }),
-            };
+              inputHits,
+              'cancelled',
+            );
           }
           judge(breaker, kind);
           attempts.push({ variant, ok: false, kind, latencyMs });
@@ -538,17 +525,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return { ok: true, served: servedNow, model: variantOf(variant).model, events };
       }
       const error = last ?? circuitOpen(skipped);
-      report(request, at, startedAt, {
-        served,
-        status: error.status,
-        outcome: 'error',
-        errorKind: error.kind,
-        stream: true,
-        ttftMs: null,
-        attempts,
-        guardrailHits: inputHits,
-      });
-      return { ok: false, served, error };
+      return fail(request, at, startedAt, true, served, error, attempts, inputHits);
     },
   };
 }
