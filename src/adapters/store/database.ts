@@ -177,17 +177,14 @@ export interface UnitTotalsTable {
   updated_at: number;
 }
 
-/** Running per-arm sums of each metric (0005-arm-sums), derived from unit_totals in the same transactions. */
-export interface ArmSumsTable {
+/**
+ * Running per-arm sums of every unit metric of one change (0006-change-sums, was 0005's arm_sums),
+ * derived from unit_totals in the same transactions; `sums` is a float64 blob laid out by
+ * packed-sums.ts.
+ */
+export interface ChangeSumsTable {
   change_id: string;
-  arm: string;
-  metric: string;
-  n: number;
-  sum_x: number;
-  sum_y: number;
-  sum_x2: number;
-  sum_y2: number;
-  sum_xy: number;
+  sums: Uint8Array;
 }
 
 export interface Database {
@@ -203,5 +200,5 @@ export interface Database {
   request_log: RequestLogTable;
   settings: SettingsTable;
   unit_totals: UnitTotalsTable;
-  arm_sums: ArmSumsTable;
+  change_sums: ChangeSumsTable;
 }

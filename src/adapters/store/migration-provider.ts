@@ -4,6 +4,7 @@ import * as responseCache from './migrations/0002-response-cache.js';
 import * as gateway from './migrations/0003-gateway.js';
 import * as unitTotals from './migrations/0004-unit-totals.js';
 import * as armSums from './migrations/0005-arm-sums.js';
+import * as changeSums from './migrations/0006-change-sums.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-gateway': gateway,
   '0004-unit-totals': unitTotals,
   '0005-arm-sums': armSums,
+  '0006-change-sums': changeSums,
 });
 
 export const migrationProvider: MigrationProvider = {

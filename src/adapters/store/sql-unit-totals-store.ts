@@ -4,12 +4,12 @@ import {
   UNIT_METRICS,
   type UnitCounters,
   type UnitMetric,
-  type UnitSums,
   type UnitTotalsDelta,
   type UnitTotalsStore,
 } from '../../app/ports/unit-totals-store.js';
 import type { Arm } from '../../core/routing/assign.js';
-import type { ArmSumsTable, UnitTotalsTable } from './database.js';
+import type { UnitTotalsTable } from './database.js';
+import { addSums, armSumsOf, packSums, unpackSums } from './packed-sums.js';
 import { atomically, type SqlContext } from './sql-context.js';
 
 /**
@@ -39,9 +39,6 @@ const COLUMN: Readonly<Record<keyof UnitCounters, CounterColumn>> = Object.freez
 });
 
 const COUNTERS = Object.keys(COLUMN) as (keyof UnitCounters)[];
-const ARMS: readonly Arm[] = ['candidate', 'comparison'];
-
-const ZERO: UnitSums = Object.freeze({ n: 0, sumX: 0, sumY: 0, sumX2: 0, sumY2: 0, sumXY: 0 });
 
 /** The (X, Y) columns of a metric; exported for docs and tests. */
 export function unitMetricColumns(metric: UnitMetric): { x: CounterColumn; y: CounterColumn } {
@@ -83,7 +80,13 @@ function mergeByKey(rows: readonly UnitTotalsDelta[]): Insertable<UnitTotalsTabl
     .map(([, row]) => row as unknown as Insertable<UnitTotalsTable>);
 }
 
-type ArmSumsRow = Insertable<ArmSumsTable>;
+/** How one (change, arm, metric)'s sums move: n, ΣX, ΣY, ΣX², ΣY², ΣXY. */
+interface SumsDelta {
+  readonly changeId: string;
+  readonly arm: Arm;
+  readonly metric: UnitMetric;
+  readonly d: [number, number, number, number, number, number];
+}
 
 /**
  * How the per-arm sums move when units' totals go from `before` to before + delta: a unit counts
@@ -93,8 +96,8 @@ type ArmSumsRow = Insertable<ArmSumsTable>;
 function armSumDeltas(
   rows: readonly Insertable<UnitTotalsTable>[],
   before: ReadonlyMap<string, Record<string, unknown>>,
-): ArmSumsRow[] {
-  const out = new Map<string, ArmSumsRow>();
+): SumsDelta[] {
+  const out = new Map<string, SumsDelta>();
   const metrics = Object.keys(UNIT_METRICS) as UnitMetric[];
   for (const row of rows) {
     const r = row as unknown as Record<string, unknown>;
@@ -109,30 +112,21 @@ function armSumDeltas(
       const is = ny > 0 ? 1 : 0;
       if (was === 0 && is === 0) continue;
       const key = `${r.change_id}\0${r.arm}\0${metric}`;
-      let d = out.get(key);
-      if (!d) {
-        d = {
-          change_id: r.change_id as string,
-          arm: r.arm as string,
-          metric,
-          n: 0,
-          sum_x: 0,
-          sum_y: 0,
-          sum_x2: 0,
-          sum_y2: 0,
-          sum_xy: 0,
-        };
-        out.set(key, d);
+      let e = out.get(key);
+      if (!e) {
+        e = { changeId: r.change_id as string, arm: r.arm as Arm, metric, d: [0, 0, 0, 0, 0, 0] };
+        out.set(key, e);
       }
-      d.n = (d.n as number) + is - was;
-      d.sum_x = (d.sum_x as number) + is * nx - was * ox;
-      d.sum_y = (d.sum_y as number) + is * ny - was * oy;
-      d.sum_x2 = (d.sum_x2 as number) + is * nx * nx - was * ox * ox;
-      d.sum_y2 = (d.sum_y2 as number) + is * ny * ny - was * oy * oy;
-      d.sum_xy = (d.sum_xy as number) + is * nx * ny - was * ox * oy;
+      const d = e.d;
+      d[0] += is - was;
+      d[1] += is * nx - was * ox;
+      d[2] += is * ny - was * oy;
+      d[3] += is * nx * nx - was * ox * ox;
+      d[4] += is * ny * ny - was * oy * oy;
+      d[5] += is * nx * ny - was * ox * oy;
     }
   }
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return [...out.values()];
 }
 
 export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
@@ -145,37 +139,22 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     const wanted = [...new Set(metrics)];
     const ids = [...new Set(changeIds)];
     const result = new Map<string, Record<M, ArmSums>>();
-    for (const id of ids) {
-      const empty = {} as Record<M, ArmSums>;
-      for (const metric of wanted) empty[metric] = { candidate: ZERO, comparison: ZERO };
-      result.set(id, empty);
-    }
+    const fill = (id: string, sums: Float64Array) => {
+      const entry = {} as Record<M, ArmSums>;
+      for (const metric of wanted) entry[metric] = armSumsOf(sums, metric);
+      result.set(id, entry);
+    };
+    const zero = unpackSums(null);
+    for (const id of ids) fill(id, zero);
     if (wanted.length === 0 || ids.length === 0) return result;
-    // The running sums: O(changes × metrics × arms) rows, whatever the number of units.
+    // One row per change whatever the number of units or metrics (see packed-sums.ts).
     for (let i = 0; i < ids.length; i += 500) {
       const rows = await db
-        .selectFrom('arm_sums')
-        .selectAll()
+        .selectFrom('change_sums')
+        .select(['change_id', 'sums'])
         .where('change_id', 'in', ids.slice(i, i + 500))
-        .where('metric', 'in', wanted)
         .execute();
-      for (const row of rows) {
-        const arm = row.arm as Arm;
-        const entry = result.get(row.change_id);
-        if (!entry || !ARMS.includes(arm)) continue;
-        const metric = row.metric as M;
-        entry[metric] = {
-          ...entry[metric],
-          [arm]: {
-            n: Number(row.n),
-            sumX: Number(row.sum_x),
-            sumY: Number(row.sum_y),
-            sumX2: Number(row.sum_x2),
-            sumY2: Number(row.sum_y2),
-            sumXY: Number(row.sum_xy),
-          },
-        };
-      }
+      for (const row of rows) fill(row.change_id, unpackSums(row.sums));
     }
     return result;
   }
@@ -250,19 +229,30 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
             )
             .execute();
         }
-        for (let i = 0; i < sumDeltas.length; i += ROWS_PER_STATEMENT) {
+        // Each touched change's packed sums: read, add, write back. Safe without an in-database
+        // addition because writers of one change take turns (the lock above; SQLite's one writer).
+        const touched = [...new Set(sumDeltas.map((d) => d.changeId))].sort();
+        const current = new Map<string, Float64Array>();
+        for (let i = 0; i < touched.length; i += ROWS_PER_STATEMENT) {
+          const found = await trx
+            .selectFrom('change_sums')
+            .select(['change_id', 'sums'])
+            .where('change_id', 'in', touched.slice(i, i + ROWS_PER_STATEMENT))
+            .execute();
+          for (const f of found) current.set(f.change_id, unpackSums(f.sums));
+        }
+        for (const { changeId, arm, metric, d } of sumDeltas) {
+          const sums = current.get(changeId) ?? unpackSums(null);
+          current.set(changeId, sums);
+          addSums(sums, metric, arm, d);
+        }
+        const packed = touched.map((id) => ({ change_id: id, sums: packSums(current.get(id)!) }));
+        for (let i = 0; i < packed.length; i += ROWS_PER_STATEMENT) {
           await trx
-            .insertInto('arm_sums')
-            .values(sumDeltas.slice(i, i + ROWS_PER_STATEMENT))
+            .insertInto('change_sums')
+            .values(packed.slice(i, i + ROWS_PER_STATEMENT))
             .onConflict((oc) =>
-              oc.columns(['change_id', 'arm', 'metric']).doUpdateSet((eb) => ({
-                n: eb('arm_sums.n', '+', eb.ref('excluded.n')),
-                sum_x: eb('arm_sums.sum_x', '+', eb.ref('excluded.sum_x')),
-                sum_y: eb('arm_sums.sum_y', '+', eb.ref('excluded.sum_y')),
-                sum_x2: eb('arm_sums.sum_x2', '+', eb.ref('excluded.sum_x2')),
-                sum_y2: eb('arm_sums.sum_y2', '+', eb.ref('excluded.sum_y2')),
-                sum_xy: eb('arm_sums.sum_xy', '+', eb.ref('excluded.sum_xy')),
-              })),
+              oc.column('change_id').doUpdateSet((eb) => ({ sums: eb.ref('excluded.sums') })),
             )
             .execute();
         }
@@ -276,7 +266,7 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     armSumsAll,
 
     async deleteChange(changeId) {
-      await db.deleteFrom('arm_sums').where('change_id', '=', changeId).execute();
+      await db.deleteFrom('change_sums').where('change_id', '=', changeId).execute();
       const result = await db.deleteFrom('unit_totals').where('change_id', '=', changeId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },

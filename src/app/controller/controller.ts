@@ -199,7 +199,14 @@ export function createController(deps: ControllerDeps): Controller {
       stageStartedAt: await stageStartedAt(rollout),
     };
     const decision = decide(view, evidence, spec.rollout as DecisionRules, deps.clock.now());
-    const entry = { actor: 'controller', reasons: decision.reasons, evidence: evidenceJson(evidence) };
+    // Built only when a decision is written: most ticks hold without logging anything.
+    const entry = {
+      actor: 'controller',
+      reasons: decision.reasons,
+      get evidence() {
+        return evidenceJson(evidence);
+      },
+    };
     switch (decision.action) {
       case 'rollback':
         await apply(rollout, { status: 'rolled_back', exposure: 0 }, { ...entry, action: 'rollback' });

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Kysely, Migrator } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrationProvider } from '../../src/adapters/store/migration-provider.js';
+import { openDatabase } from '../../src/adapters/store/open-database.js';
+import { openStore } from '../../src/adapters/store/open-store.js';
+import { parseStoreUrl } from '../../src/adapters/store/store-url.js';
+import { UNIT_METRIC_NAMES, type UnitTotalsDelta } from '../../src/app/ports/unit-totals-store.js';
+import { seededRandom } from '../../src/core/hash/random.js';
+import {
+  dropSchema,
+  PG_TEST_URL,
+  probePostgres,
+  randomSchemaName,
+  requirePostgresUnderCi,
+  urlWithSchema,
+} from '../helpers/postgres.js';
+import { expectedSums, expectSumsClose, unitDelta } from './store-unit-totals.contract.js';
+
+// 0006-change-sums moves the running per-arm sums of 0005 (a row per change × arm × metric) into
+// one packed row per change. A store that already holds sums must read the same sums after the
+// upgrade, keep adding to them, and give them back as rows when migrated down.
+
+const dir = mkdtempSync(join(tmpdir(), 'ballast-0006-'));
+const probe = await probePostgres();
+requirePostgresUnderCi(probe);
+const schema = randomSchemaName();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (probe.available) await dropSchema(PG_TEST_URL, schema);
+});
+
+const COLUMN: Record<string, string> = {
+  requests: 'requests',
+  errors: 'errors',
+  latencySum: 'latency_sum',
+  slowCount: 'slow_count',
+  ttftSum: 'ttft_sum',
+  ttftCount: 'ttft_count',
+  guardrailHits: 'guardrail_hits',
+  fallbacks: 'fallbacks',
+  feedbackCount: 'feedback_count',
+  feedbackSum: 'feedback_sum',
+  feedbackNegative: 'feedback_negative',
+  feedbackPositive: 'feedback_positive',
+  outputTokens: 'output_tokens',
+  costUsd: 'cost_usd',
+};
+
+function someUnits(changeId: string, seed: number): UnitTotalsDelta[] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: 40 }, (_, i) => {
+    const requests = 1 + Math.floor(rand() * 5);
+    const rated = rand() < 0.4 ? 1 + Math.floor(rand() * 2) : 0;
+    const negative = Math.floor(rand() * (rated + 1));
+    return unitDelta(
+      { changeId, arm: i % 2 ? 'candidate' : 'comparison', unit: `u${i}` },
+      {
+        requests,
+        errors: rand() < 0.1 ? 1 : 0,
+        latencySum: requests * (300 + rand() * 900),
+        slowCount: rand() < 0.2 ? 1 : 0,
+        ttftSum: rand() < 0.5 ? 120.5 : 0,
+        ttftCount: rand() < 0.5 ? 1 : 0,
+        feedbackCount: rated,
+        feedbackSum: rated - negative,
+        feedbackNegative: negative,
+        feedbackPositive: rated - negative,
+        outputTokens: requests * 40,
+        costUsd: requests * 0.0013,
+      },
+    );
+  });
+}
+
+async function migrator(url: string, fn: (m: Migrator, db: Kysely<unknown>) => Promise<void>) {
+  const target = parseStoreUrl(url);
+  const database = await openDatabase(target);
+  try {
+    const m = new Migrator({
+      db: database.db,
+      provider: migrationProvider,
+      ...(target.dialect === 'postgres' ? { migrationTableSchema: target.schema } : {}),
+    });
+    await fn(m, database.db as unknown as Kysely<unknown>);
+  } finally {
+    await database.destroy();
+  }
+}
+
+describe.each([
+  { name: 'SQLite', url: `sqlite:${join(dir, 'upgrade.db')}`, run: true },
+  { name: 'PostgreSQL', url: urlWithSchema(PG_TEST_URL, schema), run: probe.available },
+])('0006-change-sums on an existing $name store', ({ url, run }) => {
+  it.runIf(run)('reads the sums 0005 kept, adds to them, and migrates back down to rows', async () => {
+    const first = [...someUnits('chg-a', 1), ...someUnits('chg-b', 2)];
+    // The per-unit totals as a 0004 build wrote them; 0005 backfills its sums from them in SQL.
+    await migrator(url, async (m, db) => {
+      const to4 = await m.migrateTo('0004-unit-totals');
+      if (to4.error) throw to4.error;
+      const rows = first.map((d) => {
+        const row: Record<string, unknown> = {
+          change_id: d.changeId,
+          arm: d.arm,
+          unit: d.unit,
+          updated_at: d.at,
+        };
+        for (const [k, c] of Object.entries(COLUMN)) row[c] = (d as unknown as Record<string, number>)[k];
+        return row;
+      });
+      await (db as Kysely<Record<string, Record<string, unknown>>>)
+        .insertInto('unit_totals')
+        .values(rows)
+        .execute();
+      const to5 = await m.migrateTo('0005-arm-sums');
+      if (to5.error) throw to5.error;
+    });
+
+    const more = someUnits('chg-a', 3);
+    let store = await openStore(url);
+    try {
+      for (const changeId of ['chg-a', 'chg-b']) {
+        const rows = first.filter((d) => d.changeId === changeId);
+        const got = await store.unitTotals.armSumsAll(changeId, UNIT_METRIC_NAMES);
+        for (const metric of UNIT_METRIC_NAMES) expectSumsClose(got[metric], expectedSums(rows, metric));
+      }
+      await store.unitTotals.upsertBatch(more);
+    } finally {
+      await store.close();
+    }
+    const allA = [...first.filter((d) => d.changeId === 'chg-a'), ...more];
+
+    // Down to 0005 (rows again) and up once more: nothing is lost either way.
+    await migrator(url, async (m, db) => {
+      const down = await m.migrateDown();
+      if (down.error) throw down.error;
+      const rows = await (db as Kysely<Record<string, Record<string, unknown>>>)
+        .selectFrom('arm_sums')
+        .selectAll()
+        .where('change_id', '=', 'chg-a')
+        .where('metric', '=', 'latency_ms')
+        .where('arm', '=', 'candidate')
+        .execute();
+      const want = expectedSums(allA, 'latency_ms').candidate;
+      expect(Number(rows[0]?.n)).toBe(want.n);
+      expect(Number(rows[0]?.sum_x)).toBeCloseTo(want.sumX, 6);
+    });
+    store = await openStore(url);
+    try {
+      const got = await store.unitTotals.armSumsAll('chg-a', UNIT_METRIC_NAMES);
+      for (const metric of UNIT_METRIC_NAMES) expectSumsClose(got[metric], expectedSums(allA, metric));
+    } finally {
+      await store.close();
+    }
+  });
+});
