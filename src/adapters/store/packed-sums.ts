@@ -83,8 +83,39 @@ function unitSums(sums: Float64Array, at: number): UnitSums {
   };
 }
 
-/** Both arms' sums of one metric. */
-export function armSumsOf(sums: Float64Array, metric: UnitMetric): ArmSums {
-  const at = packedOffset(metric, 'candidate')!;
-  return { candidate: unitSums(sums, at), comparison: unitSums(sums, at + FIELDS) };
+/** Bytes of one metric's sums (both arms): the slice `armSumsOfSlice` reads. */
+export const METRIC_BYTES = PER_METRIC * 8;
+
+/**
+ * 1-based byte position of a metric's sums in the blob, for SQL's `substr(sums, start, METRIC_BYTES)`
+ * (both SQLite and PostgreSQL slice a blob by bytes): a tick fetches only the metrics it tests.
+ */
+export function metricStart(metric: UnitMetric): number {
+  return packedOffset(metric, 'candidate')! * 8 + 1;
+}
+
+/** Both arms' sums from a metric's slice (an empty or short slice, from an older layout, is zeros). */
+export function armSumsOfSlice(bytes: Uint8Array | null | undefined): ArmSums {
+  if (!bytes || bytes.byteLength < METRIC_BYTES) {
+    const f = new Float64Array(PER_METRIC);
+    if (bytes) for (let i = 0; i < Math.floor(bytes.byteLength / 8); i++) f[i] = readDouble(bytes, i);
+    return { candidate: unitSums(f, 0), comparison: unitSums(f, FIELDS) };
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, METRIC_BYTES);
+  return { candidate: sumsAt(v, 0), comparison: sumsAt(v, FIELDS * 8) };
+}
+
+function readDouble(bytes: Uint8Array, i: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset + i * 8, 8).getFloat64(0, true);
+}
+
+function sumsAt(v: DataView, at: number): UnitSums {
+  return {
+    n: v.getFloat64(at, true),
+    sumX: v.getFloat64(at + 8, true),
+    sumY: v.getFloat64(at + 16, true),
+    sumX2: v.getFloat64(at + 24, true),
+    sumY2: v.getFloat64(at + 32, true),
+    sumXY: v.getFloat64(at + 40, true),
+  };
 }

@@ -9,7 +9,7 @@ import {
 } from '../../app/ports/unit-totals-store.js';
 import type { Arm } from '../../core/routing/assign.js';
 import type { UnitTotalsTable } from './database.js';
-import { addSums, armSumsOf, packSums, unpackSums } from './packed-sums.js';
+import { addSums, armSumsOfSlice, METRIC_BYTES, metricStart, packSums, unpackSums } from './packed-sums.js';
 import { atomically, type SqlContext } from './sql-context.js';
 
 /**
@@ -139,22 +139,36 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     const wanted = [...new Set(metrics)];
     const ids = [...new Set(changeIds)];
     const result = new Map<string, Record<M, ArmSums>>();
-    const fill = (id: string, sums: Float64Array) => {
-      const entry = {} as Record<M, ArmSums>;
-      for (const metric of wanted) entry[metric] = armSumsOf(sums, metric);
-      result.set(id, entry);
-    };
-    const zero = unpackSums(null);
-    for (const id of ids) fill(id, zero);
-    if (wanted.length === 0 || ids.length === 0) return result;
-    // One row per change whatever the number of units or metrics (see packed-sums.ts).
+    if (wanted.length === 0) {
+      for (const id of ids) result.set(id, {} as Record<M, ArmSums>);
+      return result;
+    }
+    // One row per change whatever the number of units, and of each blob only the metrics asked
+    // for (see packed-sums.ts): on PostgreSQL a blob crosses the wire as hex text.
+    const names = wanted.map((_, i) => `m${i}`);
+    const columns = wanted.map((m, i) =>
+      sql<Uint8Array | null>`substr(sums, ${sql.lit(metricStart(m))}, ${sql.lit(METRIC_BYTES)})`.as(
+        names[i]!,
+      ),
+    );
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await db
+      const rows = (await db
         .selectFrom('change_sums')
-        .select(['change_id', 'sums'])
+        .select('change_id')
+        .select(columns)
         .where('change_id', 'in', ids.slice(i, i + 500))
-        .execute();
-      for (const row of rows) fill(row.change_id, unpackSums(row.sums));
+        .execute()) as unknown as Record<string, Uint8Array | null>[];
+      for (const row of rows) {
+        const entry = {} as Record<M, ArmSums>;
+        for (let k = 0; k < wanted.length; k++) entry[wanted[k]!] = armSumsOfSlice(row[names[k]!]);
+        result.set(row.change_id as unknown as string, entry);
+      }
+    }
+    for (const id of ids) {
+      if (result.has(id)) continue;
+      const entry = {} as Record<M, ArmSums>;
+      for (const metric of wanted) entry[metric] = armSumsOfSlice(null);
+      result.set(id, entry);
     }
     return result;
   }

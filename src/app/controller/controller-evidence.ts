@@ -9,13 +9,20 @@ import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-
 /** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
 const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
 
+type Metrics = { guardrails: ChangeSpec['metrics']['guardrails']; metrics: UnitMetric[] };
+const metricsCache = new WeakMap<ChangeSpec, Metrics>();
+
 /** A change's guardrails the store keeps per unit, and the metrics to fetch (error_rate always: it counts units). */
-export function metricsOf(spec: ChangeSpec) {
+export function metricsOf(spec: ChangeSpec): Metrics {
+  const known = metricsCache.get(spec);
+  if (known) return known;
   const guardrails = spec.metrics.guardrails.filter((g) =>
     (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
   );
   const metrics = [...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)])];
-  return { guardrails, metrics };
+  const out = { guardrails, metrics };
+  metricsCache.set(spec, out);
+  return out;
 }
 
 /**

@@ -199,29 +199,27 @@ export function createController(deps: ControllerDeps): Controller {
       stageStartedAt: await stageStartedAt(rollout),
     };
     const decision = decide(view, evidence, spec.rollout as DecisionRules, deps.clock.now());
-    // Built only when a decision is written: most ticks hold without logging anything.
-    const entry = {
+    // The evidence JSON is built only when a decision is written: most ticks hold and log nothing.
+    const entry = () => ({
       actor: 'controller',
       reasons: decision.reasons,
-      get evidence() {
-        return evidenceJson(evidence);
-      },
-    };
+      evidence: evidenceJson(evidence),
+    });
     switch (decision.action) {
       case 'rollback':
-        await apply(rollout, { status: 'rolled_back', exposure: 0 }, { ...entry, action: 'rollback' });
+        await apply(rollout, { status: 'rolled_back', exposure: 0 }, { ...entry(), action: 'rollback' });
         break;
       case 'pause':
-        await apply(rollout, { status: 'paused' }, { ...entry, action: 'pause' });
+        await apply(rollout, { status: 'paused' }, { ...entry(), action: 'pause' });
         break;
       case 'promote':
-        await apply(rollout, { status: 'promoted', exposure: 100 }, { ...entry, action: 'promote' });
+        await apply(rollout, { status: 'promoted', exposure: 100 }, { ...entry(), action: 'promote' });
         break;
       case 'advance':
         await apply(
           rollout,
           { stageIndex: decision.stageIndex!, exposure: decision.exposure! },
-          { ...entry, action: 'advance' },
+          { ...entry(), action: 'advance' },
         );
         break;
       case 'hold': {
@@ -246,7 +244,10 @@ export function createController(deps: ControllerDeps): Controller {
             toStage: rollout.stageIndex,
             exposure: rollout.exposure,
             reasons: decision.reasons,
-            evidence: { ...(entry.evidence as Record<string, JsonValue>), flags: [...decision.flags] },
+            evidence: {
+              ...(evidenceJson(evidence) as Record<string, JsonValue>),
+              flags: [...decision.flags],
+            },
           });
           lastHold.set(rollout.id, signature);
           deps.onDecision?.(logged);
