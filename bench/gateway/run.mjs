@@ -6,7 +6,7 @@
 //   node bench/gateway/run.mjs [--duration 20] [--connections 50] [--targets direct,nginx,portkey,ballast]
 //        [--seq-requests 2000] [--soak-minutes N] [--quick] [--idle-wait-s 60] [--max-busy-pct 25]
 //        [--max-others-pct 10] [--retries 2]
-//        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--no-copy]
+//        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--no-copy]
 //
 // The upstream and the target run on core 0 (taskset -c 0), the load generator and the
 // one-connection client on core 1. Each target × {non-streaming, streaming}: 50 connections for
@@ -82,6 +82,7 @@ function parseArgs(argv) {
     loader: null,
     ballastModel: 'chat',
     ballastArgs: [],
+    ballastNodeArgs: [],
     copy: true,
     quick: false,
   };
@@ -104,6 +105,7 @@ function parseArgs(argv) {
     else if (a === '--loader') o.loader = next();
     else if (a === '--ballast-model') o.ballastModel = next();
     else if (a === '--ballast-arg') o.ballastArgs.push(next());
+    else if (a === '--ballast-node-arg') o.ballastNodeArgs.push(next());
     else if (a === '--no-copy') o.copy = false;
     else if (a === '--quick') {
       o.quick = true;
@@ -519,6 +521,7 @@ async function startTarget(name, ctx) {
     // the gateway starts: `ballast serve` builds its routing snapshot from the running rollouts.
     const seeded = ctx.ballastStore ? undefined : await seedRollout(ballast.bin, storeUrl);
     const args = [
+      ...o.ballastNodeArgs,
       ballast.bin,
       'serve',
       '--config',
@@ -549,8 +552,8 @@ async function startTarget(name, ctx) {
       url: `${base}/v1/chat/completions`,
       headers: {},
       model: o.ballastModel,
-      version: `ballast ${pkg.version}: node ${relative(REPO, ballast.bin)} ${args
-        .slice(1)
+      version: `ballast ${pkg.version}: node ${o.ballastNodeArgs.map((a) => `${a} `).join('')}${relative(REPO, ballast.bin)} ${args
+        .slice(o.ballastNodeArgs.length + 1)
         .map((a) => (a.startsWith('/') ? relative(REPO, a) : a))
         .join(' ')}`,
       rollout,
