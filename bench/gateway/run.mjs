@@ -6,7 +6,7 @@
 //   node bench/gateway/run.mjs [--duration 20] [--connections 50] [--targets direct,nginx,portkey,ballast]
 //        [--seq-requests 2000] [--soak-minutes N] [--quick] [--idle-wait-s 60] [--max-busy-pct 25]
 //        [--max-others-pct 10] [--retries 2]
-//        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--no-copy]
+//        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--results-name gateway] [--no-copy]
 //
 // The upstream and the target run on core 0 (taskset -c 0), the load generator and the
 // one-connection client on core 1. Each target × {non-streaming, streaming}: 50 connections for
@@ -83,6 +83,7 @@ function parseArgs(argv) {
     ballastModel: 'chat',
     ballastArgs: [],
     ballastNodeArgs: [],
+    resultsName: 'gateway',
     copy: true,
     quick: false,
   };
@@ -106,6 +107,7 @@ function parseArgs(argv) {
     else if (a === '--ballast-model') o.ballastModel = next();
     else if (a === '--ballast-arg') o.ballastArgs.push(next());
     else if (a === '--ballast-node-arg') o.ballastNodeArgs.push(next());
+    else if (a === '--results-name') o.resultsName = next();
     else if (a === '--no-copy') o.copy = false;
     else if (a === '--quick') {
       o.quick = true;
@@ -1224,8 +1226,8 @@ async function main() {
     ...(soak.length ? { soak } : {}),
     runs,
   };
-  const jsonFile = join(RESULTS, 'gateway.json');
-  const mdFile = join(RESULTS, 'gateway.md');
+  const jsonFile = join(RESULTS, `${o.resultsName}.json`);
+  const mdFile = join(RESULTS, `${o.resultsName}.md`);
   writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
   const md = markdown(result, o);
   writeFileSync(mdFile, md);
