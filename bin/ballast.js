@@ -7,8 +7,9 @@ import { setFlagsFromString } from 'node:v8';
 // baseline compiler (Liftoff) and again in the background with its optimising one, and a process
 // cannot exit until that background job ends — it added ≈ 120 ms to every short `ballast` run on
 // this machine. Liftoff's code alone is fast enough for response headers of a few hundred bytes.
-// (Set before undici loads; see bench/results/eval-vs-promptfoo-profile.md.)
-setFlagsFromString('--liftoff-only');
+// (Set before undici loads; see bench/results/eval-vs-promptfoo-profile.md.) Not for `serve`: a
+// long-running gateway parses every upstream response with it and gains from the optimised code.
+if (process.argv[2] !== 'serve') setFlagsFromString('--liftoff-only');
 
 const { main } = await import('../dist/bundle/cli.js');
 process.exitCode = await main(process.argv.slice(2));
