@@ -274,6 +274,46 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       expect((await store.unitTotals.armSumsMany([], ['error_rate'])).size).toBe(0);
     });
 
+    it('standalone units add to the sums as stored ones do, keep no row, and feedback later counts them', async () => {
+      const store = getStore();
+      const random = seededRandom(23);
+      const stored = uid('chg');
+      const alone = uid('chg');
+      // The same units, once as stored rows and once as standalone ones (random units of one
+      // request each): the sums must be the same, only the stored change keeps rows.
+      const units = Array.from({ length: 50 }, (_, i) => {
+        const arm = i % 2 === 0 ? 'comparison' : 'candidate';
+        return { ...randomDelta(random, stored, arm, `anon-${i}`), feedbackCount: 0, feedbackSum: 0 };
+      }).map((d) => ({ ...d, feedbackNegative: 0, feedbackPositive: 0 }));
+      await store.unitTotals.upsertBatch(units);
+      await store.unitTotals.upsertBatch(units.map((d) => ({ ...d, changeId: alone, standalone: true })));
+      const metrics = [...UNIT_METRIC_NAMES];
+      expect(await store.unitTotals.armSumsAll(alone, metrics)).toEqual(
+        await store.unitTotals.armSumsAll(stored, metrics),
+      );
+      // Feedback on two of them afterwards: each is then a unit of the feedback metrics, in both.
+      const feedback = [0, 1].map((i) =>
+        unitDelta(
+          { changeId: stored, arm: i % 2 === 0 ? 'comparison' : 'candidate', unit: `anon-${i}` },
+          { feedbackCount: 1, feedbackSum: 0, feedbackNegative: 1 },
+        ),
+      );
+      await store.unitTotals.upsertBatch(feedback);
+      await store.unitTotals.upsertBatch(feedback.map((d) => ({ ...d, changeId: alone })));
+      const after = await store.unitTotals.armSumsAll(alone, metrics);
+      expect(after).toEqual(await store.unitTotals.armSumsAll(stored, metrics));
+      expect(after.negative_feedback_rate.candidate).toMatchObject({ n: 1, sumX: 1, sumY: 1 });
+      // A key sent twice in one batch is not standalone: it is stored whole.
+      const twice = unitDelta({ changeId: alone, arm: 'candidate', unit: 'twice' }, { requests: 1 });
+      await store.unitTotals.upsertBatch([
+        { ...twice, standalone: true },
+        { ...twice, standalone: true },
+      ]);
+      expect(await store.unitTotals.deleteChange(stored)).toBe(50);
+      // Only the two feedback rows and the unit sent twice were kept for the standalone change.
+      expect(await store.unitTotals.deleteChange(alone)).toBe(3);
+    });
+
     it('keeps changes apart, and deleteChange removes one change only', async () => {
       const store = getStore();
       const a = uid('chg');

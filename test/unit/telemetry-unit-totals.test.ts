@@ -63,6 +63,23 @@ describe('UnitTotalsAggregator folding rules', () => {
     ]);
   });
 
+  it('marks the only request of a random unit standalone; feedback or a restore clears the mark', () => {
+    const random = (unit: string) => rolloutRequest({ unit, unitSource: 'random' });
+    const agg = aggregate([random('anon-1'), random('anon-2'), rolloutRequest()]);
+    agg.addFeedback(feedbackRecord({ changeId: CHG, arm: 'candidate', unit: 'anon-2', value: 1 }));
+    const rows = agg.drain(T);
+    const flag = (unit: string) => rows.find((r) => r.unit === unit)?.standalone;
+    expect([flag('anon-1'), flag('anon-2'), flag('user-1')]).toEqual([true, undefined, undefined]);
+    // A failed flush puts its rows back: one alone stays standalone, one merged with news does not.
+    agg.restore(rows);
+    agg.addRequest(random('anon-3'));
+    agg.restore([{ ...rows.find((r) => r.unit === 'anon-1')!, unit: 'anon-3' }]);
+    const again = agg.drain(T);
+    expect(again.find((r) => r.unit === 'anon-1')?.standalone).toBe(true);
+    expect(again.find((r) => r.unit === 'anon-3')?.standalone).toBeUndefined();
+    expect(again.find((r) => r.unit === 'anon-3')?.requests).toBe(2);
+  });
+
   it('ignores requests outside a rollout: no change, or no arm', () => {
     const agg = aggregate([rolloutRequest({ changeId: null, arm: null }), rolloutRequest({ arm: null })]);
     expect(agg.size).toBe(0);

@@ -52,13 +52,19 @@ function keyOf(d: UnitTotalsDelta): string {
 
 /**
  * Adds up deltas of the same key: PostgreSQL refuses an INSERT … ON CONFLICT DO UPDATE that would
- * touch one row twice, so each key appears once per statement.
+ * touch one row twice, so each key appears once per statement. Returns the keys that are only
+ * `standalone` deltas apart (added to the sums, never stored).
  */
-function mergeByKey(rows: readonly UnitTotalsDelta[]): Insertable<UnitTotalsTable>[] {
+function mergeByKey(rows: readonly UnitTotalsDelta[]): {
+  stored: Insertable<UnitTotalsTable>[];
+  standalone: Insertable<UnitTotalsTable>[];
+} {
   const merged = new Map<string, Record<string, number | string>>();
+  const notStandalone = new Set<string>();
   for (const d of rows) {
     const key = keyOf(d);
     const row = merged.get(key);
+    if (d.standalone !== true || row) notStandalone.add(key);
     if (!row) {
       const fresh: Record<string, number | string> = {
         change_id: d.changeId,
@@ -75,9 +81,11 @@ function mergeByKey(rows: readonly UnitTotalsDelta[]): Insertable<UnitTotalsTabl
   }
   // Key order, so two gateways flushing overlapping batches lock rows in the same order on
   // PostgreSQL and cannot deadlock each other.
-  return [...merged.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, row]) => row as unknown as Insertable<UnitTotalsTable>);
+  const stored: Insertable<UnitTotalsTable>[] = [];
+  const standalone: Insertable<UnitTotalsTable>[] = [];
+  for (const [key, row] of [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    (notStandalone.has(key) ? stored : standalone).push(row as unknown as Insertable<UnitTotalsTable>);
+  return { stored, standalone };
 }
 
 /** How one (change, arm, metric)'s sums move: n, ΣX, ΣY, ΣX², ΣY², ΣXY. */
@@ -214,16 +222,17 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
     armSumsMany,
     async upsertBatch(deltas) {
       if (deltas.length === 0) return;
-      const rows = mergeByKey(deltas);
+      const { stored: rows, standalone } = mergeByKey(deltas);
       await atomically(ctx, async (trx) => {
-        const changeIds = [...new Set(rows.map((r) => r.change_id as string))].sort();
+        const changeIds = [...new Set([...rows, ...standalone].map((r) => r.change_id as string))].sort();
         // Writers of the same change take turns, so each reads the unit totals the other wrote
         // before computing how the per-arm sums move (SQLite's single writer already does this).
         if (ctx.dialect === 'postgres')
           for (const id of changeIds)
             await sql`select pg_advisory_xact_lock(hashtext(${`ballast.unit_totals:${id}`}))`.execute(trx);
         const before = await currentRows(trx, rows);
-        const sumDeltas = armSumDeltas(rows, before);
+        // A standalone unit has no stored totals: its terms are new ones (before = nothing).
+        const sumDeltas = armSumDeltas(standalone.length > 0 ? [...rows, ...standalone] : rows, before);
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           await trx
             .insertInto('unit_totals')

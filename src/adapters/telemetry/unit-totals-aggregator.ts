@@ -8,6 +8,8 @@ interface Pending extends Mutable<UnitCounters> {
   readonly changeId: string;
   readonly arm: Arm;
   readonly unit: string;
+  /** Only one request of a random unit so far: the store adds it to the sums without a row. */
+  standalone: boolean;
 }
 
 export interface UnitTotalsAggregatorOptions {
@@ -65,6 +67,11 @@ function amount(value: number): number {
  *
  * Feedback counts when it names its unit and arm (feedbackCount, feedbackSum, negative < 0.5,
  * positive ≥ 0.5); it does not add a request.
+ *
+ * A request without an identity gets a random unit that no later request shares: its row is
+ * marked `standalone`, and the store adds its terms to the per-arm sums without keeping a row
+ * that nothing would ever add to (see UnitTotalsDelta.standalone). Feedback on such a request
+ * before the flush clears the mark; feedback after it starts a stored row as usual.
  */
 export class UnitTotalsAggregator {
   private pending = new Map<string, Pending>();
@@ -83,7 +90,7 @@ export class UnitTotalsAggregator {
     if (changeId === null || arm === null) return;
     // Read before touching the row, so a throwing lookup leaves nothing half-counted.
     const threshold = this.options.slowThresholdMs?.(changeId);
-    const row = this.row(changeId, arm, record.unit);
+    const row = this.row(changeId, arm, record.unit, record.unitSource === 'random');
     if (!row) return;
     const { attempts } = record;
     // Every attempt but the last handed over to the next variant of the chain when it failed.
@@ -115,7 +122,7 @@ export class UnitTotalsAggregator {
     const { changeId, arm, unit } = feedback;
     if (changeId === null || arm === undefined || arm === null || unit === undefined) return;
     if (!Number.isFinite(feedback.value)) return;
-    const row = this.row(changeId, arm, unit);
+    const row = this.row(changeId, arm, unit, false);
     if (!row) return;
     row.feedbackCount += 1;
     row.feedbackSum += feedback.value;
@@ -126,7 +133,8 @@ export class UnitTotalsAggregator {
   /** Takes every pending row, leaving none; `now` becomes each row's updated_at. */
   drain(now: number): UnitTotalsDelta[] {
     const rows: UnitTotalsDelta[] = [];
-    for (const p of this.pending.values()) rows.push({ ...p, at: now });
+    for (const { standalone, ...p } of this.pending.values())
+      rows.push(standalone ? { ...p, at: now, standalone } : { ...p, at: now });
     this.pending = new Map();
     return rows;
   }
@@ -137,22 +145,26 @@ export class UnitTotalsAggregator {
    */
   restore(rows: readonly UnitTotalsDelta[]): void {
     for (const delta of rows) {
-      const row = this.row(delta.changeId, delta.arm, delta.unit);
+      const row = this.row(delta.changeId, delta.arm, delta.unit, delta.standalone === true);
       if (!row) continue;
       for (const k of COUNTER_KEYS) row[k] += delta[k];
     }
   }
 
-  private row(changeId: string, arm: Arm, unit: string): Pending | null {
+  private row(changeId: string, arm: Arm, unit: string, standalone: boolean): Pending | null {
     // \0 cannot appear in change ids or arms; a unit is the last part, so it may hold anything.
     const key = `${changeId}\0${arm}\0${unit}`;
     let row = this.pending.get(key);
-    if (row) return row;
+    if (row) {
+      // A second update of the same unit (feedback, or a restored batch) makes it a stored row.
+      row.standalone = false;
+      return row;
+    }
     if (this.pending.size >= this.options.maxRows) {
       this.dropped += 1;
       return null;
     }
-    row = { changeId, arm, unit, ...emptyCounters() };
+    row = { changeId, arm, unit, standalone, ...emptyCounters() };
     this.pending.set(key, row);
     return row;
   }

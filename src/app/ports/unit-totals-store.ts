@@ -54,6 +54,13 @@ export interface UnitTotalsKey {
 export interface UnitTotalsDelta extends UnitTotalsKey, UnitCounters {
   /** Epoch ms of the write; the row's updated_at becomes the latest one seen. */
   readonly at: number;
+  /**
+   * The unit is new and nothing will add to it again (one request of a client that sent no
+   * identity, under a random unit): its terms go into the per-arm sums as a unit of its own, and
+   * no row is kept. Feedback naming it later starts a row of its own, which counts it in the
+   * feedback metrics exactly as a stored row without feedback would. Leave unset when unsure.
+   */
+  readonly standalone?: boolean;
 }
 
 /** The metrics the controller can analyse per unit. */
@@ -118,7 +125,7 @@ export interface UnitTotalsStore {
    * Adds each delta's counters to its (change, arm, unit) row, creating it if needed. Deltas of the
    * same key within a batch add up. The addition happens in the database (no read-modify-write), so
    * concurrent flushes of several gateways never lose counts; the whole batch commits or fails
-   * together.
+   * together. A `standalone` delta (a key that appears once in the batch) adds to the sums only.
    */
   upsertBatch(rows: readonly UnitTotalsDelta[]): Promise<void>;
   /** The six sums of one metric for both arms (zeros for an arm without units). */
