@@ -11,13 +11,14 @@ import { type ActiveRollout, buildSnapshot, type RoutingTable } from '../gateway
 import type { Clock } from '../ports/clock.js';
 import type { Decision as LoggedDecision } from '../ports/decision-store.js';
 import type { JsonValue } from '../ports/json-value.js';
-import type { Rollout, RolloutPatch, RolloutStatus } from '../ports/rollout-store.js';
+import type { Rollout, RolloutPatch } from '../ports/rollout-store.js';
 import type { Store, StoreSession } from '../ports/store.js';
 import type { ArmSums, UnitMetric } from '../ports/unit-totals-store.js';
+
+import { type ActInput, act as actOn, LIVE } from './controller-act.js';
 import { buildEvidence, evidenceJson, flagsOf, holdSignature, metricsOf } from './controller-evidence.js';
 
-/** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
-const _HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
+export type { ActInput, HumanAction } from './controller-act.js';
 
 /** GrowthBook's default tuning sample size for its sequential tests. */
 export const DEFAULT_N_STAR = 5000;
@@ -36,17 +37,6 @@ export interface ControllerDeps {
   readonly gatePassed?: (changeId: string, candidate: string) => Promise<{ ok: boolean; why: string }>;
 }
 
-export type HumanAction = 'start' | 'pause' | 'resume' | 'advance' | 'rollback' | 'promote';
-
-export interface ActInput {
-  readonly action: HumanAction;
-  readonly changeId: string;
-  readonly actor: string;
-  readonly reason?: string;
-  /** start only: bypass the offline gate (a reason is then required). */
-  readonly skipGate?: boolean;
-}
-
 export interface RolloutStatusView {
   readonly changeId: string;
   readonly rollout: Rollout | null;
@@ -61,8 +51,6 @@ export interface RolloutStatusView {
   };
   readonly decisions: readonly LoggedDecision[];
 }
-
-const LIVE: ReadonlySet<RolloutStatus> = new Set(['running', 'paused']);
 
 export interface Controller {
   /** One look at every running rollout: gather evidence, decide, apply. */
@@ -286,107 +274,20 @@ export function createController(deps: ControllerDeps): Controller {
     return outcomes;
   };
 
-  const act = async (input: ActInput): Promise<LoggedDecision> => {
-    const spec = specOf(input.changeId);
-    const reasons = [input.reason ?? `${input.action} by ${input.actor}`];
-    const current = await latestRollout(input.changeId);
-    if (input.action === 'start') {
-      if (current && LIVE.has(current.status))
-        throw new BallastError(
-          'BALLAST_ERR_CONFLICT',
-          `change "${input.changeId}" already has a ${current.status} rollout`,
-        );
-      if (input.skipGate) {
-        if (!input.reason)
-          throw new BallastError(
-            'BALLAST_ERR_USAGE',
-            '--skip-gate needs --reason: say why the offline gate is skipped',
-          );
-        reasons.push('offline gate skipped');
-      } else if (deps.gatePassed) {
-        const gate = await deps.gatePassed(spec.id, spec.candidate);
-        if (!gate.ok)
-          throw new BallastError(
-            'BALLAST_ERR_USAGE',
-            `the offline gate has not passed: ${gate.why} (run \`ballast eval ${spec.id}\`, or start with --skip-gate --reason)`,
-          );
-        reasons.push(gate.why);
-      }
-      const at = deps.clock.now();
-      await deps.store.changes.register({
-        id: spec.id,
-        route: spec.route,
-        candidate: spec.candidate,
-        spec: JSON.parse(JSON.stringify(spec)) as never,
-        contentHash: `${spec.id}:${at}`,
-        at,
-      });
-      const id = `ro_${spec.id}_${at.toString(36)}`;
-      const exposure = spec.rollout.stages[0]!.percent;
-      const logged = await deps.store.transaction(async (tx) => {
-        const rollout = await tx.rollouts.create({
-          id,
-          changeId: spec.id,
-          status: 'running',
-          stageIndex: 0,
-          exposure,
-          at,
-        });
-        return tx.decisions.append({
-          rolloutId: rollout.id,
-          changeId: spec.id,
-          at,
-          actor: input.actor,
-          action: 'start',
-          fromStatus: null,
-          toStatus: 'running',
-          fromStage: null,
-          toStage: 0,
-          exposure,
-          reasons,
-          evidence: { gate: input.skipGate ? 'skipped' : 'passed' },
-        });
-      });
-      deps.onDecision?.(logged);
-      await refreshRouting();
-      return logged;
-    }
-    if (!current)
-      throw new BallastError(
-        'BALLAST_ERR_NOT_FOUND',
-        `change "${input.changeId}" has no rollout; start one first`,
-      );
-    const entry = {
-      action: input.action,
-      actor: input.actor,
-      reasons,
-      evidence: { by: input.actor } as JsonValue,
-    };
-    const refuse = (why: string) =>
-      new BallastError('BALLAST_ERR_CONFLICT', `cannot ${input.action} "${input.changeId}": ${why}`);
-    switch (input.action) {
-      case 'pause':
-        if (current.status !== 'running') throw refuse(`the rollout is ${current.status}`);
-        return apply(current, { status: 'paused' }, entry);
-      case 'resume':
-        if (current.status !== 'paused') throw refuse(`the rollout is ${current.status}`);
-        return apply(current, { status: 'running' }, entry);
-      case 'advance': {
-        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
-        const next = spec.rollout.stages[current.stageIndex + 1];
-        if (!next) throw refuse('it is on its last stage; promote it instead');
-        return apply(current, { stageIndex: current.stageIndex + 1, exposure: next.percent }, entry);
-      }
-      case 'rollback':
-        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
-        return apply(current, { status: 'rolled_back', exposure: 0 }, entry);
-      case 'promote':
-        if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
-        return apply(current, { status: 'promoted', exposure: 100 }, entry);
-      default:
-        throw new BallastError('BALLAST_ERR_USAGE', `unknown action ${String(input.action)}`);
-    }
-  };
+  const act = (input: ActInput): Promise<LoggedDecision> =>
+    actOn(
+      {
+        store: deps.store,
+        clock: deps.clock,
+        specOf,
+        latestRollout,
+        apply,
+        refreshRouting,
+        ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
+        ...(deps.gatePassed ? { gatePassed: deps.gatePassed } : {}),
+      },
+      input,
+    );
 
   const status = async (changeId: string): Promise<RolloutStatusView> => {
     const spec = specOf(changeId);

@@ -8,15 +8,9 @@ import type {
   FailureKind,
   StreamEvent,
 } from '../../core/provider/chat.js';
-import { type Arm, assign } from '../../core/routing/assign.js';
 import type { ProjectConfig, VariantConfig } from '../../core/spec/project-schema.js';
 import type { Clock } from '../ports/clock.js';
-import type {
-  AttemptRecord,
-  GatewayTelemetry,
-  RequestOutcome,
-  UnitSource,
-} from '../ports/gateway-telemetry.js';
+import type { AttemptRecord, GatewayTelemetry, RequestOutcome } from '../ports/gateway-telemetry.js';
 import type { ModelRegistry } from '../ports/model-registry.js';
 import { CallScope, type ClientSignal, TIMER_MESSAGES } from './call-scope.js';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
@@ -26,35 +20,17 @@ import {
   type GatewayError,
   guardrailBlocked,
   UNHEALTHY,
-  unknownModel,
   upstreamError,
 } from './gateway-errors.js';
+import { type GatewayRequest, planRequest, type Served } from './plan-request.js';
 import { RecentRequests, type RequestSummary } from './recent-requests.js';
+import { createReporter } from './report-request.js';
 import type { RoutingTable } from './routing-table.js';
 import { type GatewayStreamEvent, streamRest } from './stream-rest.js';
 
 export { type ClientSignal, signalOf } from './call-scope.js';
+export type { GatewayRequest, Served } from './plan-request.js';
 export type { GatewayStreamEvent } from './stream-rest.js';
-
-export interface GatewayRequest {
-  readonly requestId: string;
-  /** A route name or a variant name, as the client sent it in `model`. */
-  readonly model: string;
-  readonly messages: readonly ChatMessage[];
-  readonly params: ChatParams;
-  readonly unit: string;
-  readonly unitSource: UnitSource;
-}
-
-/** Who served a request: sent back as x-ballast-* headers and in telemetry. */
-export interface Served {
-  readonly route: string | null;
-  readonly changeId: string | null;
-  readonly arm: Arm | null;
-  readonly assignedVariant: string;
-  /** The variant that answered (or is answering). */
-  readonly variant: string;
-}
 
 export type CompleteOutcome =
   | { readonly ok: true; readonly served: Served; readonly result: ChatResult }
@@ -90,28 +66,6 @@ export interface Gateway {
   circuits(): Record<string, string>;
 }
 
-interface Plan {
-  readonly served: Served;
-  readonly chain: readonly string[];
-  readonly messages: readonly ChatMessage[];
-  readonly inputHits: number;
-}
-
-/** Text of a message for the input checks: a string, or the text parts of a content array. */
-function textOf(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((p) =>
-      p && typeof p === 'object' && (p as { type?: unknown }).type === 'text'
-        ? String((p as { text?: unknown }).text ?? '')
-        : '',
-    )
-    .join('\n');
-}
-
-const PII_REDACT: readonly GuardrailRule[] = [{ check: 'pii', action: 'redact' }];
-
 /**
  * The gateway's use case (issue #5): picks the variant for a request from the routing snapshot,
  * runs the input guardrails, calls the variant's model with its time limits and circuit
@@ -139,137 +93,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return policy ? ((project.guardrails[policy]?.[side] ?? []) as readonly GuardrailRule[]) : [];
   };
 
-  /** Routing, the fallback chain and the input guardrails: everything before the first call. */
-  const plan = (
-    request: GatewayRequest,
-  ):
-    | { ok: true; plan: Plan }
-    | { ok: false; error: GatewayError; served: Served | null; inputHits: number } => {
-    let route: string | null = null;
-    let assigned: string;
-    let arm: Arm | null = null;
-    let changeId: string | null = null;
-    const routing = deps.routing.current.routes.get(request.model);
-    if (routing) {
-      route = request.model;
-      const a = assign(routing, request.unit);
-      assigned = a.variant;
-      arm = a.arm;
-      changeId = a.changeId;
-    } else if (Object.hasOwn(project.variants, request.model)) {
-      // Own names only: `constructor` or `__proto__` is a model name a client may send, not a variant.
-      assigned = request.model;
-    } else {
-      const known = [...Object.keys(project.routes), ...Object.keys(project.variants)];
-      return {
-        ok: false,
-        error: unknownModel(
-          `The model \`${request.model}\` does not exist: name a route or a variant (${known.join(', ') || 'none configured'})`,
-        ),
-        served: null,
-        inputHits: 0,
-      };
-    }
-    const chain = [assigned, ...variantOf(assigned).fallbacks.filter((v) => v !== assigned)];
-    // During a rollout the candidate's last resort is always the route's stable variant.
-    if (arm === 'candidate' && routing) {
-      const stable = routing.stable;
-      const at = chain.indexOf(stable);
-      if (at !== -1) chain.splice(at, 1);
-      chain.push(stable);
-    }
-    const served: Served = { route, changeId, arm, assignedVariant: assigned, variant: assigned };
-    const rules = rulesOf(assigned, 'input');
-    let messages = request.messages;
-    let inputHits = 0;
-    if (rules.length > 0) {
-      const blocked = new Set<string>();
-      messages = request.messages.map((m) => {
-        if (m.role !== 'user') return m;
-        const text = textOf(m.content);
-        if (text === '') return m;
-        const outcome = applyGuardrails(text, rules);
-        inputHits += outcome.findings.length;
-        if (outcome.blocked) for (const f of outcome.findings) if (f.action === 'block') blocked.add(f.check);
-        return outcome.text === text ? m : { ...m, content: outcome.text };
-      });
-      if (blocked.size > 0)
-        return { ok: false, error: guardrailBlocked('input', [...blocked]), served, inputHits };
-    }
-    return { ok: true, plan: { served, chain, messages, inputHits } };
-  };
+  const plan = (request: GatewayRequest) =>
+    planRequest(request, { project, routing: deps.routing, variantOf, rulesOf });
 
   const chatRequest = (variant: string, messages: readonly ChatMessage[], params: ChatParams, id: string) =>
     applyVariant(variantOf(variant), deps.systemPrompts[variant], messages, params, {
       labels: { request_id: id, variant },
     }) as ChatRequest;
 
-  /** Builds and reports the request's record. */
-  const report = (
-    request: GatewayRequest,
-    at: number,
-    startedAt: number,
-    fields: {
-      served: Served | null;
-      status: number;
-      outcome: RequestOutcome;
-      errorKind: GatewayError['kind'] | null;
-      stream: boolean;
-      ttftMs: number | null;
-      result?: ChatResult | undefined;
-      attempts: readonly AttemptRecord[];
-      guardrailHits: number;
-      output?: string;
-    },
-  ): void => {
-    const served = fields.served;
-    if (served && fields.outcome !== 'error')
-      recent.add(request.requestId, {
-        route: served.route,
-        changeId: served.changeId,
-        arm: served.arm,
-        variant: served.variant,
-        unit: request.unit,
-        at,
-      });
-    const errorKind =
-      fields.errorKind === 'not_found' || fields.errorKind === 'invalid_request' ? null : fields.errorKind;
-    telemetry.record({
-      requestId: request.requestId,
-      at,
-      route: served?.route ?? null,
-      changeId: served?.changeId ?? null,
-      arm: served?.arm ?? null,
-      unit: request.unit,
-      unitSource: request.unitSource,
-      assignedVariant: served?.assignedVariant ?? request.model,
-      servedVariant: served?.variant ?? request.model,
-      model: fields.result?.model ?? null,
-      stream: fields.stream,
-      status: fields.status,
-      outcome: fields.outcome,
-      errorKind,
-      latencyMs: monotonic() - startedAt,
-      ttftMs: fields.ttftMs,
-      inputTokens: fields.result?.usage.inputTokens ?? 0,
-      outputTokens: fields.result?.usage.outputTokens ?? 0,
-      costUsd: fields.result?.costUsd ?? 0,
-      guardrailHits: fields.guardrailHits,
-      attempts: fields.attempts,
-      ...(logContent && fields.output !== undefined
-        ? {
-            content: {
-              messages: request.messages.map((m) =>
-                typeof m.content === 'string'
-                  ? { ...m, content: applyGuardrails(m.content, PII_REDACT).text }
-                  : m,
-              ),
-              output: applyGuardrails(fields.output, PII_REDACT).text,
-            },
-          }
-        : {}),
-    });
-  };
+  const report = createReporter({ telemetry, recent, logContent, monotonic });
 
   /** Reports a request that ends without an answer and returns its outcome for the HTTP layer. */
   const fail = (
