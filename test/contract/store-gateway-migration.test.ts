@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationProvider } from '../../src/adapters/store/migration-provider.js';
-import { openDatabase } from '../../src/adapters/store/open-database.js';
 import { openStore } from '../../src/adapters/store/open-store.js';
-import { parseStoreUrl } from '../../src/adapters/store/store-url.js';
+import { withMigrator } from '../helpers/migrate.js';
 import {
   dropSchema,
   PG_TEST_URL,
@@ -28,17 +25,10 @@ afterAll(async () => {
 
 /** Migrates a fresh store only up to 0002 and writes one metric bucket the way that build did. */
 async function storeBefore0003(url: string): Promise<void> {
-  const target = parseStoreUrl(url);
-  const database = await openDatabase(target);
-  try {
-    const migrator = new Migrator({
-      db: database.db,
-      provider: migrationProvider,
-      ...(target.dialect === 'postgres' ? { migrationTableSchema: target.schema } : {}),
-    });
+  await withMigrator(url, async (migrator, db) => {
     const { error } = await migrator.migrateTo('0002-response-cache');
     if (error) throw error;
-    await database.db
+    await db
       .insertInto('metric_buckets')
       // The columns of 0001 only: the feedback columns do not exist yet.
       .values({
@@ -60,9 +50,7 @@ async function storeBefore0003(url: string): Promise<void> {
         sketch: null,
       } as never)
       .execute();
-  } finally {
-    await database.destroy();
-  }
+  });
 }
 
 describe.each([

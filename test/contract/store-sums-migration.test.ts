@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationProvider } from '../../src/adapters/store/migration-provider.js';
-import { openDatabase } from '../../src/adapters/store/open-database.js';
 import { openStore } from '../../src/adapters/store/open-store.js';
-import { parseStoreUrl } from '../../src/adapters/store/store-url.js';
+import { COLUMN } from '../../src/adapters/store/sql-unit-totals-store.js';
 import { UNIT_METRIC_NAMES, type UnitTotalsDelta } from '../../src/app/ports/unit-totals-store.js';
 import { seededRandom } from '../../src/core/hash/random.js';
+import { withMigrator } from '../helpers/migrate.js';
 import {
   dropSchema,
   PG_TEST_URL,
@@ -31,23 +29,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   if (probe.available) await dropSchema(PG_TEST_URL, schema);
 });
-
-const COLUMN: Record<string, string> = {
-  requests: 'requests',
-  errors: 'errors',
-  latencySum: 'latency_sum',
-  slowCount: 'slow_count',
-  ttftSum: 'ttft_sum',
-  ttftCount: 'ttft_count',
-  guardrailHits: 'guardrail_hits',
-  fallbacks: 'fallbacks',
-  feedbackCount: 'feedback_count',
-  feedbackSum: 'feedback_sum',
-  feedbackNegative: 'feedback_negative',
-  feedbackPositive: 'feedback_positive',
-  outputTokens: 'output_tokens',
-  costUsd: 'cost_usd',
-};
 
 function someUnits(changeId: string, seed: number): UnitTotalsDelta[] {
   const rand = seededRandom(seed);
@@ -75,21 +56,6 @@ function someUnits(changeId: string, seed: number): UnitTotalsDelta[] {
   });
 }
 
-async function migrator(url: string, fn: (m: Migrator, db: Kysely<unknown>) => Promise<void>) {
-  const target = parseStoreUrl(url);
-  const database = await openDatabase(target);
-  try {
-    const m = new Migrator({
-      db: database.db,
-      provider: migrationProvider,
-      ...(target.dialect === 'postgres' ? { migrationTableSchema: target.schema } : {}),
-    });
-    await fn(m, database.db as unknown as Kysely<unknown>);
-  } finally {
-    await database.destroy();
-  }
-}
-
 describe.each([
   { name: 'SQLite', url: `sqlite:${join(dir, 'upgrade.db')}`, run: true },
   { name: 'PostgreSQL', url: urlWithSchema(PG_TEST_URL, schema), run: probe.available },
@@ -97,7 +63,7 @@ describe.each([
   it.runIf(run)('reads the sums 0005 kept, adds to them, and migrates back down to rows', async () => {
     const first = [...someUnits('chg-a', 1), ...someUnits('chg-b', 2)];
     // The per-unit totals as a 0004 build wrote them; 0005 backfills its sums from them in SQL.
-    await migrator(url, async (m, db) => {
+    await withMigrator(url, async (m, db) => {
       const to4 = await m.migrateTo('0004-unit-totals');
       if (to4.error) throw to4.error;
       const rows = first.map((d) => {
@@ -110,10 +76,7 @@ describe.each([
         for (const [k, c] of Object.entries(COLUMN)) row[c] = (d as unknown as Record<string, number>)[k];
         return row;
       });
-      await (db as Kysely<Record<string, Record<string, unknown>>>)
-        .insertInto('unit_totals')
-        .values(rows)
-        .execute();
+      await db.insertInto('unit_totals').values(rows).execute();
       const to5 = await m.migrateTo('0005-arm-sums');
       if (to5.error) throw to5.error;
     });
@@ -133,10 +96,10 @@ describe.each([
     const allA = [...first.filter((d) => d.changeId === 'chg-a'), ...more];
 
     // Down to 0005 (rows again) and up once more: nothing is lost either way.
-    await migrator(url, async (m, db) => {
+    await withMigrator(url, async (m, db) => {
       const down = await m.migrateDown();
       if (down.error) throw down.error;
-      const rows = await (db as Kysely<Record<string, Record<string, unknown>>>)
+      const rows = await db
         .selectFrom('arm_sums')
         .selectAll()
         .where('change_id', '=', 'chg-a')

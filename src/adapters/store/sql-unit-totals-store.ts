@@ -20,8 +20,8 @@ const ROWS_PER_STATEMENT = 500;
 
 type CounterColumn = Exclude<keyof UnitTotalsTable, 'change_id' | 'arm' | 'unit' | 'updated_at'>;
 
-/** Each counter's column. */
-const COLUMN: Readonly<Record<keyof UnitCounters, CounterColumn>> = Object.freeze({
+/** Each counter's column (exported for tests that write rows as an older build did). */
+export const COLUMN: Readonly<Record<keyof UnitCounters, CounterColumn>> = Object.freeze({
   requests: 'requests',
   errors: 'errors',
   latencySum: 'latency_sum',
