@@ -1,4 +1,5 @@
-// Self time per function of a V8 .cpuprofile (node --cpu-prof), top first, idle and program excluded.
+// Reading V8 .cpuprofile files (node --cpu-prof, node:inspector) for the benches: self time per
+// function, and inclusive time of named functions.
 import { readFileSync } from 'node:fs';
 
 export function selfTimes(file, top = 12) {
