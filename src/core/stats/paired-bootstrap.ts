@@ -6,10 +6,10 @@
  * Bootstrap", 1993, ch. 6 and 13; A. C. Davison and D. V. Hinkley, "Bootstrap Methods and their
  * Application", 1997, §5.2–5.3 and §4.4 for p-values).
  *
- * Speed: the values are copied once into a Float64Array, and each resample fills one reused
- * Int32Array of n indices and sums through it — no array per resample. 5,000 resamples ×
- * 10,000 cases is 5·10⁷ draws: about 200 ms on this machine, against 480 ms when every draw called
- * the `Random` closure (see IndexStream).
+ * Speed: the values are copied once into a Float64Array, and each resample draws its indices
+ * and sums in one unrolled loop — no array per resample (see resampleSum). 5,000 resamples ×
+ * 10,000 cases is 5·10⁷ draws: about 120 ms on this machine, against 480 ms when every draw called
+ * the `Random` closure.
  */
 import type { Random } from '../hash/random.js';
 
@@ -52,18 +52,12 @@ export function bootstrapMean(
   const n = differences.length;
   requireCases(n);
   const x = Float64Array.from(differences);
-  const stream = indexStream(options.random);
-  const indices = new Int32Array(n);
+  const state = indexState(options.random);
   const b = resampleCount(options);
   const replicates = new Float64Array(b);
   let total = 0;
   for (let i = 0; i < n; i++) total += x[i]!;
-  for (let r = 0; r < b; r++) {
-    fillIndices(stream, indices);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += x[indices[i]!]!;
-    replicates[r] = sum / n;
-  }
+  for (let r = 0; r < b; r++) replicates[r] = resampleSum(state, x) / n;
   replicates.sort();
   return { estimate: total / n, replicates };
 }
@@ -85,20 +79,13 @@ export function bootstrapRatioOfMeans(
   if (candidate.length !== n) throw new RangeError('paired arrays must have the same length');
   const base = Float64Array.from(baseline);
   const cand = Float64Array.from(candidate);
-  const stream = indexStream(options.random);
-  const indices = new Int32Array(n);
+  const state = indexState(options.random);
   const b = resampleCount(options);
   const replicates = new Float64Array(b);
+  const sums = new Float64Array(2);
   for (let r = 0; r < b; r++) {
-    fillIndices(stream, indices);
-    let sumBase = 0;
-    let sumCand = 0;
-    for (let i = 0; i < n; i++) {
-      const j = indices[i]!;
-      sumBase += base[j]!;
-      sumCand += cand[j]!;
-    }
-    replicates[r] = ratio(sumCand, sumBase);
+    resamplePairSums(state, base, cand, sums);
+    replicates[r] = ratio(sums[1]!, sums[0]!);
   }
   replicates.sort();
   let totalBase = 0;
@@ -115,39 +102,141 @@ export function bootstrapRatioOfMeans(
  * (src/core/hash/random.ts) — run with its 128-bit state in local variables for a whole
  * resample, seeded from four draws of the caller's `Random`. Same algorithm, same
  * reproducibility from the seed; calling the closure once per draw cost 2–3× as much.
+ *
+ * Each draw is ⌊u·n⌋ with u = t/2³² < 1 (the product by 2⁻³² is exact, as the division was).
+ * It stays below n even when t·n is rounded (n ≥ 2²¹): 2³²·n − n lies more than half an ulp
+ * below 2³²·n, so the product never rounds up to it.
+ *
+ * Speed: the draw and the sum are fused, with no index array, and the loop is unrolled four
+ * times. The additions happen in the same order as one draw per iteration, so the replicates
+ * are bit for bit those of the plain loop; measured here on 10,000 cases × 5,000 resamples the
+ * unrolled loop took 114–132 ms against 274–290 ms (V8 12, Node 20).
  */
-type IndexStream = Int32Array;
+type IndexState = Int32Array;
 
-function indexStream(random: Random): IndexStream {
+const TWO_TO_MINUS_32 = 2.3283064365386963e-10;
+
+function indexState(random: Random): IndexState {
   const state = new Int32Array(4);
   for (let i = 0; i < 4; i++) state[i] = Math.floor(random() * 4294967296) | 0;
   // Warm up as seededRandom does, so nearby seeds do not start with nearby indices.
-  fillIndices(state, new Int32Array(12));
+  resampleSum(state, new Float64Array(12));
   return state;
 }
 
-/** Fills `out` with uniform indices in [0, out.length), advancing the sfc32 state in place. */
-function fillIndices(state: IndexStream, out: Int32Array): void {
-  const n = out.length;
+/** Σ x[j] over n uniform draws j in [0, n), advancing the sfc32 state in place. */
+function resampleSum(state: IndexState, x: Float64Array): number {
+  const n = x.length;
   let s0 = state[0]!;
   let s1 = state[1]!;
   let s2 = state[2]!;
-  let counter = state[3]!;
-  for (let i = 0; i < n; i++) {
-    const t = (((s0 + s1) | 0) + counter) | 0;
-    counter = (counter + 1) | 0;
+  let c = state[3]!;
+  let t = 0;
+  let sum = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
     s0 = s1 ^ (s1 >>> 9);
     s1 = (s2 + (s2 << 3)) | 0;
-    s2 = (s2 << 21) | (s2 >>> 11);
-    s2 = (s2 + t) | 0;
-    // ⌊u·n⌋ with u = t/2³² < 1. Below n even when t·n is rounded (n ≥ 2²¹): 2³²·n − n lies
-    // more than half an ulp below 2³²·n, so the product never rounds up to it.
-    out[i] = (((t >>> 0) * n) / 4294967296) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    sum += x[((t >>> 0) * n * TWO_TO_MINUS_32) | 0]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    sum += x[((t >>> 0) * n * TWO_TO_MINUS_32) | 0]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    sum += x[((t >>> 0) * n * TWO_TO_MINUS_32) | 0]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    sum += x[((t >>> 0) * n * TWO_TO_MINUS_32) | 0]!;
+  }
+  for (; i < n; i++) {
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    sum += x[((t >>> 0) * n * TWO_TO_MINUS_32) | 0]!;
   }
   state[0] = s0;
   state[1] = s1;
   state[2] = s2;
-  state[3] = counter;
+  state[3] = c;
+  return sum;
+}
+
+/** Σ a[j] and Σ b[j] over the same n draws (out[0], out[1]); as resampleSum, for paired arms. */
+function resamplePairSums(state: IndexState, a: Float64Array, b: Float64Array, out: Float64Array): void {
+  const n = a.length;
+  let s0 = state[0]!;
+  let s1 = state[1]!;
+  let s2 = state[2]!;
+  let c = state[3]!;
+  let t = 0;
+  let j = 0;
+  let sumA = 0;
+  let sumB = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
+    sumA += a[j]!;
+    sumB += b[j]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
+    sumA += a[j]!;
+    sumB += b[j]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
+    sumA += a[j]!;
+    sumB += b[j]!;
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
+    sumA += a[j]!;
+    sumB += b[j]!;
+  }
+  for (; i < n; i++) {
+    t = (((s0 + s1) | 0) + c) | 0;
+    c = (c + 1) | 0;
+    s0 = s1 ^ (s1 >>> 9);
+    s1 = (s2 + (s2 << 3)) | 0;
+    s2 = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+    j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
+    sumA += a[j]!;
+    sumB += b[j]!;
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = c;
+  out[0] = sumA;
+  out[1] = sumB;
 }
 
 function ratio(numerator: number, denominator: number): number {
