@@ -50,7 +50,8 @@ export async function evaluate(
     import('../adapters/files/scorer-modules.js'),
   ]);
   const { evaluateChange } = await import('../app/eval/evaluate-change.js');
-  const { buildReport } = await import('../core/eval/report.js');
+  const { buildReport, worstRegressionIds } = await import('../core/eval/report.js');
+  const { fromRows } = await import('../app/eval/sample-rows.js');
   const { perturbCases } = await import('../app/eval/perturb-cases.js');
   const store = await openStore(options.storeUrl);
   try {
@@ -133,10 +134,18 @@ export async function evaluate(
         finishedAt: evaluation.finishedAt,
         verdict: evaluation.verdict,
         cases: evaluation.paired,
-        samples: evaluation.samples,
+        // Only the worst regressions' outputs are shown: their samples are read back from the store.
+        samples: [
+          ...fromRows(
+            await store.evalRuns.caseResults(evaluation.runId, worstRegressionIds(evaluation.paired)),
+          ).values(),
+        ].flat(),
         evalCases: evaluation.cases,
         // Judges use the cache too; the report's rate is per arm sample, so scale by the hit rate.
-        cacheHits: Math.round(models.cacheStats().hitRate * evaluation.samples.length),
+        cacheHits: Math.round(
+          models.cacheStats().hitRate *
+            evaluation.paired.reduce((n, c) => n + c.baseline.samples + c.candidate.samples, 0),
+        ),
         ballastVersion: version,
       });
       const withWarnings = { ...report, warnings: [...evaluation.warnings] };

@@ -75,6 +75,12 @@ export function evalRunsContract(getStore: StoreGetter): void {
       );
       expect(await store.evalRuns.addCaseResults(run.id, many)).toBe(1_203);
       expect(await store.evalRuns.caseResults(run.id)).toHaveLength(1_203);
+      // Only the cases asked for, in the same order, across more ids than one statement takes.
+      const wanted = many.filter((_, i) => i % 2 === 1).map((r) => r.caseId);
+      const some = await store.evalRuns.caseResults(run.id, [...wanted, 'case-none', wanted[0]!].reverse());
+      expect(some.map((r) => r.caseId)).toEqual(wanted);
+      expect(some[0]).toEqual({ ...many[1]!, runId: run.id });
+      expect(await store.evalRuns.caseResults(run.id, [])).toEqual([]);
       expect(await store.evalRuns.addCaseResults(run.id, [])).toBe(0);
       await rejectsWithCode(
         store.evalRuns.addCaseResults(uid('missing'), [caseRow('x')]),

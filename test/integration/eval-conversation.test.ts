@@ -64,7 +64,7 @@ describe('multi-turn cases', () => {
       expect(candidate.some((c) => c.messages === 4)).toBe(true);
       // The simulated user (played by the stable variant) keeps the conversation going to
       // max_turns 3 (the sim never says DONE): the candidate's third call carries 6 messages.
-      expect(result.samples.filter((s) => s.failure)).toEqual([]);
+      expect(result.paired.filter((c) => c.baseline.errors + c.candidate.errors > 0)).toEqual([]);
       expect(candidate.map((c) => c.messages)).toContain(6);
     } finally {
       await models.close();

@@ -154,15 +154,23 @@ export function sqlEvalRunStore(ctx: SqlContext): EvalRunStore {
       return (await query.execute()).map(toEvalRun);
     },
 
-    async caseResults(runId) {
-      const rows = await db
-        .selectFrom('eval_case_results')
-        .selectAll()
-        .where('run_id', '=', runId)
-        .orderBy('case_id')
-        .orderBy('arm')
-        .orderBy('sample')
-        .execute();
+    async caseResults(runId, caseIds) {
+      const query = (ids?: readonly string[]) =>
+        db
+          .selectFrom('eval_case_results')
+          .selectAll()
+          .where('run_id', '=', runId)
+          .$if(ids !== undefined, (q) => q.where('case_id', 'in', ids as string[]))
+          .orderBy('case_id')
+          .orderBy('arm')
+          .orderBy('sample')
+          .execute();
+      if (caseIds === undefined) return (await query()).map(toCaseResult);
+      // A bounded number of ids per statement, whatever the caller passes; chunks keep the order.
+      const sorted = [...new Set(caseIds)].sort();
+      const rows = [];
+      for (let start = 0; start < sorted.length; start += CHUNK)
+        rows.push(...(await query(sorted.slice(start, start + CHUNK))));
       return rows.map(toCaseResult);
     },
 

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { pairCases } from '../../core/eval/aggregate.js';
+import { pairCase } from '../../core/eval/aggregate.js';
 import type {
   EvalCase,
   PairedCase,
@@ -55,7 +55,7 @@ export interface RunEvalInput {
 }
 
 export interface RunEvalResult {
-  readonly samples: readonly SampleResult[];
+  /** Both arms per case, in the order of the cases; samples are in the store, not kept here. */
   readonly paired: readonly PairedCase[];
   readonly verdict: VerdictResult;
   readonly wallMs: number;
@@ -63,9 +63,6 @@ export interface RunEvalResult {
 
 /** Rows per store transaction. */
 const WRITE_BATCH_ROWS = 200;
-
-/** Outputs kept in memory for reports are cut here; the store keeps them whole. */
-const KEEP_CHARS = 300;
 
 /**
  * Runs baseline and candidate on the same cases, paired: same messages, same sample indexes, same
@@ -78,7 +75,9 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const limit = pLimit(Math.max(1, input.concurrency));
   const completed = input.completed ?? new Set<string>();
   const stored = completed.size > 0 ? fromRows(await input.store.caseResults(input.runId)) : new Map();
-  const samples: SampleResult[] = [];
+  // Each case is summarised as it finishes; its samples go to the store and are not kept, so
+  // memory per case is its summary only.
+  const byIndex: (PairedCase | undefined)[] = new Array(input.cases.length);
   let done = 0;
 
   // Finished cases are written in batches (one transaction per batch, each case whole): one
@@ -97,7 +96,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
     if (pending.length >= WRITE_BATCH_ROWS) await flush();
   };
 
-  const runCase = async (c: EvalCase): Promise<void> => {
+  const runCase = async (c: EvalCase, index: number): Promise<void> => {
     let caseSamples: SampleResult[];
     if (completed.has(c.id) && stored.has(c.id)) {
       caseSamples = [...(stored.get(c.id) ?? [])];
@@ -111,14 +110,11 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
       ).flat();
       await persist(toRows(caseSamples));
     }
-    // In memory only what the verdict and the report read: reasons and full outputs stay in the store.
-    for (const s of caseSamples) {
-      samples.push({
-        ...s,
-        output: s.output.slice(0, KEEP_CHARS),
-        scores: s.scores.map((x) => ({ ...x, reason: '' })),
-      });
-    }
+    byIndex[index] = pairCase(
+      c,
+      caseSamples.filter((s) => s.arm === 'baseline'),
+      caseSamples.filter((s) => s.arm === 'candidate'),
+    );
     done++;
     input.onCaseDone?.(done, input.cases.length);
   };
@@ -128,7 +124,10 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   // A fixed pool of workers pulls the next case: no promise or closure per case is created up front.
   let next = 0;
   const worker = async () => {
-    while (next < input.cases.length) await runCase(input.cases[next++] as EvalCase);
+    while (next < input.cases.length) {
+      const index = next++;
+      await runCase(input.cases[index] as EvalCase, index);
+    }
   };
   try {
     await Promise.all(
@@ -139,13 +138,19 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
     await flush();
   }
 
-  const paired = pairCases(samples, input.cases);
+  // Callers pass unique ids (evaluateChange checks); were one repeated, its first case counts.
+  const ids = new Set<string>();
+  const paired = byIndex.filter((c): c is PairedCase => {
+    if (c === undefined || ids.has(c.id)) return false;
+    ids.add(c.id);
+    return true;
+  });
   const verdict = decide(paired, input.change.offline.criteria, {
     alpha: input.change.offline.alpha,
     minSlice: input.change.offline.min_slice,
     seed: input.seed,
   });
-  return { samples, paired, verdict, wallMs: input.clock.monotonic() - started };
+  return { paired, verdict, wallMs: input.clock.monotonic() - started };
 }
 
 async function runSample(

@@ -82,8 +82,8 @@ export interface EvalRunStore {
   get(runId: string): Promise<EvalRun | undefined>;
   /** Newest first. */
   list(filter?: ListEvalRunsFilter): Promise<EvalRun[]>;
-  /** Ordered by caseId, arm, sample. */
-  caseResults(runId: string): Promise<CaseResult[]>;
+  /** Ordered by caseId, arm, sample; only the cases in `caseIds` when given. */
+  caseResults(runId: string, caseIds?: readonly string[]): Promise<CaseResult[]>;
   /**
    * Case ids that need no re-run on resume: rows exist for both arms and none carries an error.
    * Callers write all samples of a case in one addCaseResults call, so a case is never half-written.

@@ -94,15 +94,28 @@ export function pairCases(
     // A dataset may repeat an id; pair it once.
     if (arms === undefined || seen.has(c.id)) continue;
     seen.add(c.id);
-    if (arms.baseline.length === 0 || arms.candidate.length === 0) continue;
-    paired.push({
-      id: c.id,
-      tags: c.tags,
-      baseline: summariseArm(bySample(arms.baseline)),
-      candidate: summariseArm(bySample(arms.candidate)),
-    });
+    const one = pairCase(c, arms.baseline, arms.candidate);
+    if (one) paired.push(one);
   }
   return paired;
+}
+
+/**
+ * One case from its samples of each arm, as pairCases does it; undefined when an arm has none.
+ * The runner calls it as each case finishes, so only the summaries stay in memory.
+ */
+export function pairCase(
+  c: { readonly id: string; readonly tags: readonly string[] },
+  baseline: SampleResult[],
+  candidate: SampleResult[],
+): PairedCase | undefined {
+  if (baseline.length === 0 || candidate.length === 0) return undefined;
+  return {
+    id: c.id,
+    tags: c.tags,
+    baseline: summariseArm(bySample(baseline)),
+    candidate: summariseArm(bySample(candidate)),
+  };
 }
 
 /** Samples in index order, so summaries do not depend on the order results arrived in. */

@@ -50,7 +50,10 @@ export interface ReportInput {
   readonly finishedAt: number;
   readonly verdict: VerdictResult;
   readonly cases: readonly PairedCase[];
-  /** Every sample, for the outputs of the worst regressions; without them outputs are empty. */
+  /**
+   * Samples of the worst regressions' cases (worstRegressionIds), for their outputs; other
+   * samples are ignored, and without them the outputs are empty.
+   */
   readonly samples?: readonly SampleResult[];
   /** The dataset cases, for the input and reference of the worst regressions. */
   readonly evalCases?: readonly EvalCase[];
@@ -213,6 +216,22 @@ function inputText(c: EvalCase): string {
 }
 
 /**
+ * The ids of the cases that lost most (candidate score − baseline score < 0), worst first, ties
+ * by id: the cases whose samples the report's worst regressions need.
+ */
+export function worstRegressionIds(
+  cases: readonly PairedCase[],
+  limit: number = DEFAULT_WORST_REGRESSIONS,
+): string[] {
+  return cases
+    .map((c) => ({ id: c.id, delta: c.candidate.score - c.baseline.score }))
+    .filter((c) => c.delta < 0)
+    .sort((a, b) => a.delta - b.delta || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit)
+    .map((c) => c.id);
+}
+
+/**
  * The cases that lost most, with what each arm answered. The first sample (lowest index) stands
  * for the case: picking the worst candidate sample would overstate a regression under repeats.
  */
@@ -224,7 +243,9 @@ function worstRegressions(input: ReportInput, cases: readonly ReportCase[]): Rep
     const seen = firstSample.get(key);
     if (seen === undefined || s.sample < seen.sample) firstSample.set(key, s);
   }
-  const evalCases = new Map((input.evalCases ?? []).map((c) => [c.id, c]));
+  const ids = worstRegressionIds(input.cases, limit);
+  const wanted = new Set(ids);
+  const evalCases = new Map((input.evalCases ?? []).filter((c) => wanted.has(c.id)).map((c) => [c.id, c]));
   const arm = (c: ReportCase, which: Arm): ReportRegression['baseline'] => {
     const s = firstSample.get(`${which}\u0000${c.id}`);
     const failure = s?.failure;
@@ -235,10 +256,9 @@ function worstRegressions(input: ReportInput, cases: readonly ReportCase[]): Rep
       error: failure === undefined ? null : truncateText(`${failure.kind}: ${failure.message}`),
     };
   };
-  return cases
-    .filter((c) => c.delta < 0)
-    .sort((a, b) => a.delta - b.delta || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit)
+  const byId = new Map(cases.filter((c) => wanted.has(c.id)).map((c) => [c.id, c]));
+  return ids
+    .map((id) => byId.get(id) as ReportCase)
     .map((c) => {
       const source = evalCases.get(c.id);
       return {
