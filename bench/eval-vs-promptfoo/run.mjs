@@ -3,7 +3,7 @@
 // local OpenAI-compatible server that answers after 20 ms. See bench/README.md.
 //
 //   node bench/eval-vs-promptfoo/run.mjs [--cases 1000,10000] [--runs 3]
-//        [--concurrency 1000:20,10000:100] [--tools ballast,promptfoo-1p,promptfoo-2p]
+//        [--concurrency 1000:20,10000:100] [--tools ballast,client,promptfoo-1p,promptfoo-2p]
 //        [--delay-ms 20] [--idle-wait-s 60] [--profile] [--no-build] [--quick] [--keep-others]
 //
 // --keep-others: runs only --tools, and carries the other tools' runs over from the previous
@@ -55,7 +55,7 @@ function parseArgs(argv) {
     cases: [1000, 10000],
     runs: 3,
     concurrency: new Map(),
-    tools: ['ballast', 'promptfoo-1p', 'promptfoo-2p'],
+    tools: ['ballast', 'client', 'promptfoo-1p', 'promptfoo-2p'],
     delayMs: 20,
     idleWaitS: 60,
     profile: false,
@@ -98,7 +98,8 @@ function parseArgs(argv) {
   if (o.cases.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--cases: whole numbers ≥ 1');
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs: a whole number ≥ 1');
   for (const t of o.tools)
-    if (!['ballast', 'promptfoo-1p', 'promptfoo-2p'].includes(t)) throw new Error(`unknown tool ${t}`);
+    if (!['ballast', 'client', 'promptfoo-1p', 'promptfoo-2p'].includes(t))
+      throw new Error(`unknown tool ${t}`);
   return o;
 }
 
@@ -249,6 +250,17 @@ async function measure(server, spec) {
       `sqlite:${join(dir, 'ballast.db')}`,
     ];
     env.BENCH_BASE_URL = server.baseUrl;
+  } else if (tool === 'client') {
+    cwd = join(WORK, 'ballast');
+    entryArgs = [
+      join(HERE, 'bare-client.mjs'),
+      '--base-url',
+      server.baseUrl,
+      '--dataset',
+      `datasets/cases-${n}.jsonl`,
+      '--concurrency',
+      String(concurrency),
+    ];
   } else {
     const providers = tool === 'promptfoo-2p' ? 2 : 1;
     cwd = join(WORK, 'promptfoo');
@@ -298,7 +310,7 @@ async function measure(server, spec) {
     .split(' ')
     .map(Number);
   const expectedCalls = n * (tool === 'promptfoo-1p' ? 1 : 2);
-  const okCodes = tool === 'ballast' ? [0, 1, 4] : [0, 100];
+  const okCodes = tool === 'ballast' ? [0, 1, 4] : tool === 'client' ? [0] : [0, 100];
   const ok = okCodes.includes(code) && stats.calls === expectedCalls;
   // The stores are not kept: 10k-case runs write tens of MB each.
   rmSync(join(dir, 'ballast.db'), { force: true });
@@ -334,6 +346,7 @@ async function measure(server, spec) {
 
 const TOOL_LABEL = {
   ballast: 'Ballast (baseline + candidate: 2 calls/case)',
+  client: 'bare undici client, the same 2 calls/case and nothing else (the floor here)',
   'promptfoo-1p': 'promptfoo, 1 provider (1 call/case)',
   'promptfoo-2p': 'promptfoo, 2 providers (2 calls/case)',
 };
@@ -386,7 +399,7 @@ function markdownTable(summary) {
     '| tool | cases | calls | concurrency | wall s (median; min–max) | floor s | calls/s | CPU s | CPU ms/call | peak RSS MB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  const order = { ballast: 0, 'promptfoo-1p': 1, 'promptfoo-2p': 2 };
+  const order = { client: 0, ballast: 1, 'promptfoo-1p': 2, 'promptfoo-2p': 3 };
   const rows = [...summary].sort((a, b) => a.cases - b.cases || order[a.tool] - order[b.tool]);
   for (const s of rows) {
     lines.push(
@@ -402,6 +415,7 @@ function goals(summary) {
   const out = [];
   const b1 = get('ballast', 1000);
   const b10 = get('ballast', 10000);
+  const c10 = get('client', 10000);
   const start = get('ballast', 1);
   const verdict = (ok) => (ok ? 'met' : 'NOT met');
   for (const pf of ['promptfoo-1p', 'promptfoo-2p']) {
@@ -424,7 +438,7 @@ function goals(summary) {
   if (b10)
     out.push({
       goal: 'Ballast: 10k cases in ≤ 6 s',
-      value: `${b10.wall_s} s (floor ${b10.floor_s} s)`,
+      value: `${b10.wall_s} s (floor ${b10.floor_s} s${c10 ? `; the bare client ${c10.wall_s} s` : ''})`,
       status: verdict(b10.wall_s <= 6),
     });
   if (b1 && b10) {
