@@ -35,7 +35,8 @@ export interface GatewayServerDeps {
   readonly models: () => readonly string[];
   readonly bodyLimit: number;
   readonly newRequestId: () => string;
-  readonly randomUnit: () => string;
+  /** The unit of a request without an identity (not sticky), from its id. */
+  readonly randomUnit: (requestId: string) => string;
   readonly now: () => number;
   /** Where unexpected errors are reported (never with request content or keys). */
   readonly logError: (message: string) => void;
@@ -223,7 +224,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
         user: body.user,
         safetyIdentifier: body.safetyIdentifier,
       },
-      deps.randomUnit,
+      () => deps.randomUnit(requestId),
     );
     reply.header('x-ballast-request-id', requestId);
     // The client going away aborts the upstream call (and everything waiting on it).

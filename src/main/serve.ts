@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Controller, createController } from '../app/controller/controller.js';
 import { createGateway, type Gateway } from '../app/gateway/gateway.js';
+import { randomUnitFor } from '../app/gateway/recent-requests.js';
 import { type ActiveRollout, buildSnapshot, RoutingTable } from '../app/gateway/routing-table.js';
 import type { GatewayTelemetry } from '../app/ports/gateway-telemetry.js';
 import type { Store } from '../app/ports/store.js';
@@ -190,7 +191,8 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       models: () => Object.keys(project.routes),
       bodyLimit: project.server.body_limit_bytes,
       newRequestId: () => randomUUID(),
-      randomUnit: () => `anon-${randomUUID()}`,
+      // Derived from the request id, so the recent-request ring stores a mark instead of a string.
+      randomUnit: randomUnitFor,
       now: () => systemClock.now(),
       logError,
       admin: {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RecentRequests, type RequestSummary } from '../../src/app/gateway/recent-requests.js';
+import { RecentRequests, type RequestSummary, randomUnitFor } from '../../src/app/gateway/recent-requests.js';
 
 const summary = (i: number, over: Partial<RequestSummary> = {}): RequestSummary => ({
   route: 'chat',
@@ -52,5 +54,64 @@ describe('RecentRequests', () => {
     recent.add('a', summary(1));
     expect(recent.get('a')).toBeUndefined();
     expect(recent.size).toBe(0);
+  });
+
+  it('keeps UUID ids compactly, finds them in any case, and rebuilds a random unit from the id', () => {
+    const recent = new RecentRequests(4);
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    ids.forEach((id, i) => {
+      recent.add(id, summary(i, { unit: i % 2 ? randomUnitFor(id) : `user-${i}` }));
+    });
+    expect(recent.size).toBe(4);
+    expect(recent.get(ids[0]!)).toBeUndefined();
+    expect(recent.get(ids[1]!)).toBeUndefined();
+    for (let i = 2; i < 6; i++) {
+      const want = summary(i, { unit: i % 2 ? randomUnitFor(ids[i]!) : `user-${i}` });
+      expect(recent.get(ids[i]!)).toEqual(want);
+      expect(recent.get(ids[i]!.toUpperCase())).toEqual(want);
+    }
+  });
+
+  it('finds ids whose words differ only in their last bits (one probe run for all)', () => {
+    const recent = new RecentRequests(50);
+    const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 0; i < 80; i++) recent.add(id(i), summary(i));
+    for (let i = 0; i < 30; i++) expect(recent.get(id(i))).toBeUndefined();
+    for (let i = 30; i < 80; i++) expect(recent.get(id(i))?.at).toBe(summary(i).at);
+  });
+
+  it('answers as a plain map of the last ids would, whatever the mix of adds (model-based)', () => {
+    const idArb = fc.oneof(
+      fc.integer({ min: 0, max: 40 }).map((i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+      fc.integer({ min: 0, max: 40 }).map((i) => `req-${i}`),
+      fc.uuid(),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.tuple(idArb, fc.boolean()), { maxLength: 200 }),
+        (capacity, ops) => {
+          const recent = new RecentRequests(capacity);
+          // The model: id → summary, plus the order ids took their slots in (re-adding keeps the slot).
+          const model = new Map<string, RequestSummary>();
+          const order: string[] = [];
+          const key = (id: string) => (/^[0-9a-f-]{36}$/i.test(id) ? id.toLowerCase() : id);
+          ops.forEach(([id, random], i) => {
+            const s = summary(i, { unit: random ? randomUnitFor(id) : `user-${i}` });
+            recent.add(id, s);
+            const k = key(id);
+            if (!model.has(k)) {
+              order.push(k);
+              if (order.length > capacity) model.delete(order.shift()!);
+            }
+            model.set(k, { ...s, ...(random ? { unit: randomUnitFor(k) } : {}) });
+          });
+          expect(recent.size).toBe(model.size);
+          for (const [k, s] of model) expect(recent.get(k)).toEqual(s);
+          for (const [id] of ops) if (!model.has(key(id))) expect(recent.get(id)).toBeUndefined();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
