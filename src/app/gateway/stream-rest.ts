@@ -96,10 +96,11 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
   } finally {
     o.scope.dispose();
-    if (outcome !== 'ok') {
-      o.scope.controller.abort();
-      await o.iterator.return?.(undefined);
-    }
+    if (outcome !== 'ok') o.scope.controller.abort();
+    // Also after `done`: the provider's stream is suspended at its last yield, and only return()
+    // runs its own cleanup (its timers and its list of open calls). Skipping it on success kept
+    // every streamed call reachable: the gateway's heap grew ≈ 2 MB/s under streaming load.
+    await o.iterator.return?.(undefined);
     o.finish(outcome, {
       ...(kind ? { kind } : {}),
       ...(result ? { result } : {}),
