@@ -602,9 +602,9 @@ async function seedRollout(bin, storeUrl) {
 }
 
 /**
- * Starts the 50 % rollout of change bench-candidate on the running gateway.
- * TODO(issue #5/#6): the admin command is being added; until `ballast rollout start … --server`
- * exists this records "rollout not started" and the whole load goes to the stable variant.
+ * Starts the 50 % rollout of change bench-candidate on the running gateway with
+ * `ballast rollout start … --server`: the fallback when seeding the store before start-up failed.
+ * If the command fails, the run records "rollout not started" and the whole load goes to stable.
  */
 async function startRollout(bin, config, serverUrl) {
   const args = [bin, 'rollout', 'start', 'bench-candidate', '--server', serverUrl, '--config', config];
