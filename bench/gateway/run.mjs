@@ -4,7 +4,7 @@
 // with a 50 % rollout, one input and one output guardrail, and telemetry on. See README.md.
 //
 //   node bench/gateway/run.mjs [--duration 20] [--connections 50] [--targets direct,nginx,portkey,ballast]
-//        [--seq-requests 2000] [--soak-minutes N] [--quick] [--idle-wait-s 60] [--max-busy-pct 25]
+//        [--seq-requests 2000] [--soak-minutes N] [--soak-pg URL] [--quick] [--idle-wait-s 60] [--max-busy-pct 25]
 //        [--max-others-pct 10] [--retries 2]
 //        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--results-name gateway] [--no-copy]
 //
@@ -26,6 +26,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createConnection, createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -75,6 +76,7 @@ function parseArgs(argv) {
     seqWarmup: 200,
     warmupS: 3,
     soakMinutes: 0,
+    soakPg: 'postgres://postgres@127.0.0.1:5432/postgres',
     idleWaitS: 60,
     maxBusyPct: 25,
     maxOthersPct: 10,
@@ -99,6 +101,7 @@ function parseArgs(argv) {
     else if (a === '--targets') o.targets = next().split(',').filter(Boolean);
     else if (a === '--seq-requests') o.seqRequests = Number(next());
     else if (a === '--soak-minutes') o.soakMinutes = Number(next());
+    else if (a === '--soak-pg') o.soakPg = next();
     else if (a === '--idle-wait-s') o.idleWaitS = Number(next());
     else if (a === '--max-busy-pct') o.maxBusyPct = Number(next());
     else if (a === '--max-others-pct') o.maxOthersPct = Number(next());
@@ -521,7 +524,8 @@ async function startTarget(name, ctx) {
     mkdirSync(join(dir, '.ballast'), { recursive: true });
     // Until `ballast rollout start` exists (issue #6), the 50 % rollout is put in the store before
     // the gateway starts: `ballast serve` builds its routing snapshot from the running rollouts.
-    const seeded = ctx.ballastStore ? undefined : await seedRollout(ballast.bin, storeUrl);
+    const seedUrl = ctx.ballastStore ? ctx.ballastSeedUrl : storeUrl;
+    const seeded = seedUrl ? await seedRollout(ballast.bin, seedUrl) : undefined;
     const args = [
       ...o.ballastNodeArgs,
       ballast.bin,
@@ -535,7 +539,7 @@ async function startTarget(name, ctx) {
       ...o.ballastArgs,
     ];
     const child = startProcess(
-      ctx.ballastStore ? 'ballast-unreachable-store' : 'ballast',
+      ctx.ballastLog ?? (ctx.ballastStore ? 'ballast-unreachable-store' : 'ballast'),
       0,
       process.execPath,
       args,
@@ -1142,8 +1146,9 @@ async function main() {
       targetsInfo[name].rss_mb_at_end = round(memory(processTree(target.child.pid)).rssMb, 1);
       if (!target.shared) await stopProcess(target.child);
       targetsInfo[name].exit = { code: target.child.exitCode, signal: target.child.signalCode };
+      if (o.soakMinutes > 0 && name === 'ballast') soak.push(...(await storeCutSoak(ctx, name)));
       if (o.soakMinutes > 0 && name === 'ballast') {
-        // Second phase: the same load with the store unreachable (a closed port), from start-up.
+        // Last phase: the same load with the store unreachable (a closed port), from start-up.
         const bad = { ...ctx, ballastStore: UNREACHABLE_STORE };
         let t2;
         try {
@@ -1242,6 +1247,117 @@ async function main() {
     );
     process.exitCode = 1;
   }
+}
+
+const SOAK_PG_DB = 'ballast_bench_soak';
+
+/**
+ * The soak with the store going away while serving: PostgreSQL (a fresh database on --soak-pg)
+ * reached through a TCP proxy in this process, cut once the gateway is up — every connection
+ * dropped, new ones refused — for the whole soak. Telemetry must keep its buffers bounded and
+ * count what it drops (ballast_telemetry_dropped_rows_total, read from /metrics at the end).
+ * Without a usable PostgreSQL the phase is recorded as skipped.
+ */
+async function storeCutSoak(ctx, name) {
+  const phase = 'store cut after start-up';
+  const pg = await freshSoakDatabase(ctx.o.soakPg);
+  if (typeof pg === 'string') {
+    log(`soak (${phase}): skipped: ${pg}`);
+    return [{ target: name, phase, store: 'PostgreSQL', started: false, error: `skipped: ${pg}` }];
+  }
+  const proxy = await cuttableProxy(pg.hostname, Number(pg.port || 5432));
+  const viaProxy = new URL(pg.href);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  const store = 'PostgreSQL through a TCP proxy, cut once serving';
+  try {
+    let target;
+    try {
+      target = {
+        name,
+        ...(await startTarget(name, {
+          ...ctx,
+          ballastStore: viaProxy.href,
+          ballastSeedUrl: pg.href,
+          ballastLog: 'ballast-store-cut',
+        })),
+      };
+    } catch (e) {
+      return [{ target: name, phase, store, started: false, error: e.message }];
+    }
+    if (target.skipped) return [];
+    proxy.cut();
+    log(`${name}: store cut (every PostgreSQL connection dropped, new ones refused)`);
+    const r = await soakPhase(ctx, target, phase);
+    const metrics = await fetch(`http://127.0.0.1:${target.port}/metrics`)
+      .then((res) => res.text())
+      .catch(() => '');
+    const dropped = Number(/^ballast_telemetry_dropped_rows_total (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+    log(`${name} soak (${phase}): telemetry rows dropped ${Number.isNaN(dropped) ? 'unknown' : dropped}`);
+    await stopProcess(target.child);
+    return [{ ...r, store, started: true, dropped_rows: Number.isNaN(dropped) ? null : dropped }];
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** Drops and creates the soak database; its URL, or why PostgreSQL cannot be used. */
+async function freshSoakDatabase(adminUrl) {
+  const require = createRequire(join(REPO, 'package.json'));
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query(`drop database if exists ${SOAK_PG_DB}`);
+    await client.query(`create database ${SOAK_PG_DB}`);
+  } catch (e) {
+    return `PostgreSQL at ${new URL(adminUrl).host} is not usable (${e.message})`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${SOAK_PG_DB}`;
+  return url;
+}
+
+/** A TCP proxy to host:port that can be cut: every connection dropped, new ones refused. */
+function cuttableProxy(host, port) {
+  let cut = false;
+  const sockets = new Set();
+  const server = createNetServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection(port, host);
+    sockets.add(client);
+    sockets.add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const s of [client, upstream]) s.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  const cutAll = () => {
+    cut = true;
+    for (const s of sockets) s.destroy();
+  };
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: server.address().port,
+        cut: cutAll,
+        close: () => {
+          cutAll();
+          return new Promise((r) => server.close(() => r()));
+        },
+      }),
+    );
+  });
 }
 
 async function soakPhase(ctx, target, phase) {
@@ -1376,7 +1492,7 @@ function markdown(result, o) {
       lines.push(
         x.started === false
           ? `| ${TARGET_LABEL[x.target]} | ${x.phase} (${x.store}) | — | — | — | did not start: ${x.error} | — | — | — |`
-          : `| ${TARGET_LABEL[x.target]} | ${x.phase}${x.store ? ` (${x.store})` : ''} | ${x.minutes} | ${fmt(x.req_per_s)} | ${fmt(x.non_2xx + x.socket_errors)} | ${x.rss_growth ? `${x.rss_growth.first_third_mb} → ${x.rss_growth.last_third_mb}` : '—'} | ${x.rss_growth?.max_mb ?? '—'} | ${x.rss_growth?.slope_mb_per_min ?? '—'} | ${x.alive_at_end} |`,
+          : `| ${TARGET_LABEL[x.target]} | ${x.phase}${x.store ? ` (${x.store}${x.dropped_rows === undefined ? '' : `; telemetry rows dropped: ${x.dropped_rows ?? 'unknown'}`})` : ''} | ${x.minutes} | ${fmt(x.req_per_s)} | ${fmt(x.non_2xx + x.socket_errors)} | ${x.rss_growth ? `${x.rss_growth.first_third_mb} → ${x.rss_growth.last_third_mb}` : '—'} | ${x.rss_growth?.max_mb ?? '—'} | ${x.rss_growth?.slope_mb_per_min ?? '—'} | ${x.alive_at_end} |`,
       );
   }
   lines.push('');
