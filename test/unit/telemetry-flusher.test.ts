@@ -113,6 +113,39 @@ describe('TelemetryFlusher', () => {
     await f.close();
   });
 
+  it('backs off while the store keeps failing (2, 4, 8 … intervals, at most 30 s) and resets on success', async () => {
+    let down = true;
+    const s = fakeStore(() => down);
+    const manual = manualScheduler();
+    const { f, advance } = flusher(s.store, { schedule: manual.schedule });
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    /** Moves the clock, fires the timer, and says whether it tried the store. */
+    const tries = async (ms: number) => {
+      advance(ms);
+      const before = s.calls();
+      manual.fire();
+      await settle();
+      return s.calls() > before;
+    };
+    f.record(requestRecord());
+    expect(await tries(0)).toBe(true); // fails: next try after 2 s
+    expect(await tries(1_000)).toBe(false);
+    expect(await tries(1_000)).toBe(true); // fails: 4 s
+    expect(await tries(3_000)).toBe(false);
+    expect(await tries(1_000)).toBe(true); // fails: 8 s
+    for (let i = 0; i < 6; i++) expect(await tries(60_000)).toBe(true);
+    expect(await tries(29_000)).toBe(false); // never more than 30 s apart
+    expect(await tries(1_000)).toBe(true);
+    expect(f.stats()).toMatchObject({ pendingRows: 1, flushFailures: 10 });
+    down = false;
+    expect(await tries(30_000)).toBe(true);
+    expect(f.stats().pendingRows).toBe(0);
+    // One success resets the wait.
+    f.record(requestRecord());
+    expect(await tries(0)).toBe(true);
+    expect(total(s, 'count')).toBe(2);
+  });
+
   it('keeps the rows of a failed flush and writes them with the next one', async () => {
     let down = true;
     const s = fakeStore(() => down);

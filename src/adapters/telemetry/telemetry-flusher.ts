@@ -5,6 +5,9 @@ import type { UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
 import { MetricAggregator } from './metric-aggregator.js';
 import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 
+/** Longest wait between flush attempts while the store keeps failing. */
+const MAX_RETRY_MS = 30_000;
+
 /** Runs fn every intervalMs until cancelled. Injected so tests drive flushes without timers. */
 export type Scheduler = (fn: () => void, intervalMs: number) => { cancel(): void };
 
@@ -60,8 +63,9 @@ export interface TelemetryFlusherOptions {
  * Aggregates records in memory and writes them to the store every flush interval: metric deltas
  * through `metrics.upsertBatch`, sampled requests through `requestLog.appendBatch`, per-unit totals
  * of rollout traffic through `unitTotals.upsertBatch`. A failed write puts its rows back to be
- * retried with the next flush; while the store stays away, at most maxPendingRows rows of each kind
- * wait, and the rest are dropped and counted.
+ * retried by a later flush: after consecutive failures the timer waits 2, 4, 8 … flush intervals
+ * (at most 30 s) before the next attempt. While the store stays away, at most maxPendingRows rows
+ * of each kind wait, and the rest are dropped and counted.
  */
 export class TelemetryFlusher implements GatewayTelemetry {
   private readonly aggregator: MetricAggregator;
@@ -70,6 +74,9 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private logDropped = 0;
   private failures = 0;
   private lastFlushAt: number | null = null;
+  /** Failed flushes in a row, and when the timer may try again (epoch ms). */
+  private failedInARow = 0;
+  private retryAt = 0;
   private flushing = false;
   private tail: Promise<void> = Promise.resolve();
   private readonly timer: { cancel(): void };
@@ -86,8 +93,10 @@ export class TelemetryFlusher implements GatewayTelemetry {
       : undefined;
     this.random = options.random ?? Math.random;
     this.timer = (options.schedule ?? intervalScheduler)(() => {
-      // A slow store must not stack flushes up; the next tick takes whatever accumulated.
-      if (!this.flushing) void this.flush();
+      // A slow store must not stack flushes up; the next tick takes whatever accumulated. While
+      // the store is away, ticks back off (see flushOnce): every failed attempt rebuilt and put
+      // back all pending rows, which under a rollout's per-unit load cost most of the CPU.
+      if (!this.flushing && this.options.clock.now() >= this.retryAt) void this.flush();
     }, options.flushIntervalMs);
   }
 
@@ -198,8 +207,17 @@ export class TelemetryFlusher implements GatewayTelemetry {
           this.options.onFlushFailure?.(error);
         }
       }
-      if (failed) this.failures += 1;
-      else this.lastFlushAt = now;
+      if (failed) {
+        this.failures += 1;
+        this.failedInARow += 1;
+        // 2, 4, 8 … flush intervals, at most MAX_RETRY_MS; a flush by hand (close) still runs.
+        const wait = Math.min(MAX_RETRY_MS, this.options.flushIntervalMs * 2 ** this.failedInARow);
+        this.retryAt = now + wait;
+      } else {
+        this.lastFlushAt = now;
+        this.failedInARow = 0;
+        this.retryAt = 0;
+      }
     } finally {
       this.flushing = false;
     }
