@@ -28,60 +28,47 @@ function providerStream(events: StreamEvent[]) {
   return { state, iterator: gen() };
 }
 
-async function drain(events: AsyncIterable<unknown>) {
-  const out: unknown[] = [];
-  for await (const e of events) out.push(e);
-  return out;
+/** streamRest over a provider stream whose first event was already read, as the gateway does. */
+async function rest(events: StreamEvent[]) {
+  const { state, iterator } = providerStream(events);
+  const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
+  const finished: { outcome?: string } = {};
+  const stream = streamRest({
+    first,
+    iterator,
+    scope: new CallScope(client, 1000),
+    idleMs: 1000,
+    rules: [],
+    model: 'm',
+    finish: (outcome) => {
+      finished.outcome = outcome;
+    },
+  });
+  return { state, finished, stream };
 }
 
 describe('streamRest', () => {
   it("ends the provider's stream after a complete answer, so its cleanup runs", async () => {
-    const { state, iterator } = providerStream([
+    const { state, finished, stream } = await rest([
       { type: 'delta', text: 'hello' },
       { type: 'delta', text: ' world' },
       { type: 'done', result },
     ]);
-    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
-    let finished: string | undefined;
-    const out = await drain(
-      streamRest({
-        first,
-        iterator,
-        scope: new CallScope(client, 1000),
-        idleMs: 1000,
-        rules: [],
-        model: 'm',
-        finish: (outcome) => {
-          finished = outcome;
-        },
-      }),
-    );
-    expect(out.map((e) => (e as { type: string }).type)).toEqual(['delta', 'delta', 'done']);
-    expect(finished).toBe('ok');
+    const out: string[] = [];
+    for await (const e of stream) out.push(e.type);
+    expect(out).toEqual(['delta', 'delta', 'done']);
+    expect(finished.outcome).toBe('ok');
     expect(state.cleanedUp).toBe(true);
   });
 
   it("ends the provider's stream when the client leaves mid-stream", async () => {
-    const { state, iterator } = providerStream([
+    const { state, finished, stream } = await rest([
       { type: 'delta', text: 'a' },
       { type: 'delta', text: 'b' },
       { type: 'done', result },
     ]);
-    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
-    let finished: string | undefined;
-    const rest = streamRest({
-      first,
-      iterator,
-      scope: new CallScope(client, 1000),
-      idleMs: 1000,
-      rules: [],
-      model: 'm',
-      finish: (outcome) => {
-        finished = outcome;
-      },
-    });
-    for await (const _ of rest) break;
-    expect(finished).toBe('cancelled');
+    for await (const _ of stream) break;
+    expect(finished.outcome).toBe('cancelled');
     expect(state.cleanedUp).toBe(true);
   });
 });
