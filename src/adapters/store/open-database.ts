@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type SqliteDatabase, sql } from 'kysely';
 import type { TypeOverrides } from 'pg';
 import { BallastError } from '../../core/errors.js';
 import type { Database } from './database.js';
@@ -36,7 +36,41 @@ function connectSqlite(target: SqliteTarget): Kysely<Database> {
       { cause, details: { url: target.display } },
     );
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: native }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(native) }),
+  });
+}
+
+/** Distinct SQL texts whose prepared statements are kept; the least recently used goes first. */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; SQLite parses and plans the text each time.
+ * The store runs the same few statements over and over (a batch insert per 200 eval rows, the
+ * gateway's telemetry upserts), so the prepared statements are kept by their SQL text and reused:
+ * better-sqlite3 rebinds the parameters on each run. Safe because the connection runs one query
+ * at a time (Kysely's connection mutex), and SQLite re-prepares a statement itself when a
+ * migration changes the schema under it.
+ */
+export function withStatementCache(native: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      native.close();
+    },
+    prepare(text) {
+      let stmt = statements.get(text);
+      if (stmt === undefined) {
+        stmt = native.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      } else {
+        statements.delete(text);
+      }
+      statements.set(text, stmt);
+      return stmt;
+    },
+  };
 }
 
 /**
