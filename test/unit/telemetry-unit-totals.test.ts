@@ -6,7 +6,7 @@ import {
 } from '../../src/adapters/telemetry/telemetry-flusher.js';
 import { UnitTotalsAggregator } from '../../src/adapters/telemetry/unit-totals-aggregator.js';
 import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
-import type { UnitTotalsDelta } from '../../src/app/ports/unit-totals-store.js';
+import { addUnitTerms, emptyUnitTerms, type UnitTotalsDelta } from '../../src/app/ports/unit-totals-store.js';
 import { feedbackRecord, requestRecord } from '../support/telemetry-records.js';
 
 const T = 1_760_000_000_000;
@@ -63,21 +63,45 @@ describe('UnitTotalsAggregator folding rules', () => {
     ]);
   });
 
-  it('marks the only request of a random unit standalone; feedback or a restore clears the mark', () => {
-    const random = (unit: string) => rolloutRequest({ unit, unitSource: 'random' });
-    const agg = aggregate([random('anon-1'), random('anon-2'), rolloutRequest()]);
+  it('folds random units into per-arm sums without a row; feedback naming one starts a row', () => {
+    const random = (unit: string, more: Partial<RequestRecord> = {}) =>
+      rolloutRequest({ unit, unitSource: 'random', ...more });
+    const requests = [
+      random('anon-1'),
+      random('anon-2', { latencyMs: 900, stream: true, ttftMs: 120, guardrailHits: 1 }),
+      random('anon-3', { arm: 'comparison', outcome: 'error' }),
+    ];
+    const agg = aggregate([...requests, rolloutRequest()]);
     agg.addFeedback(feedbackRecord({ changeId: CHG, arm: 'candidate', unit: 'anon-2', value: 1 }));
+    // Rows: the identified user, and a feedback-only row for anon-2; the random units are sums only.
     const rows = agg.drain(T);
-    const flag = (unit: string) => rows.find((r) => r.unit === unit)?.standalone;
-    expect([flag('anon-1'), flag('anon-2'), flag('user-1')]).toEqual([true, undefined, undefined]);
-    // A failed flush puts its rows back: one alone stays standalone, one merged with news does not.
-    agg.restore(rows);
-    agg.addRequest(random('anon-3'));
-    agg.restore([{ ...rows.find((r) => r.unit === 'anon-1')!, unit: 'anon-3' }]);
-    const again = agg.drain(T);
-    expect(again.find((r) => r.unit === 'anon-1')?.standalone).toBe(true);
-    expect(again.find((r) => r.unit === 'anon-3')?.standalone).toBeUndefined();
-    expect(again.find((r) => r.unit === 'anon-3')?.requests).toBe(2);
+    expect(rows.map((r) => [r.unit, r.requests, r.feedbackCount])).toEqual([
+      ['user-1', 1, 0],
+      ['anon-2', 0, 1],
+    ]);
+    // The sums are exactly what the same requests as one-request stored units would add.
+    const asRows = aggregate(requests.map((r) => ({ ...r, unitSource: 'header' as const }))).drain(T);
+    const expected = new Map<string, Float64Array>();
+    for (const row of asRows) {
+      const sums = expected.get(row.arm) ?? emptyUnitTerms();
+      addUnitTerms(sums, row);
+      expected.set(row.arm, sums);
+    }
+    const groups = agg.drainStandalone();
+    expect(groups.map((g) => [g.changeId, g.arm])).toEqual([
+      [CHG, 'candidate'],
+      [CHG, 'comparison'],
+    ]);
+    for (const g of groups) expect([...g.sums]).toEqual([...expected.get(g.arm)!]);
+    expect(agg.size).toBe(0);
+    expect(agg.drainStandalone()).toEqual([]);
+
+    // A failed flush puts the sums back, added to what arrived since.
+    agg.addRequest(random('anon-4'));
+    agg.restoreStandalone(groups);
+    const [candidate] = agg.drainStandalone();
+    const n = (sums: Float64Array) => sums[0]; // error_rate's n: the number of units
+    expect(n(candidate!.sums)).toBe(n(groups[0]!.sums)! + 1);
   });
 
   it('ignores requests outside a rollout: no change, or no arm', () => {
@@ -254,14 +278,21 @@ describe('UnitTotalsAggregator folding rules', () => {
 /** A store whose unitTotals adds rows like the real one and fails on demand. */
 function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const totals = new Map<string, UnitTotalsDelta>();
+  const standalone = new Map<string, Float64Array>();
   let calls = 0;
   const store: TelemetryStore = {
     metrics: { upsertBatch: async () => {}, query: async () => [] },
     requestLog: { appendBatch: async () => {}, get: async () => undefined, list: async () => [] },
     unitTotals: {
-      async upsertBatch(rows) {
+      async upsertBatch(rows, groups = []) {
         calls += 1;
         if (shouldFail(calls)) throw new Error(`store down (call ${calls})`);
+        for (const g of groups) {
+          const key = `${g.changeId}|${g.arm}`;
+          const sums = standalone.get(key) ?? emptyUnitTerms();
+          for (let i = 0; i < sums.length; i++) sums[i] = sums[i]! + g.sums[i]!;
+          standalone.set(key, sums);
+        }
         for (const row of rows) {
           const key = `${row.changeId}|${row.arm}|${row.unit}`;
           const old = totals.get(key);
@@ -287,7 +318,7 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
       deleteChange: async () => 0,
     },
   };
-  return { store, totals, calls: () => calls };
+  return { store, totals, standalone, calls: () => calls };
 }
 
 const never: Scheduler = () => ({ cancel() {} });
@@ -390,6 +421,30 @@ describe('TelemetryFlusher with per-unit totals', () => {
     down = false;
     await f.flush();
     expect(s.totals.size).toBe(3);
+  });
+
+  it('holds random units as one sum per arm while the store is away, and writes them once', async () => {
+    let down = true;
+    const s = fakeStore(() => down);
+    const { f, advance } = flusher(s.store, { maxPendingRows: 3 });
+    const anonymous = (i: number) =>
+      rolloutRequest({ unit: `anon-${i}`, unitSource: 'random', arm: i % 2 ? 'candidate' : 'comparison' });
+    // Ten times max_pending_rows of anonymous requests: nothing is dropped, two keys wait.
+    for (let i = 0; i < 30; i++) f.record(anonymous(i));
+    expect(f.stats()).toMatchObject({ unitRowsPending: 2, unitRowsDropped: 0 });
+    await f.flush(); // fails: the sums come back
+    for (let i = 30; i < 40; i++) f.record(anonymous(i));
+    expect(f.stats()).toMatchObject({ unitRowsPending: 2, unitRowsDropped: 0, flushFailures: 1 });
+    down = false;
+    advance(1_000);
+    await f.flush();
+    expect(f.stats()).toMatchObject({ unitRowsPending: 0, unitRowsDropped: 0 });
+    expect(s.totals.size).toBe(0);
+    // error_rate's n and ΣY per arm: 20 units of one request each.
+    for (const arm of ['candidate', 'comparison'])
+      expect([...s.standalone.get(`${CHG}|${arm}`)!.subarray(0, 3)]).toEqual([20, 0, 20]);
+    await f.flush();
+    expect(s.calls()).toBe(2);
   });
 
   it('keeps no unit rows when the store has no unitTotals', async () => {

@@ -1,7 +1,10 @@
 import { type Insertable, sql } from 'kysely';
 import {
   type ArmSums,
+  type StandaloneUnits,
+  UNIT_METRIC_NAMES,
   UNIT_METRICS,
+  UNIT_TERMS,
   type UnitCounters,
   type UnitMetric,
   type UnitTotalsDelta,
@@ -52,19 +55,13 @@ function keyOf(d: UnitTotalsDelta): string {
 
 /**
  * Adds up deltas of the same key: PostgreSQL refuses an INSERT … ON CONFLICT DO UPDATE that would
- * touch one row twice, so each key appears once per statement. Returns the keys that are only
- * `standalone` deltas apart (added to the sums, never stored).
+ * touch one row twice, so each key appears once per statement. Sorted by key (see below).
  */
-function mergeByKey(rows: readonly UnitTotalsDelta[]): {
-  stored: Insertable<UnitTotalsTable>[];
-  standalone: Insertable<UnitTotalsTable>[];
-} {
+function mergeByKey(rows: readonly UnitTotalsDelta[]): Insertable<UnitTotalsTable>[] {
   const merged = new Map<string, Record<string, number | string>>();
-  const notStandalone = new Set<string>();
   for (const d of rows) {
     const key = keyOf(d);
     const row = merged.get(key);
-    if (d.standalone !== true || row) notStandalone.add(key);
     if (!row) {
       const fresh: Record<string, number | string> = {
         change_id: d.changeId,
@@ -81,11 +78,9 @@ function mergeByKey(rows: readonly UnitTotalsDelta[]): {
   }
   // Key order, so two gateways flushing overlapping batches lock rows in the same order on
   // PostgreSQL and cannot deadlock each other.
-  const stored: Insertable<UnitTotalsTable>[] = [];
-  const standalone: Insertable<UnitTotalsTable>[] = [];
-  for (const [key, row] of [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    (notStandalone.has(key) ? stored : standalone).push(row as unknown as Insertable<UnitTotalsTable>);
-  return { stored, standalone };
+  return [...merged.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, row]) => row as unknown as Insertable<UnitTotalsTable>);
 }
 
 /** How one (change, arm, metric)'s sums move: n, ΣX, ΣY, ΣX², ΣY², ΣXY. */
@@ -135,6 +130,23 @@ function armSumDeltas(
     }
   }
   return [...out.values()];
+}
+
+/** The sums of standalone units as the same moves (they had no terms before). */
+function standaloneSumDeltas(groups: readonly StandaloneUnits[]): SumsDelta[] {
+  const out: SumsDelta[] = [];
+  for (const { changeId, arm, sums } of groups)
+    UNIT_METRIC_NAMES.forEach((metric, m) => {
+      const o = m * UNIT_TERMS;
+      if (sums[o] === 0) return;
+      out.push({
+        changeId,
+        arm,
+        metric,
+        d: [sums[o]!, sums[o + 1]!, sums[o + 2]!, sums[o + 3]!, sums[o + 4]!, sums[o + 5]!],
+      });
+    });
+  return out;
 }
 
 export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
@@ -220,19 +232,20 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
 
   return {
     armSumsMany,
-    async upsertBatch(deltas) {
-      if (deltas.length === 0) return;
-      const { stored: rows, standalone } = mergeByKey(deltas);
+    async upsertBatch(deltas, standalone = []) {
+      if (deltas.length === 0 && standalone.length === 0) return;
+      const rows = mergeByKey(deltas);
       await atomically(ctx, async (trx) => {
-        const changeIds = [...new Set([...rows, ...standalone].map((r) => r.change_id as string))].sort();
+        const changeIds = [
+          ...new Set([...rows.map((r) => r.change_id as string), ...standalone.map((g) => g.changeId)]),
+        ].sort();
         // Writers of the same change take turns, so each reads the unit totals the other wrote
         // before computing how the per-arm sums move (SQLite's single writer already does this).
         if (ctx.dialect === 'postgres')
           for (const id of changeIds)
             await sql`select pg_advisory_xact_lock(hashtext(${`ballast.unit_totals:${id}`}))`.execute(trx);
         const before = await currentRows(trx, rows);
-        // A standalone unit has no stored totals: its terms are new ones (before = nothing).
-        const sumDeltas = armSumDeltas(standalone.length > 0 ? [...rows, ...standalone] : rows, before);
+        const sumDeltas = armSumDeltas(rows, before).concat(standaloneSumDeltas(standalone));
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           await trx
             .insertInto('unit_totals')

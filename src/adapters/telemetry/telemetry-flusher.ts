@@ -1,7 +1,7 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
 import type { StoreSession } from '../../app/ports/store.js';
-import type { UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
+import type { StandaloneUnits, UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
 import { MetricAggregator } from './metric-aggregator.js';
 import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 
@@ -177,6 +177,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const logs = this.log;
       this.log = [];
       const units = this.units?.drain(now) ?? [];
+      const standalone = this.units?.drainStandalone() ?? [];
       let failed = false;
       // Independent writes: a failure of one never makes another write its rows twice.
       if (rows.length > 0) {
@@ -197,13 +198,13 @@ export class TelemetryFlusher implements GatewayTelemetry {
           this.options.onFlushFailure?.(error);
         }
       }
-      if (units.length > 0) {
+      if (units.length > 0 || standalone.length > 0) {
         try {
-          // units is non-empty only when the store has unitTotals.
-          await this.options.store.unitTotals?.upsertBatch(units);
+          // units and standalone are non-empty only when the store has unitTotals.
+          await this.options.store.unitTotals?.upsertBatch(units, standalone);
         } catch (error) {
           failed = true;
-          this.restoreUnits(units);
+          this.restoreUnits(units, standalone);
           this.options.onFlushFailure?.(error);
         }
       }
@@ -230,9 +231,10 @@ export class TelemetryFlusher implements GatewayTelemetry {
     if (dropped > 0) this.options.onDropped?.(dropped);
   }
 
-  private restoreUnits(rows: readonly UnitTotalsDelta[]): void {
+  private restoreUnits(rows: readonly UnitTotalsDelta[], standalone: readonly StandaloneUnits[]): void {
     const before = this.units?.dropped ?? 0;
     this.units?.restore(rows);
+    this.units?.restoreStandalone(standalone);
     const dropped = (this.units?.dropped ?? 0) - before;
     if (dropped > 0) this.options.onDropped?.(dropped);
   }

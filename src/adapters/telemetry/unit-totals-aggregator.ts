@@ -1,5 +1,11 @@
 import type { FeedbackRecord, RequestRecord } from '../../app/ports/gateway-telemetry.js';
-import type { UnitCounters, UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
+import {
+  addUnitTerms,
+  emptyUnitTerms,
+  type StandaloneUnits,
+  type UnitCounters,
+  type UnitTotalsDelta,
+} from '../../app/ports/unit-totals-store.js';
 import type { Arm } from '../../core/routing/assign.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -8,8 +14,6 @@ interface Pending extends Mutable<UnitCounters> {
   readonly changeId: string;
   readonly arm: Arm;
   readonly unit: string;
-  /** Only one request of a random unit so far: the store adds it to the sums without a row. */
-  standalone: boolean;
 }
 
 export interface UnitTotalsAggregatorOptions {
@@ -48,6 +52,37 @@ function amount(value: number): number {
   return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
+/** Adds one request to a unit's counters (the rules are in the class comment below). */
+function countRequest(
+  row: Mutable<UnitCounters>,
+  record: RequestRecord,
+  threshold: number | undefined,
+): void {
+  const { attempts } = record;
+  // Every attempt but the last handed over to the next variant of the chain when it failed.
+  let fellBack = false;
+  for (let i = 0; i < attempts.length - 1; i++) {
+    if (!attempts[i]?.ok) {
+      fellBack = true;
+      break;
+    }
+  }
+  const attemptFailed = fellBack || attempts[attempts.length - 1]?.ok === false;
+  const latency = amount(record.latencyMs);
+  row.requests += 1;
+  if (attemptFailed || record.outcome === 'error' || record.outcome === 'stream_interrupted') row.errors += 1;
+  if (fellBack) row.fallbacks += 1;
+  row.latencySum += latency;
+  if (threshold !== undefined && latency > threshold) row.slowCount += 1;
+  if (record.stream && record.ttftMs !== null) {
+    row.ttftSum += amount(record.ttftMs);
+    row.ttftCount += 1;
+  }
+  if (record.guardrailHits > 0) row.guardrailHits += 1;
+  row.outputTokens += amount(record.outputTokens);
+  row.costUsd += amount(record.costUsd);
+}
+
 /**
  * Folds gateway records of requests routed by a rollout into per-unit totals keyed
  * change × arm × unit (issue #6), for `unitTotals.upsertBatch`. Requests outside a rollout (no
@@ -68,21 +103,25 @@ function amount(value: number): number {
  * Feedback counts when it names its unit and arm (feedbackCount, feedbackSum, negative < 0.5,
  * positive ≥ 0.5); it does not add a request.
  *
- * A request without an identity gets a random unit that no later request shares: its row is
- * marked `standalone`, and the store adds its terms to the per-arm sums without keeping a row
- * that nothing would ever add to (see UnitTotalsDelta.standalone). Feedback on such a request
- * before the flush clears the mark; feedback after it starts a stored row as usual.
+ * A request without an identity gets a random unit that no later request shares. It keeps no
+ * row: its terms go straight into its change and arm's StandaloneUnits sums, so a rollout served
+ * to anonymous clients holds one small array per arm, not a row per request — also while the
+ * store is away and nothing is flushed. Feedback naming such a unit starts a row of its own, which
+ * counts it in the feedback metrics (see StandaloneUnits).
  */
 export class UnitTotalsAggregator {
   private pending = new Map<string, Pending>();
+  private standalone = new Map<string, StandaloneUnits>();
+  /** One request's counters, reused for every random unit. */
+  private readonly scratch = emptyCounters();
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
 
   constructor(private readonly options: UnitTotalsAggregatorOptions) {}
 
-  /** Keys waiting to be flushed. */
+  /** Keys waiting to be flushed: unit rows, and one per change and arm with standalone units. */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.standalone.size;
   }
 
   addRequest(record: RequestRecord): void {
@@ -90,39 +129,25 @@ export class UnitTotalsAggregator {
     if (changeId === null || arm === null) return;
     // Read before touching the row, so a throwing lookup leaves nothing half-counted.
     const threshold = this.options.slowThresholdMs?.(changeId);
-    const row = this.row(changeId, arm, record.unit, record.unitSource === 'random');
+    if (record.unitSource === 'random') {
+      const group = this.group(changeId, arm);
+      if (!group) return;
+      const unit = this.scratch;
+      for (const k of COUNTER_KEYS) unit[k] = 0;
+      countRequest(unit, record, threshold);
+      addUnitTerms(group.sums, unit);
+      return;
+    }
+    const row = this.row(changeId, arm, record.unit);
     if (!row) return;
-    const { attempts } = record;
-    // Every attempt but the last handed over to the next variant of the chain when it failed.
-    let fellBack = false;
-    for (let i = 0; i < attempts.length - 1; i++) {
-      if (!attempts[i]?.ok) {
-        fellBack = true;
-        break;
-      }
-    }
-    const attemptFailed = fellBack || attempts[attempts.length - 1]?.ok === false;
-    const latency = amount(record.latencyMs);
-    row.requests += 1;
-    if (attemptFailed || record.outcome === 'error' || record.outcome === 'stream_interrupted')
-      row.errors += 1;
-    if (fellBack) row.fallbacks += 1;
-    row.latencySum += latency;
-    if (threshold !== undefined && latency > threshold) row.slowCount += 1;
-    if (record.stream && record.ttftMs !== null) {
-      row.ttftSum += amount(record.ttftMs);
-      row.ttftCount += 1;
-    }
-    if (record.guardrailHits > 0) row.guardrailHits += 1;
-    row.outputTokens += amount(record.outputTokens);
-    row.costUsd += amount(record.costUsd);
+    countRequest(row, record, threshold);
   }
 
   addFeedback(feedback: FeedbackRecord): void {
     const { changeId, arm, unit } = feedback;
     if (changeId === null || arm === undefined || arm === null || unit === undefined) return;
     if (!Number.isFinite(feedback.value)) return;
-    const row = this.row(changeId, arm, unit, false);
+    const row = this.row(changeId, arm, unit);
     if (!row) return;
     row.feedbackCount += 1;
     row.feedbackSum += feedback.value;
@@ -133,10 +158,16 @@ export class UnitTotalsAggregator {
   /** Takes every pending row, leaving none; `now` becomes each row's updated_at. */
   drain(now: number): UnitTotalsDelta[] {
     const rows: UnitTotalsDelta[] = [];
-    for (const { standalone, ...p } of this.pending.values())
-      rows.push(standalone ? { ...p, at: now, standalone } : { ...p, at: now });
+    for (const p of this.pending.values()) rows.push({ ...p, at: now });
     this.pending = new Map();
     return rows;
+  }
+
+  /** Takes the standalone units' sums, leaving none. */
+  drainStandalone(): StandaloneUnits[] {
+    const groups = [...this.standalone.values()];
+    this.standalone = new Map();
+    return groups;
   }
 
   /**
@@ -145,27 +176,45 @@ export class UnitTotalsAggregator {
    */
   restore(rows: readonly UnitTotalsDelta[]): void {
     for (const delta of rows) {
-      const row = this.row(delta.changeId, delta.arm, delta.unit, delta.standalone === true);
+      const row = this.row(delta.changeId, delta.arm, delta.unit);
       if (!row) continue;
       for (const k of COUNTER_KEYS) row[k] += delta[k];
     }
   }
 
-  private row(changeId: string, arm: Arm, unit: string, standalone: boolean): Pending | null {
+  /** Puts back standalone sums a failed flush could not write (sums add, so nothing is lost). */
+  restoreStandalone(groups: readonly StandaloneUnits[]): void {
+    for (const { changeId, arm, sums } of groups) {
+      const group = this.group(changeId, arm);
+      if (!group) continue;
+      for (let i = 0; i < sums.length; i++) group.sums[i] = group.sums[i]! + sums[i]!;
+    }
+  }
+
+  private row(changeId: string, arm: Arm, unit: string): Pending | null {
     // \0 cannot appear in change ids or arms; a unit is the last part, so it may hold anything.
     const key = `${changeId}\0${arm}\0${unit}`;
     let row = this.pending.get(key);
-    if (row) {
-      // A second update of the same unit (feedback, or a restored batch) makes it a stored row.
-      row.standalone = false;
-      return row;
-    }
-    if (this.pending.size >= this.options.maxRows) {
+    if (row) return row;
+    if (this.size >= this.options.maxRows) {
       this.dropped += 1;
       return null;
     }
-    row = { changeId, arm, unit, standalone, ...emptyCounters() };
+    row = { changeId, arm, unit, ...emptyCounters() };
     this.pending.set(key, row);
     return row;
+  }
+
+  private group(changeId: string, arm: Arm): StandaloneUnits | null {
+    const key = `${changeId}\0${arm}`;
+    let group = this.standalone.get(key);
+    if (group) return group;
+    if (this.size >= this.options.maxRows) {
+      this.dropped += 1;
+      return null;
+    }
+    group = { changeId, arm, sums: emptyUnitTerms() };
+    this.standalone.set(key, group);
+    return group;
   }
 }

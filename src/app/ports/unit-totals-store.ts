@@ -54,13 +54,6 @@ export interface UnitTotalsKey {
 export interface UnitTotalsDelta extends UnitTotalsKey, UnitCounters {
   /** Epoch ms of the write; the row's updated_at becomes the latest one seen. */
   readonly at: number;
-  /**
-   * The unit is new and nothing will add to it again (one request of a client that sent no
-   * identity, under a random unit): its terms go into the per-arm sums as a unit of its own, and
-   * no row is kept. Feedback naming it later starts a row of its own, which counts it in the
-   * feedback metrics exactly as a stored row without feedback would. Leave unset when unsure.
-   */
-  readonly standalone?: boolean;
 }
 
 /** The metrics the controller can analyse per unit. */
@@ -120,14 +113,53 @@ export interface UnitSums {
 
 export type ArmSums = Readonly<Record<Arm, UnitSums>>;
 
+/** n, ΣX, ΣY, ΣX², ΣY², ΣXY per metric, in UNIT_METRIC_NAMES order: the layout of StandaloneUnits.sums. */
+export const UNIT_TERMS = 6;
+
+/**
+ * Units that nothing will add to again — one request each of clients that sent no identity, under
+ * a random unit — as their terms in the per-arm sums, already added up: no row is kept for them,
+ * and a gateway holds one of these per change and arm instead of one row per request. Feedback
+ * naming such a unit later starts a row of its own, which counts it in the feedback metrics exactly
+ * as a stored row without feedback would (its Y there was 0, so it was not in those sums).
+ */
+export interface StandaloneUnits {
+  readonly changeId: string;
+  readonly arm: Arm;
+  /** UNIT_TERMS numbers per metric (see addUnitTerms). */
+  readonly sums: Float64Array;
+}
+
+/** A zeroed StandaloneUnits.sums. */
+export function emptyUnitTerms(): Float64Array {
+  return new Float64Array(UNIT_METRIC_NAMES.length * UNIT_TERMS);
+}
+
+/** Adds one unit's terms to `sums`: for each metric where its Y > 0, (1, X, Y, X², Y², XY). */
+export function addUnitTerms(sums: Float64Array, unit: UnitCounters): void {
+  for (let m = 0; m < UNIT_METRIC_NAMES.length; m++) {
+    const { x: xKey, y: yKey } = UNIT_METRICS[UNIT_METRIC_NAMES[m]!];
+    const x = unit[xKey];
+    const y = unit[yKey];
+    if (!(y > 0)) continue;
+    const o = m * UNIT_TERMS;
+    sums[o] = sums[o]! + 1;
+    sums[o + 1] = sums[o + 1]! + x;
+    sums[o + 2] = sums[o + 2]! + y;
+    sums[o + 3] = sums[o + 3]! + x * x;
+    sums[o + 4] = sums[o + 4]! + y * y;
+    sums[o + 5] = sums[o + 5]! + x * y;
+  }
+}
+
 export interface UnitTotalsStore {
   /**
    * Adds each delta's counters to its (change, arm, unit) row, creating it if needed. Deltas of the
    * same key within a batch add up. The addition happens in the database (no read-modify-write), so
    * concurrent flushes of several gateways never lose counts; the whole batch commits or fails
-   * together. A `standalone` delta (a key that appears once in the batch) adds to the sums only.
+   * together, `standalone` included: those only add to the per-arm sums.
    */
-  upsertBatch(rows: readonly UnitTotalsDelta[]): Promise<void>;
+  upsertBatch(rows: readonly UnitTotalsDelta[], standalone?: readonly StandaloneUnits[]): Promise<void>;
   /** The six sums of one metric for both arms (zeros for an arm without units). */
   armSums(changeId: string, metric: UnitMetric): Promise<ArmSums>;
   /** The sums of several metrics for both arms, from ONE aggregate query. */
