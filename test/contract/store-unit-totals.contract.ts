@@ -306,9 +306,8 @@ export function unitTotalsContract(getStore: StoreGetter): void {
           typeof v === 'number' ? [v] : Object.values(v as object).flatMap(flat);
         const [x, y] = [flat(a), flat(b)];
         expect(x).toHaveLength(y.length);
-        x.forEach((v, i) =>
-          expect(v).toBeCloseTo(y[i]!, 12 - Math.max(0, Math.ceil(Math.log10(Math.abs(v) + 1)))),
-        );
+        for (const [i, v] of x.entries())
+          expect(v).toBeCloseTo(y[i]!, 12 - Math.max(0, Math.ceil(Math.log10(Math.abs(v) + 1))));
       };
       expectSame(
         await store.unitTotals.armSumsAll(alone, metrics),
