@@ -4,7 +4,30 @@
 // parts lazy: the store drivers, the HTTP client and the eval engine load only for commands that
 // use them. Native and optional packages stay outside the bundle and are resolved from
 // node_modules as before.
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+// zod's `z` namespace re-exports all of its ~40 message locales (`z.locales`), so no bundler can
+// drop them: a third of the zod chunk, parsed and compiled at every start. Ballast only uses
+// English (zod's default, which zod imports on its own), so the namespace gets English alone.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-english-only' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+// Chunk names carry a content hash: without this, every build would leave the last one's chunks.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/main/cli.js'],
@@ -25,5 +48,6 @@ await build({
   banner: {
     js: "import { createRequire as __ballastRequire } from 'node:module'; const require = __ballastRequire(import.meta.url);",
   },
+  plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });
