@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/run-cli.js';
@@ -73,6 +74,24 @@ describe('ballast eval on the sim', () => {
     expect(report).toMatchObject({ schemaVersion: 1, kind: 'ballast.eval', verdict: 'pass', exitCode: 0 });
     expect(run.code).toBe(0);
     expect(report.counts.cases).toBe(30);
+    expect(report.cases).toHaveLength(30);
+    // The stored summary is the report without its per-case array (eval_case_results has them).
+    const db = new BetterSqlite3(join(root, '.ballast/ballast.db'), { readonly: true });
+    try {
+      const row = db.prepare('select verdict, summary from eval_runs where id = ?').get(report.runId) as {
+        verdict: string;
+        summary: string;
+      };
+      const { cases: _cases, ...rest } = report;
+      expect(row.verdict).toBe('pass');
+      expect(JSON.parse(row.summary)).toEqual({ ...rest, warnings: report.warnings });
+      const stored = db
+        .prepare('select count(*) as n from eval_case_results where run_id = ?')
+        .get(report.runId);
+      expect(stored).toEqual({ n: 60 });
+    } finally {
+      db.close();
+    }
   });
 
   it('calls a small difference on few cases inconclusive (exit 4), or pass/fail with --inconclusive', async () => {
