@@ -94,116 +94,129 @@ export function withFaults(
     counts: () => structuredClone(counts),
     close: () => inner.close(),
 
-    async complete(request: ChatRequest, callOptions?: CallOptions): Promise<ChatOutcome> {
-      const started = clock.monotonic();
-      const plan = begin();
-      if (!(await delay(plan, callOptions?.signal))) {
-        return {
-          ok: false,
-          failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
-        };
+    complete(request: ChatRequest, callOptions?: CallOptions): Promise<ChatOutcome> {
+      // No faults (the usual case): the call goes straight through, without a layer of its own.
+      if (!profile?.enabled) {
+        counts.calls++;
+        return inner.complete(request, callOptions);
       }
-      if (plan.failure) {
-        return {
-          ok: false,
-          failure: injected(plan.failure, `${plan.failure} before the call`, clock.monotonic() - started),
-        };
-      }
-      const outcome = await inner.complete(request, callOptions);
-      if (outcome.ok && plan.malformed) {
-        counts.malformed++;
-        return {
-          ok: false,
-          failure: injected('upstream', 'malformed JSON body', clock.monotonic() - started),
-        };
-      }
-      if (plan.addedLatencyMs <= 0) return outcome;
-      if (!outcome.ok) {
-        return {
-          ok: false,
-          failure: { ...outcome.failure, latencyMs: outcome.failure.latencyMs + plan.addedLatencyMs },
-        };
-      }
-      // The caller saw the added latency, so the reported latency includes it.
-      const latencyMs = outcome.result.latencyMs + plan.addedLatencyMs;
-      return {
-        ok: true,
-        result: { ...outcome.result, latencyMs, ttftMs: outcome.result.ttftMs + plan.addedLatencyMs },
-      };
+      return faultyComplete(request, callOptions);
     },
 
-    async *stream(request: ChatRequest, callOptions?: CallOptions): AsyncIterable<StreamEvent> {
-      const started = clock.monotonic();
-      const plan = begin();
-      if (!(await delay(plan, callOptions?.signal))) {
-        yield {
-          type: 'error',
-          failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
-        };
-        return;
+    stream(request: ChatRequest, callOptions?: CallOptions): AsyncIterable<StreamEvent> {
+      if (!profile?.enabled) {
+        counts.calls++;
+        return inner.stream(request, callOptions);
       }
-      if (plan.failure) {
-        yield {
-          type: 'error',
-          failure: injected(
-            plan.failure,
-            `${plan.failure} before the first byte`,
-            clock.monotonic() - started,
-          ),
-        };
-        return;
-      }
-      let deltas = 0;
-      for await (const event of inner.stream(request, callOptions)) {
-        if (event.type === 'delta') {
-          yield event;
-          deltas++;
-          if (deltas === 1 && plan.stallMs !== undefined) {
-            counts.stalled++;
-            try {
-              await clock.sleep(plan.stallMs, callOptions?.signal);
-            } catch {
-              yield {
-                type: 'error',
-                failure: injected('cancelled', 'cancelled during a stall', clock.monotonic() - started, true),
-              };
-              return;
-            }
-          }
-          if (plan.cutAfterDeltas !== undefined && deltas >= plan.cutAfterDeltas) {
-            counts.cut++;
+      return faultyStream(request, callOptions);
+    },
+  };
+
+  async function faultyComplete(request: ChatRequest, callOptions?: CallOptions): Promise<ChatOutcome> {
+    const started = clock.monotonic();
+    const plan = begin();
+    if (!(await delay(plan, callOptions?.signal))) {
+      return {
+        ok: false,
+        failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
+      };
+    }
+    if (plan.failure) {
+      return {
+        ok: false,
+        failure: injected(plan.failure, `${plan.failure} before the call`, clock.monotonic() - started),
+      };
+    }
+    const outcome = await inner.complete(request, callOptions);
+    if (outcome.ok && plan.malformed) {
+      counts.malformed++;
+      return {
+        ok: false,
+        failure: injected('upstream', 'malformed JSON body', clock.monotonic() - started),
+      };
+    }
+    if (plan.addedLatencyMs <= 0) return outcome;
+    if (!outcome.ok) {
+      return {
+        ok: false,
+        failure: { ...outcome.failure, latencyMs: outcome.failure.latencyMs + plan.addedLatencyMs },
+      };
+    }
+    // The caller saw the added latency, so the reported latency includes it.
+    const latencyMs = outcome.result.latencyMs + plan.addedLatencyMs;
+    return {
+      ok: true,
+      result: { ...outcome.result, latencyMs, ttftMs: outcome.result.ttftMs + plan.addedLatencyMs },
+    };
+  }
+
+  async function* faultyStream(request: ChatRequest, callOptions?: CallOptions): AsyncIterable<StreamEvent> {
+    const started = clock.monotonic();
+    const plan = begin();
+    if (!(await delay(plan, callOptions?.signal))) {
+      yield {
+        type: 'error',
+        failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
+      };
+      return;
+    }
+    if (plan.failure) {
+      yield {
+        type: 'error',
+        failure: injected(plan.failure, `${plan.failure} before the first byte`, clock.monotonic() - started),
+      };
+      return;
+    }
+    let deltas = 0;
+    for await (const event of inner.stream(request, callOptions)) {
+      if (event.type === 'delta') {
+        yield event;
+        deltas++;
+        if (deltas === 1 && plan.stallMs !== undefined) {
+          counts.stalled++;
+          try {
+            await clock.sleep(plan.stallMs, callOptions?.signal);
+          } catch {
             yield {
               type: 'error',
-              failure: injected(
-                'network',
-                `stream cut after ${deltas} chunk(s)`,
-                clock.monotonic() - started,
-                true,
-              ),
+              failure: injected('cancelled', 'cancelled during a stall', clock.monotonic() - started, true),
             };
-            return; // ends the inner iteration too (for await calls its return()).
+            return;
           }
-        } else if (event.type === 'done' && plan.cutAfterDeltas !== undefined && deltas > 0) {
+        }
+        if (plan.cutAfterDeltas !== undefined && deltas >= plan.cutAfterDeltas) {
           counts.cut++;
           yield {
             type: 'error',
-            failure: injected('network', 'stream cut before its end', clock.monotonic() - started, true),
+            failure: injected(
+              'network',
+              `stream cut after ${deltas} chunk(s)`,
+              clock.monotonic() - started,
+              true,
+            ),
           };
-          return;
-        } else if (event.type === 'done' && plan.addedLatencyMs > 0) {
-          const r = event.result;
-          yield {
-            type: 'done',
-            result: {
-              ...r,
-              latencyMs: r.latencyMs + plan.addedLatencyMs,
-              ttftMs: r.ttftMs + plan.addedLatencyMs,
-            },
-          };
-        } else {
-          yield event;
+          return; // ends the inner iteration too (for await calls its return()).
         }
+      } else if (event.type === 'done' && plan.cutAfterDeltas !== undefined && deltas > 0) {
+        counts.cut++;
+        yield {
+          type: 'error',
+          failure: injected('network', 'stream cut before its end', clock.monotonic() - started, true),
+        };
+        return;
+      } else if (event.type === 'done' && plan.addedLatencyMs > 0) {
+        const r = event.result;
+        yield {
+          type: 'done',
+          result: {
+            ...r,
+            latencyMs: r.latencyMs + plan.addedLatencyMs,
+            ttftMs: r.ttftMs + plan.addedLatencyMs,
+          },
+        };
+      } else {
+        yield event;
       }
-    },
-  };
+    }
+  }
 }
