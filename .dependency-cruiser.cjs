@@ -8,7 +8,10 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/' },
       to: {
-        pathNot: ['^src/core/', 'node_modules/(zod|yaml|fastest-levenshtein|obscenity|ajv|ajv-formats)/'],
+        pathNot: [
+          '^src/core/',
+          'node_modules/(zod|yaml|fastest-levenshtein|obscenity|ajv|ajv-formats|yocto-queue)/',
+        ],
       },
     },
     {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Stoppable } from '../../core/async/call-slots.js';
 import type { AttemptFailure } from './http-errors.js';
 
 /** Why a call or an attempt was stopped from our side. */
@@ -19,11 +20,6 @@ export type StopReason = 'cancelled' | 'closed' | 'timeout' | 'idle';
  * AbortController and its EventTarget cost ≈ 5 µs each on this machine, and a gateway request
  * used to make four).
  */
-export interface Stoppable {
-  readonly stopped: boolean;
-  /** Calls `fn` once when the call stops (at once if it already has); returns the unsubscribe. */
-  onStop(fn: () => void): () => void;
-}
 
 /**
  * One call's stop conditions — the caller's signal, the provider closing, and the total deadline

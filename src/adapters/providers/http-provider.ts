@@ -1,5 +1,6 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { CallOptions, ModelProvider } from '../../app/ports/model-provider.js';
+import type { ReleaseSlot } from '../../core/async/call-slots.js';
 import { backoffDelay } from '../../core/provider/backoff.js';
 import {
   type ChatOutcome,
@@ -21,7 +22,7 @@ import {
 } from './http-attempt.js';
 import { AttemptScope, CallScope, stopFailure } from './http-deadline.js';
 import type { AttemptFailure } from './http-errors.js';
-import type { HttpTransport, ReleaseSlot } from './http-transport.js';
+import type { HttpTransport } from './http-transport.js';
 
 /** Default silence allowed between chunks: long enough for a slow model's first token. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;

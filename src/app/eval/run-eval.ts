@@ -1,4 +1,4 @@
-import pLimit from 'p-limit';
+import { CallSlots } from '../../core/async/call-slots.js';
 import { pairCase } from '../../core/eval/aggregate.js';
 import type {
   EvalCase,
@@ -72,7 +72,7 @@ const WRITE_BATCH_ROWS = 200;
  */
 export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const started = input.clock.monotonic();
-  const limit = pLimit(Math.max(1, input.concurrency));
+  const slots = new CallSlots(Math.max(1, input.concurrency));
   const completed = input.completed ?? new Set<string>();
   const stored = completed.size > 0 ? fromRows(await input.store.caseResults(input.runId)) : new Map();
   // Each case is summarised as it finishes; its samples go to the store and are not kept, so
@@ -105,7 +105,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
       const reuse = input.storedBaseline?.get(c.id);
       caseSamples = (
         await Promise.all(
-          Array.from({ length: repeats }, (_, sample) => runSample(input, c, sample, limit, reuse)),
+          Array.from({ length: repeats }, (_, sample) => runSample(input, c, sample, slots, reuse)),
         )
       ).flat();
       await persist(toRows(caseSamples));
@@ -157,12 +157,20 @@ async function runSample(
   input: RunEvalInput,
   c: EvalCase,
   sample: number,
-  limit: ReturnType<typeof pLimit>,
+  slots: CallSlots,
   reuse: readonly SampleResult[] | undefined,
 ): Promise<SampleResult[]> {
   const vars = caseVars(c);
   const opening = caseMessages(c, vars);
-  const play = (arm: EvalArm) => limit(() => playArm(input, arm, c, sample, opening, vars));
+  const play = async (arm: EvalArm) => {
+    // Without a stop condition a slot always comes.
+    const release = (await slots.acquire()) as () => void;
+    try {
+      return await playArm(input, arm, c, sample, opening, vars);
+    } finally {
+      release();
+    }
+  };
   const reused = reuse?.find((s) => s.sample === sample);
   const [baseline, candidate] = await Promise.all([
     reused ? Promise.resolve(undefined) : play(input.baseline),

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Stoppable } from '../../../src/adapters/providers/http-deadline.js';
-import { CallSlots } from '../../../src/adapters/providers/http-transport.js';
+import { CallSlots, type Stoppable } from '../../src/core/async/call-slots.js';
 
 /** A call that can be stopped by hand. */
 function call(): Stoppable & { stop(): void } {
