@@ -4,12 +4,47 @@
 // network, not CPU.
 //
 // Also: inclusive time (self + callees, each sample counted once per function on its stack) of the
-// functions whose script URL contains --inclusive (default "/dist/": Ballast's own code), which
+// functions whose script URL contains --inclusive (default: Ballast's own code, src/ or dist/), which
 // says which of Ballast's steps the time goes to.
 //
 // Usage: node profile-summary.mjs FILE.cpuprofile [--top 25] [--inclusive /dist/] [--json]
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SourceMapConsumer } from 'source-map-js';
+
+/**
+ * Frames in the esbuild bundle (dist/bundle/*.js) name a chunk, not a module. Each is mapped back
+ * through the chunk's source map to the file it came from — Ballast's src/…ts or a package under
+ * node_modules — so that the step and file tables say what the code is. Frames without a map stay.
+ */
+export function remapBundleFrames(profile) {
+  const consumers = new Map();
+  const consumerFor = (url) => {
+    if (!consumers.has(url)) {
+      let consumer = null;
+      try {
+        const map = `${fileURLToPath(url)}.map`;
+        if (existsSync(map)) consumer = new SourceMapConsumer(JSON.parse(readFileSync(map, 'utf8')));
+      } catch {
+        consumer = null;
+      }
+      consumers.set(url, consumer);
+    }
+    return consumers.get(url);
+  };
+  for (const node of profile.nodes) {
+    const cf = node.callFrame;
+    if (!cf.url?.includes('/dist/bundle/') || cf.lineNumber < 0) continue;
+    const consumer = consumerFor(cf.url);
+    if (!consumer) continue;
+    const pos = consumer.originalPositionFor({ line: cf.lineNumber + 1, column: cf.columnNumber });
+    if (!pos.source) continue;
+    const original = new URL(pos.source, pathToFileURL(fileURLToPath(cf.url))).href;
+    node.callFrame = { ...cf, url: original, lineNumber: (pos.line ?? 1) - 1, columnNumber: pos.column ?? 0 };
+  }
+  return profile;
+}
 
 /** Where a script URL comes from: a package under node_modules, the project's dist, node itself. */
 export function origin(url) {
@@ -20,8 +55,8 @@ export function origin(url) {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0) return `ballast ${url.slice(dist + 1)}`;
+  const own = url.search(/\/(dist|src)\//);
+  if (own >= 0) return `ballast ${url.slice(own + 1)}`;
   return url.replace(/^file:\/\//, '');
 }
 
@@ -30,25 +65,29 @@ export function origin(url) {
  * stack that matches one of these (checked leaf to root), so a store write made from the eval loop
  * counts as "store", not "eval loop".
  */
-/** Ballast's own compiled code (its dist/, not a dependency's). */
-const ownCode = (url) => url.includes('/dist/') && !url.includes('/node_modules/');
+/** Ballast's own code: its src/ (bundle frames mapped back) or dist/, not a dependency's. */
+const ownCode = (url) => /\/(dist|src)\//.test(url) && !url.includes('/node_modules/');
 const ballast = (re) => (cf) => ownCode(cf.url) && re.test(cf.url);
 
 const STEPS = [
   ['garbage collection', (cf) => cf.functionName === '(garbage collector)'],
   ['loading modules', (cf) => /^node:internal\/modules\//.test(cf.url)],
-  ['store (SQLite writes and reads)', ballast(/\/dist\/adapters\/store\//)],
-  ['model calls (HTTP client, retries, timeouts)', ballast(/\/dist\/adapters\/providers\//)],
-  ['scoring', ballast(/\/dist\/(app\/eval\/scoring|core\/eval\/scorers\/)/)],
-  ['verdict (statistics)', ballast(/\/dist\/core\/(eval\/verdict|stats\/)/)],
-  ['report (build, write, print)', ballast(/\/dist\/(core\/eval\/report|adapters\/files\/report|cli\/)/)],
-  ['datasets', ballast(/\/dist\/adapters\/files\/(read-dataset|dataset)/)],
-  ['project and spec loading', ballast(/\/dist\/(config|core\/spec)\//)],
-  ['eval loop (requests, pairing)', ballast(/\/dist\/(app\/eval|core\/provider|core\/eval)\//)],
-  ['other Ballast code', ballast(/\/dist\//)],
+  ['store (SQLite writes and reads)', ballast(/\/(?:dist|src)\/adapters\/store\//)],
+  ['model calls (HTTP client, retries, timeouts)', ballast(/\/(?:dist|src)\/adapters\/providers\//)],
+  ['scoring', ballast(/\/(?:dist|src)\/(app\/eval\/scoring|core\/eval\/scorers\/)/)],
+  ['verdict (statistics)', ballast(/\/(?:dist|src)\/core\/(eval\/verdict|stats\/)/)],
+  [
+    'report (build, write, print)',
+    ballast(/\/(?:dist|src)\/(core\/eval\/report|adapters\/files\/report|cli\/)/),
+  ],
+  ['datasets', ballast(/\/(?:dist|src)\/adapters\/files\/(read-dataset|dataset)/)],
+  ['project and spec loading', ballast(/\/(?:dist|src)\/(config|core\/spec)\//)],
+  ['eval loop (requests, pairing)', ballast(/\/(?:dist|src)\/(app\/eval|core\/provider|core\/eval)\//)],
+  ['other Ballast code', ballast(/\/(?:dist|src)\//)],
 ];
 
-export function summarise(profile, top = 25, inclusiveFilter = '/dist/') {
+export function summarise(rawProfile, top = 25, inclusiveFilter = 'ballast') {
+  const profile = remapBundleFrames(rawProfile);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -83,11 +122,12 @@ export function summarise(profile, top = 25, inclusiveFilter = '/dist/') {
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const cf = byId.get(cur).callFrame;
-      if (
-        cf.url?.includes(inclusiveFilter) &&
-        (inclusiveFilter.includes('node_modules') || !cf.url.includes('/node_modules/'))
-      )
-        seen.add(keyOf(cf));
+      const matches =
+        inclusiveFilter === 'ballast'
+          ? ownCode(cf.url ?? '')
+          : cf.url?.includes(inclusiveFilter) &&
+            (inclusiveFilter.includes('node_modules') || !cf.url.includes('/node_modules/'));
+      if (matches) seen.add(keyOf(cf));
     }
     for (const k of seen) incl.set(k, (incl.get(k) ?? 0) + us);
   }
@@ -142,7 +182,7 @@ export function formatSummary(s) {
   if (s.inclusive.length > 0) {
     lines.push(
       '',
-      `| inclusive ms | % of busy | function whose URL contains "${s.inclusiveFilter}" (self + callees) |`,
+      `| inclusive ms | % of busy | ${s.inclusiveFilter === 'ballast' ? "Ballast's own function" : `function whose URL contains "${s.inclusiveFilter}"`} (self + callees) |`,
       '|---:|---:|---|',
     );
     for (const r of s.inclusive) lines.push(`| ${r.ms} | ${r.pctOfBusy} | \`${r.name}\` |`);
@@ -160,6 +200,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ti = args.indexOf('--top');
   const top = ti >= 0 ? Number(args[ti + 1]) : 25;
   const ii = args.indexOf('--inclusive');
-  const s = summarise(JSON.parse(readFileSync(file, 'utf8')), top, ii >= 0 ? args[ii + 1] : '/dist/');
+  const s = summarise(JSON.parse(readFileSync(file, 'utf8')), top, ii >= 0 ? args[ii + 1] : 'ballast');
   console.log(args.includes('--json') ? JSON.stringify(s, null, 2) : formatSummary(s));
 }
