@@ -142,4 +142,20 @@ describe('withFaults', () => {
     faulty.setFaults(profile({ error_rate: 1 }));
     expect(await faulty.complete(request)).toMatchObject({ ok: false, failure: { kind: 'upstream' } });
   });
+
+  it('without an enabled profile passes calls and streams through unchanged, and still counts them', async () => {
+    const inner = echoProvider();
+    for (const p of [undefined, profile({ enabled: false, error_rate: 1, latency_ms: 50 })]) {
+      const faulty = withFaults(inner, { profile: p, clock: steppingClock(), random: seeded(3) });
+      expect(await faulty.complete(request)).toEqual(await inner.complete(request));
+      expect(await collect(faulty.stream(request))).toEqual(await collect(inner.stream(request)));
+      expect(faulty.counts()).toMatchObject({ calls: 2, delayed: 0, failed: {}, cut: 0 });
+      // Switched on at run time, the next stream gets its faults.
+      faulty.setFaults(profile({ error_rate: { network: 1 } }));
+      expect((await collect(faulty.stream(request))).at(-1)).toMatchObject({
+        type: 'error',
+        failure: { kind: 'network' },
+      });
+    }
+  });
 });
