@@ -620,7 +620,12 @@ async function main() {
       },
       ...(carriedFrom
         ? {
-            carried: `runs of tools other than ${o.tools.join(', ')} carried over from the run of ${carriedFrom}`,
+            // Each carried run keeps the date it was measured; name those dates, not the file's.
+            carried: `runs of tools other than ${o.tools.join(', ')} carried over from the run(s) of ${[
+              ...new Set(runs.filter((r) => r.carried_from).map((r) => r.carried_from)),
+            ]
+              .sort()
+              .join(', ')}`,
           }
         : {}),
       summary,
