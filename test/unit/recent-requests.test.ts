@@ -80,6 +80,21 @@ describe('RecentRequests', () => {
     for (let i = 30; i < 80; i++) expect(recent.get(id(i))?.at).toBe(summary(i).at);
   });
 
+  it('tells many who-served tuples apart, past the few it finds by comparing fields', () => {
+    const recent = new RecentRequests(200);
+    const tuple = (i: number) => ({
+      route: i % 3 === 0 ? null : i % 3 === 1 ? 'null' : `route-${i % 5}`,
+      changeId: i % 4 === 0 ? null : `change-${i % 7}`,
+      arm: i % 4 === 0 ? null : i % 2 ? ('candidate' as const) : ('comparison' as const),
+      variant: `variant-${i % 11}`,
+    });
+    const ids = Array.from({ length: 120 }, () => randomUUID());
+    // Twice over, so the second round finds every tuple already known.
+    for (let round = 0; round < 2; round++)
+      ids.forEach((id, i) => recent.add(id, { ...tuple(i), unit: `user-${i}`, at: i }));
+    ids.forEach((id, i) => expect(recent.get(id)).toEqual({ ...tuple(i), unit: `user-${i}`, at: i }));
+  });
+
   it('answers as a plain map of the last ids would, whatever the mix of adds (model-based)', () => {
     const idArb = fc.oneof(
       fc.integer({ min: 0, max: 40 }).map((i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),

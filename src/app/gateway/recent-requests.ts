@@ -12,8 +12,19 @@ export interface RequestSummary {
   readonly at: number;
 }
 
+const RANDOM_PREFIX = 'anon-';
+
 /** The random unit the gateway gives a request without an identity: derived from its id. */
-export const randomUnitFor = (requestId: string): string => `anon-${requestId}`;
+export const randomUnitFor = (requestId: string): string => `${RANDOM_PREFIX}${requestId}`;
+
+/** unit === randomUnitFor(requestId), without building the string (this runs on every request). */
+function isRandomUnitOf(unit: string, requestId: string): boolean {
+  return (
+    unit.length === RANDOM_PREFIX.length + requestId.length &&
+    unit.startsWith(RANDOM_PREFIX) &&
+    unit.endsWith(requestId)
+  );
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,7 +98,7 @@ export class RecentRequests {
       }
     }
     const unit = summary.unit;
-    this.#units[slot] = unit !== undefined && unit === randomUnitFor(requestId) ? RANDOM_UNIT : unit;
+    this.#units[slot] = unit !== undefined && isRandomUnitOf(unit, requestId) ? RANDOM_UNIT : unit;
     this.#at[slot] = summary.at;
     this.#who[slot] = this.#tuple(summary);
   }
@@ -174,24 +185,49 @@ export class RecentRequests {
   }
 
   #tuple(s: RequestSummary): number {
-    // JSON, so a route named "null" and no route are different tuples.
+    // A gateway serves a handful of tuples: the first few are found by comparing their fields, with
+    // no key to build; past those, by a key (JSON, so a route named "null" and no route differ).
+    const tuples = this.#tuples;
+    const scanned = Math.min(tuples.length, SCANNED_TUPLES);
+    for (let i = 0; i < scanned; i++) {
+      const t = tuples[i]!;
+      if (t.route === s.route && t.changeId === s.changeId && t.arm === s.arm && t.variant === s.variant)
+        return i;
+    }
     const key = JSON.stringify([s.route, s.changeId, s.arm, s.variant]);
-    let index = this.#tupleIndex.get(key);
+    let index = tuples.length > SCANNED_TUPLES ? this.#tupleIndex.get(key) : undefined;
     if (index === undefined) {
-      index = this.#tuples.length;
-      this.#tuples.push({ route: s.route, changeId: s.changeId, arm: s.arm, variant: s.variant });
+      index = tuples.length;
+      tuples.push({ route: s.route, changeId: s.changeId, arm: s.arm, variant: s.variant });
       this.#tupleIndex.set(key, index);
     }
     return index;
   }
 }
 
-/** A UUID's 128 bits as four words (the caller checked the shape). */
+/** Tuples found by comparing fields before the keyed lookup (see #tuple). */
+const SCANNED_TUPLES = 16;
+
+/** Reused by words(): its result is read before the next call. */
+const SCRATCH_WORDS = new Uint32Array(4);
+
+/**
+ * A UUID's 128 bits as four words (the caller checked the shape), read digit by digit into a
+ * reused array: no string or array per request. Dashes only ever stand alone between digits.
+ */
 function words(uuid: string): Uint32Array {
-  const hex = uuid.replaceAll('-', '');
-  const w = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) w[i] = Number.parseInt(hex.slice(8 * i, 8 * i + 8), 16);
-  return w;
+  let k = 0;
+  for (let i = 0; i < 4; i++) {
+    let v = 0;
+    for (let n = 0; n < 8; n++) {
+      let c = uuid.charCodeAt(k++);
+      if (c === 45) c = uuid.charCodeAt(k++); // '-'
+      // '0'–'9' → 0–9; 'a'–'f' and 'A'–'F' → 10–15.
+      v = (v << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+    }
+    SCRATCH_WORDS[i] = v;
+  }
+  return SCRATCH_WORDS;
 }
 
 /** Mixes the four words into a table position (murmur3's finaliser over a simple combination). */
