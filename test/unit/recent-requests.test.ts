@@ -91,8 +91,9 @@ describe('RecentRequests', () => {
     const ids = Array.from({ length: 120 }, () => randomUUID());
     // Twice over, so the second round finds every tuple already known.
     for (let round = 0; round < 2; round++)
-      ids.forEach((id, i) => recent.add(id, { ...tuple(i), unit: `user-${i}`, at: i }));
-    ids.forEach((id, i) => expect(recent.get(id)).toEqual({ ...tuple(i), unit: `user-${i}`, at: i }));
+      for (const [i, id] of ids.entries()) recent.add(id, { ...tuple(i), unit: `user-${i}`, at: i });
+    for (const [i, id] of ids.entries())
+      expect(recent.get(id)).toEqual({ ...tuple(i), unit: `user-${i}`, at: i });
   });
 
   it('answers as a plain map of the last ids would, whatever the mix of adds (model-based)', () => {
