@@ -1,6 +1,8 @@
 import { type Insertable, sql } from 'kysely';
 import {
   type ArmSums,
+  addMetricTerms,
+  emptyUnitTerms,
   type StandaloneUnits,
   UNIT_METRIC_NAMES,
   UNIT_METRICS,
@@ -92,59 +94,42 @@ interface SumsDelta {
 }
 
 /**
- * How the per-arm sums move when units' totals go from `before` to before + delta: a unit counts
- * in a metric while its Y > 0, contributing (1, x, y, x², y², xy); the change of each sum is its
- * new contribution minus its old one.
+ * How each change and arm's sums move when units' totals go from `before` to before + delta: the
+ * unit's new terms are added and its old ones taken back (addMetricTerms), so a unit counts in a
+ * metric exactly while its Y > 0. Same shape as the standalone units' sums, which had no terms before.
  */
-function armSumDeltas(
+function armTermMoves(
   rows: readonly Insertable<UnitTotalsTable>[],
   before: ReadonlyMap<string, Record<string, unknown>>,
-): SumsDelta[] {
-  const out = new Map<string, SumsDelta>();
-  const metrics = Object.keys(UNIT_METRICS) as UnitMetric[];
+): StandaloneUnits[] {
+  const out = new Map<string, StandaloneUnits>();
   for (const row of rows) {
     const r = row as unknown as Record<string, unknown>;
     const old = before.get(`${r.change_id}\0${r.arm}\0${r.unit}`);
-    for (const metric of metrics) {
+    const key = `${r.change_id}\0${r.arm}`;
+    let moves = out.get(key);
+    if (!moves) {
+      moves = { changeId: r.change_id as string, arm: r.arm as Arm, sums: emptyUnitTerms() };
+      out.set(key, moves);
+    }
+    UNIT_METRIC_NAMES.forEach((metric, m) => {
       const { x, y } = unitMetricColumns(metric);
       const ox = old ? Number(old[x]) : 0;
       const oy = old ? Number(old[y]) : 0;
-      const nx = ox + Number(r[x]);
-      const ny = oy + Number(r[y]);
-      const was = oy > 0 ? 1 : 0;
-      const is = ny > 0 ? 1 : 0;
-      if (was === 0 && is === 0) continue;
-      const key = `${r.change_id}\0${r.arm}\0${metric}`;
-      let e = out.get(key);
-      if (!e) {
-        e = { changeId: r.change_id as string, arm: r.arm as Arm, metric, d: [0, 0, 0, 0, 0, 0] };
-        out.set(key, e);
-      }
-      const d = e.d;
-      d[0] += is - was;
-      d[1] += is * nx - was * ox;
-      d[2] += is * ny - was * oy;
-      d[3] += is * nx * nx - was * ox * ox;
-      d[4] += is * ny * ny - was * oy * oy;
-      d[5] += is * nx * ny - was * ox * oy;
-    }
+      addMetricTerms(moves.sums, m, ox + Number(r[x]), oy + Number(r[y]));
+      addMetricTerms(moves.sums, m, ox, oy, -1);
+    });
   }
   return [...out.values()];
 }
 
-/** The sums of standalone units as the same moves (they had no terms before). */
-function standaloneSumDeltas(groups: readonly StandaloneUnits[]): SumsDelta[] {
+/** Term arrays as moves of the packed sums, one per change, arm and metric that moved. */
+function sumsDeltas(groups: readonly StandaloneUnits[]): SumsDelta[] {
   const out: SumsDelta[] = [];
   for (const { changeId, arm, sums } of groups)
     UNIT_METRIC_NAMES.forEach((metric, m) => {
-      const o = m * UNIT_TERMS;
-      if (sums[o] === 0) return;
-      out.push({
-        changeId,
-        arm,
-        metric,
-        d: [sums[o]!, sums[o + 1]!, sums[o + 2]!, sums[o + 3]!, sums[o + 4]!, sums[o + 5]!],
-      });
+      const d = Array.from(sums.subarray(m * UNIT_TERMS, (m + 1) * UNIT_TERMS)) as SumsDelta['d'];
+      if (d.some((v) => v !== 0)) out.push({ changeId, arm, metric, d });
     });
   return out;
 }
@@ -245,7 +230,7 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
           for (const id of changeIds)
             await sql`select pg_advisory_xact_lock(hashtext(${`ballast.unit_totals:${id}`}))`.execute(trx);
         const before = await currentRows(trx, rows);
-        const sumDeltas = armSumDeltas(rows, before).concat(standaloneSumDeltas(standalone));
+        const sumDeltas = sumsDeltas([...armTermMoves(rows, before), ...standalone]);
         for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           await trx
             .insertInto('unit_totals')

@@ -163,8 +163,7 @@ async function runSample(
   const vars = caseVars(c);
   const opening = caseMessages(c, vars);
   const play = async (arm: EvalArm) => {
-    // Without a stop condition a slot always comes.
-    const release = (await slots.acquire()) as () => void;
+    const release = await slots.acquire();
     try {
       return await playArm(input, arm, c, sample, opening, vars);
     } finally {

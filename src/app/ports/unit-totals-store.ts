@@ -135,20 +135,27 @@ export function emptyUnitTerms(): Float64Array {
   return new Float64Array(UNIT_METRIC_NAMES.length * UNIT_TERMS);
 }
 
-/** Adds one unit's terms to `sums`: for each metric where its Y > 0, (1, X, Y, X², Y², XY). */
+/**
+ * Adds (sign 1) or takes back (sign −1) one unit's terms in metric number `m` (UNIT_METRIC_NAMES
+ * order): (1, X, Y, X², Y², XY) while its Y > 0, nothing otherwise — the one definition of what a
+ * unit puts into the per-arm sums.
+ */
+export function addMetricTerms(sums: Float64Array, m: number, x: number, y: number, sign: 1 | -1 = 1): void {
+  if (!(y > 0)) return;
+  const o = m * UNIT_TERMS;
+  sums[o] = sums[o]! + sign;
+  sums[o + 1] = sums[o + 1]! + sign * x;
+  sums[o + 2] = sums[o + 2]! + sign * y;
+  sums[o + 3] = sums[o + 3]! + sign * x * x;
+  sums[o + 4] = sums[o + 4]! + sign * y * y;
+  sums[o + 5] = sums[o + 5]! + sign * x * y;
+}
+
+/** Adds one unit's terms in every metric to `sums`. */
 export function addUnitTerms(sums: Float64Array, unit: UnitCounters): void {
   for (let m = 0; m < UNIT_METRIC_NAMES.length; m++) {
-    const { x: xKey, y: yKey } = UNIT_METRICS[UNIT_METRIC_NAMES[m]!];
-    const x = unit[xKey];
-    const y = unit[yKey];
-    if (!(y > 0)) continue;
-    const o = m * UNIT_TERMS;
-    sums[o] = sums[o]! + 1;
-    sums[o + 1] = sums[o + 1]! + x;
-    sums[o + 2] = sums[o + 2]! + y;
-    sums[o + 3] = sums[o + 3]! + x * x;
-    sums[o + 4] = sums[o + 4]! + y * y;
-    sums[o + 5] = sums[o + 5]! + x * y;
+    const { x, y } = UNIT_METRICS[UNIT_METRIC_NAMES[m]!];
+    addMetricTerms(sums, m, unit[x], unit[y]);
   }
 }
 

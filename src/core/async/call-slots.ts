@@ -31,6 +31,8 @@ export class CallSlots {
   constructor(private readonly max: number) {}
 
   /** A slot; undefined (holding nothing) when `call` stops before one is free. */
+  acquire(): Promise<ReleaseSlot>;
+  acquire(call: Stoppable): Promise<ReleaseSlot | undefined>;
   acquire(call?: Stoppable): Promise<ReleaseSlot | undefined> {
     if (call?.stopped) return Promise.resolve(undefined);
     if (this.active < this.max) {
