@@ -89,8 +89,9 @@ export function parseDataset(
 
   const cases: DatasetCase[] = [];
   const seen = new Map<string, number>();
+  const shared = new SharedTags();
   for (const row of rows) {
-    const item = toCase(row.value, row.line, (path, message) => report(row.line, path, message));
+    const item = toCase(row.value, row.line, shared, (path, message) => report(row.line, path, message));
     if (item === undefined) continue;
     const first = seen.get(item.id);
     if (first !== undefined) report(row.line, 'id', `duplicate id "${item.id}" (first at line ${first})`);
@@ -205,9 +206,30 @@ function yamlRows(text: string, report: Report): Row[] {
 }
 
 /** Validates and normalises one case; reports each problem and returns undefined if there was any. */
+/**
+ * Cases of a dataset hold one frozen tag list per distinct list, and cases without vars one frozen
+ * empty record: a run keeps every case for its whole length, and most cases share a few tag sets.
+ */
+class SharedTags {
+  private readonly lists = new Map<string, readonly string[]>();
+
+  tags(list: string[]): readonly string[] {
+    const key = JSON.stringify(list);
+    let shared = this.lists.get(key);
+    if (shared === undefined) {
+      shared = Object.freeze(list);
+      this.lists.set(key, shared);
+    }
+    return shared;
+  }
+}
+
+const NO_VARS: Readonly<Record<string, string>> = Object.freeze({});
+
 function toCase(
   raw: unknown,
   line: number,
+  shared: SharedTags,
   report: (path: string, message: string) => void,
 ): DatasetCase | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -223,8 +245,9 @@ function toCase(
 
   const input = toInput(record.input, fail);
   const reference = toOptionalText(record.reference, 'reference', fail);
-  const tags = toTags(record.tags, fail);
-  const vars = toVars(record.vars, fail);
+  const tags = shared.tags(toTags(record.tags, fail));
+  const parsedVars = toVars(record.vars, fail);
+  const vars = Object.keys(parsedVars).length === 0 ? NO_VARS : parsedVars;
   if (record.assert !== undefined && !Array.isArray(record.assert))
     fail('assert', 'expected a list of assertions');
   const repeats = record.repeats;

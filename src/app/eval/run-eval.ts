@@ -1,5 +1,6 @@
 import { CallSlots } from '../../core/async/call-slots.js';
-import { pairCase } from '../../core/eval/aggregate.js';
+import { summarisePair } from '../../core/eval/aggregate.js';
+import { PairedColumns } from '../../core/eval/paired-columns.js';
 import type {
   EvalCase,
   PairedCase,
@@ -75,9 +76,9 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const slots = new CallSlots(Math.max(1, input.concurrency));
   const completed = input.completed ?? new Set<string>();
   const stored = completed.size > 0 ? fromRows(await input.store.caseResults(input.runId)) : new Map();
-  // Each case is summarised as it finishes; its samples go to the store and are not kept, so
-  // memory per case is its summary only.
-  const byIndex: (PairedCase | undefined)[] = new Array(input.cases.length);
+  // Each case is summarised as it finishes; its samples go to the store and are not kept, and its
+  // summary goes into typed columns (paired-columns.ts), so memory per case is a few numbers.
+  const summaries = new PairedColumns(input.cases.length);
   let done = 0;
 
   // Finished cases are written in batches (one transaction per batch, each case whole): one
@@ -110,11 +111,11 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
       ).flat();
       await persist(toRows(caseSamples));
     }
-    byIndex[index] = pairCase(
-      c,
+    const arms = summarisePair(
       caseSamples.filter((s) => s.arm === 'baseline'),
       caseSamples.filter((s) => s.arm === 'candidate'),
     );
+    if (arms !== undefined) summaries.set(index, arms.baseline, arms.candidate);
     done++;
     input.onCaseDone?.(done, input.cases.length);
   };
@@ -140,11 +141,14 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
 
   // Callers pass unique ids (evaluateChange checks); were one repeated, its first case counts.
   const ids = new Set<string>();
-  const paired = byIndex.filter((c): c is PairedCase => {
-    if (c === undefined || ids.has(c.id)) return false;
+  const paired: PairedCase[] = [];
+  for (let index = 0; index < input.cases.length; index++) {
+    const c = input.cases[index] as EvalCase;
+    const arms = summaries.get(index);
+    if (arms === undefined || ids.has(c.id)) continue;
     ids.add(c.id);
-    return true;
-  });
+    paired.push({ id: c.id, tags: c.tags, ...arms });
+  }
   const verdict = decide(paired, input.change.offline.criteria, {
     alpha: input.change.offline.alpha,
     minSlice: input.change.offline.min_slice,

@@ -109,13 +109,17 @@ export function pairCase(
   baseline: SampleResult[],
   candidate: SampleResult[],
 ): PairedCase | undefined {
+  const arms = summarisePair(baseline, candidate);
+  return arms === undefined ? undefined : { id: c.id, tags: c.tags, ...arms };
+}
+
+/** Both arms' summaries of one case; undefined when an arm has no samples. */
+export function summarisePair(
+  baseline: SampleResult[],
+  candidate: SampleResult[],
+): { baseline: ArmSummary; candidate: ArmSummary } | undefined {
   if (baseline.length === 0 || candidate.length === 0) return undefined;
-  return {
-    id: c.id,
-    tags: c.tags,
-    baseline: summariseArm(bySample(baseline)),
-    candidate: summariseArm(bySample(candidate)),
-  };
+  return { baseline: summariseArm(bySample(baseline)), candidate: summariseArm(bySample(candidate)) };
 }
 
 /** Samples in index order, so summaries do not depend on the order results arrived in. */
