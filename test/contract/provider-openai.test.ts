@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpTransportRegistry } from '../../src/adapters/providers/http-transport.js';
 import {
@@ -256,6 +257,117 @@ describe('OpenAI-compatible specifics', () => {
       await registry.closeAll();
     }
     await until(() => server.openConnections() === 0);
+  });
+
+  describe('a non-streamed body read from a raw socket', () => {
+    // The body is read chunk by chunk (http-attempt.ts readText): the test server writes the
+    // response in pieces, and cuts or stalls it, the way a proxy or a dying upstream does.
+    const answer = 'Größe: 5 € — naïve café';
+    const bodyText = JSON.stringify({
+      id: 'chatcmpl-raw',
+      object: 'chat.completion',
+      model: MODEL,
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+    });
+    const body = Buffer.from(bodyText, 'utf8');
+    type Mode = 'pieces' | 'cut' | 'stall';
+    const startRaw = async (modes: Mode[]) => {
+      const sockets = new Set<Socket>();
+      let calls = 0;
+      const raw = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.once('data', () => {
+          const mode = modes[Math.min(calls, modes.length - 1)]!;
+          calls++;
+          socket.write(
+            `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+          );
+          // Split inside "ö" (2 bytes) and "€" (3 bytes): a decoder per piece would garble them.
+          const splitAt = [body.indexOf(Buffer.from('ö')) + 1, body.indexOf(Buffer.from('€')) + 2];
+          const pieces = [
+            body.subarray(0, splitAt[0]),
+            body.subarray(splitAt[0], splitAt[1]),
+            body.subarray(splitAt[1]),
+          ];
+          if (mode === 'pieces') {
+            let i = 0;
+            const next = () => {
+              socket.write(pieces[i++]!);
+              if (i < pieces.length) setTimeout(next, 5);
+              else socket.end();
+            };
+            next();
+          } else {
+            socket.write(pieces[0]!);
+            if (mode === 'cut') setTimeout(() => socket.destroy(), 5);
+          }
+        });
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const port = (raw.address() as AddressInfo).port;
+      return {
+        url: `http://127.0.0.1:${port}/v1`,
+        calls: () => calls,
+        close: () => {
+          for (const socket of sockets) socket.destroy();
+          return new Promise<void>((resolve) => raw.close(() => resolve()));
+        },
+      };
+    };
+    const rawProvider = (url: string, retries: number, idleTimeoutMs?: number) =>
+      createOpenAIProvider({
+        name: 'raw',
+        model: MODEL,
+        config: openaiProviderSchema.parse({ type: 'openai', baseUrl: url, retries }),
+        clock: recordingClock(),
+        random: seededRandom(1),
+        ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+      });
+
+    it('joins pieces split inside multi-byte characters', async () => {
+      const raw = await startRaw(['pieces']);
+      const p = rawProvider(raw.url, 0);
+      try {
+        expect(ok(await p.complete(request))).toMatchObject({ text: answer, attempts: 1 });
+      } finally {
+        await p.close();
+        await raw.close();
+      }
+    });
+
+    it('a body cut before its end is a network failure, retried', async () => {
+      const raw = await startRaw(['cut', 'pieces']);
+      const p = rawProvider(raw.url, 1);
+      try {
+        expect(ok(await p.complete(request))).toMatchObject({ text: answer, attempts: 2 });
+        expect(raw.calls()).toBe(2);
+        const once = await startRaw(['cut']);
+        const q = rawProvider(once.url, 0);
+        try {
+          expect(failure(await q.complete(request))).toMatchObject({ kind: 'network', attempts: 1 });
+        } finally {
+          await q.close();
+          await once.close();
+        }
+      } finally {
+        await p.close();
+        await raw.close();
+      }
+    });
+
+    it('a body that stalls part-way ends at the idle timeout instead of hanging', async () => {
+      const raw = await startRaw(['stall']);
+      const p = rawProvider(raw.url, 0, 200);
+      try {
+        expect(failure(await p.complete(request))).toMatchObject({ kind: 'timeout', attempts: 1 });
+        expect(p.stats()).toMatchObject({ active: 0, pending: 0 });
+      } finally {
+        await p.close();
+        await raw.close();
+      }
+    });
   });
 });
 

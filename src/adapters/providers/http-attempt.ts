@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ChatRequest, FinishReason, Usage } from '../../core/provider/chat.js';
 import { type AttemptScope, stopFailure } from './http-deadline.js';
@@ -188,19 +189,46 @@ function thrownFailure(ctx: AttemptContext, error: unknown): AttemptFailure {
   return failureFromThrown(error);
 }
 
-async function readText(
-  body: AsyncIterable<Uint8Array>,
-  attempt: AttemptScope,
-  limit: number,
-): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  let bytes = 0;
-  for await (const chunk of body) {
-    attempt.touch();
-    bytes += chunk.byteLength;
-    text += decoder.decode(chunk, { stream: true });
-    if (bytes >= limit) break;
-  }
-  return text + decoder.decode();
+/**
+ * A response body as text, read with 'data' events. (An async iterator over the body allocated a
+ * promise, a result and the stream's end-of-stream bookkeeping per chunk: ≈ 3 KB per call, 7 % of
+ * all allocation in a 10,000-case eval.) Every chunk restarts the attempt's idle clock; reading
+ * stops at `limit` bytes. A socket error rejects with that error, as the iterator threw it; a body
+ * closed before its end rejects as a premature close.
+ */
+function readText(body: Readable, attempt: AttemptScope, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (body.destroyed) {
+      reject(body.errored ?? prematureClose());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const settle = (error?: unknown) => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', settle);
+      body.off('close', onClose);
+      if (error === undefined) resolve(Buffer.concat(chunks, bytes).toString('utf8'));
+      else reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      attempt.touch();
+      chunks.push(chunk);
+      bytes += chunk.byteLength;
+      if (bytes >= limit) settle();
+    };
+    const onEnd = () => settle();
+    const onClose = () => settle(body.errored ?? prematureClose());
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', settle);
+    body.on('close', onClose);
+  });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('the response body closed before its end'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
+  });
 }
