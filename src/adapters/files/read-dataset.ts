@@ -91,7 +91,7 @@ export function parseDataset(
   const seen = new Map<string, number>();
   const shared = new SharedTags();
   for (const row of rows) {
-    const item = toCase(row.value, row.line, shared, (path, message) => report(row.line, path, message));
+    const item = toCase(row.value, row.line, shared, report);
     if (item === undefined) continue;
     const first = seen.get(item.id);
     if (first !== undefined) report(row.line, 'id', `duplicate id "${item.id}" (first at line ${first})`);
@@ -124,17 +124,24 @@ interface Row {
 }
 type Report = (line: number, path: string, message: string, col?: number) => void;
 
-/** One JSON object per line; blank lines are skipped. */
+/**
+ * One JSON object per line (LF or CRLF); blank lines are skipped. Lines are cut with indexOf rather
+ * than a regular-expression split: the whole dataset is read before the first call of a run.
+ */
 function jsonlRows(text: string, report: Report): Row[] {
   const rows: Row[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const source = lines[i]!;
-    if (source.trim() === '') continue;
+  let line = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    line++;
+    const source = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+    if (!/\S/.test(source)) continue;
     try {
-      rows.push({ value: JSON.parse(source), line: i + 1 });
+      rows.push({ value: JSON.parse(source), line });
     } catch (error) {
-      report(i + 1, '', `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      report(line, '', `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return rows;
@@ -214,7 +221,8 @@ class SharedTags {
   private readonly lists = new Map<string, readonly string[]>();
 
   tags(list: string[]): readonly string[] {
-    const key = JSON.stringify(list);
+    // Tags are trimmed and non-empty, so no tag holds the separator's whole run.
+    const key = list.join('\n');
     let shared = this.lists.get(key);
     if (shared === undefined) {
       shared = Object.freeze(list);
@@ -226,21 +234,16 @@ class SharedTags {
 
 const NO_VARS: Readonly<Record<string, string>> = Object.freeze({});
 
-function toCase(
-  raw: unknown,
-  line: number,
-  shared: SharedTags,
-  report: (path: string, message: string) => void,
-): DatasetCase | undefined {
+function toCase(raw: unknown, line: number, shared: SharedTags, report: Report): DatasetCase | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    report('', 'expected a case: an object with at least an `input`');
+    report(line, '', 'expected a case: an object with at least an `input`');
     return undefined;
   }
   const record = raw as Record<string, unknown>;
   let problems = 0;
   const fail = (path: string, message: string) => {
     problems++;
-    report(path, message);
+    report(line, path, message);
   };
 
   const input = toInput(record.input, fail);
@@ -258,22 +261,30 @@ function toCase(
     fail('id', 'expected a non-empty string or a number');
   if (problems > 0 || input === undefined) return undefined;
 
-  const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) if (!KNOWN_KEYS.has(key)) metadata[key] = value;
-  return {
+  let metadata: Record<string, unknown> | undefined;
+  for (const key in record) {
+    if (KNOWN_KEYS.has(key) || !Object.hasOwn(record, key)) continue;
+    metadata ??= {};
+    metadata[key] = record[key];
+  }
+  // Assigned field by field (no spreads): the same fields as before, absent when not given.
+  const item: { -readonly [K in keyof DatasetCase]: DatasetCase[K] } = {
     id:
       id === undefined
         ? contentHash(JSON.stringify([input, reference ?? null, vars]), 12)
-        : String(id).trim(),
+        : typeof id === 'string'
+          ? id.trim()
+          : String(id),
     input,
-    ...(reference === undefined ? {} : { reference }),
     tags,
     vars,
-    ...(Array.isArray(record.assert) ? { assert: record.assert } : {}),
-    ...(repeats === undefined ? {} : { repeats: repeats as number }),
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
     line,
   };
+  if (reference !== undefined) item.reference = reference;
+  if (Array.isArray(record.assert)) item.assert = record.assert;
+  if (repeats !== undefined) item.repeats = repeats as number;
+  if (metadata !== undefined) item.metadata = metadata;
+  return item;
 }
 
 function toInput(
@@ -327,7 +338,13 @@ function toTags(value: unknown, fail: (path: string, message: string) => void): 
     fail('tags', 'expected a list of tags, or one string of tags separated by | or ,');
     return [];
   }
-  return [...new Set(list.map((t) => String(t).trim()).filter((t) => t !== ''))];
+  // Trimmed, non-empty, each once, in the order written (a case has a handful).
+  const tags: string[] = [];
+  for (const t of list as (string | number)[]) {
+    const tag = String(t).trim();
+    if (tag !== '' && !tags.includes(tag)) tags.push(tag);
+  }
+  return tags;
 }
 
 function toVars(value: unknown, fail: (path: string, message: string) => void): Record<string, string> {
