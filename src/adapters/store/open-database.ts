@@ -28,6 +28,7 @@ function connectSqlite(target: SqliteTarget): Kysely<Database> {
     native.pragma('synchronous = NORMAL');
     // SQLite leaves foreign keys off per connection unless asked.
     native.pragma('foreign_keys = ON');
+    if (target.cacheKiB !== undefined) native.pragma(`cache_size = -${target.cacheKiB}`);
   } catch (cause) {
     native?.close();
     throw new BallastError(
