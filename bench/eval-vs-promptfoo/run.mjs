@@ -5,6 +5,10 @@
 //   node bench/eval-vs-promptfoo/run.mjs [--cases 1000,10000] [--runs 3]
 //        [--concurrency 1000:20,10000:100] [--tools ballast,client,promptfoo-1p,promptfoo-2p]
 //        [--delay-ms 20] [--idle-wait-s 60] [--profile] [--no-build] [--quick] [--keep-others]
+//        [--results-name eval-vs-promptfoo]
+//
+// --results-name: the results' file names in bench/results/ (default eval-vs-promptfoo), e.g. for a
+// memory-scaling series at one concurrency (--cases 1000,10000,30000 --concurrency 1000:100,30000:100).
 //
 // --keep-others: runs only --tools, and carries the other tools' runs over from the previous
 // bench/results/eval-vs-promptfoo.json (each keeps its date in `carried_from`), so Ballast can be
@@ -61,6 +65,7 @@ function parseArgs(argv) {
     profile: false,
     build: true,
     keepOthers: false,
+    resultsName: 'eval-vs-promptfoo',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -82,6 +87,7 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep-others') o.keepOthers = true;
+    else if (a === '--results-name') o.resultsName = next();
     else if (a === '--quick') {
       o.cases = [100];
       o.runs = 1;
@@ -89,7 +95,7 @@ function parseArgs(argv) {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
           .split('\n')
-          .slice(1, 14)
+          .slice(1, 21)
           .join('\n'),
       );
       process.exit(0);
@@ -557,7 +563,7 @@ async function main() {
         }
     }
     // Runs of the other tools, carried over from the previous result file (see --keep-others).
-    const resultFile = join(RESULTS, 'eval-vs-promptfoo.json');
+    const resultFile = join(RESULTS, `${o.resultsName}.json`);
     let carriedFrom;
     if (o.keepOthers && existsSync(resultFile)) {
       const previous = JSON.parse(readFileSync(resultFile, 'utf8'));
@@ -597,7 +603,7 @@ async function main() {
         '',
         ...profiles.flatMap((p) => [`## ${p.cases.toLocaleString('en')} case(s)`, '', formatSummary(p), '']),
       ].join('\n');
-      writeFileSync(join(RESULTS, 'eval-vs-promptfoo-profile.md'), md);
+      writeFileSync(join(RESULTS, `${o.resultsName}-profile.md`), md);
       profiles = profiles.map(({ functions, files, inclusive, ...rest }) => ({
         ...rest,
         top_self: functions.slice(0, 10),
@@ -633,7 +639,7 @@ async function main() {
       runs,
       ...(profiles.length ? { profiles } : {}),
     };
-    writeFileSync(join(RESULTS, 'eval-vs-promptfoo.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(RESULTS, `${o.resultsName}.json`), `${JSON.stringify(result, null, 2)}\n`);
     const md = [
       `# eval-vs-promptfoo — ${result.machine.date.slice(0, 10)}`,
       '',
@@ -647,9 +653,9 @@ async function main() {
       ...goalRows.map((g) => `| ${g.goal} | ${g.value} | ${g.status} |`),
       '',
     ].join('\n');
-    writeFileSync(join(RESULTS, 'eval-vs-promptfoo.md'), md);
+    writeFileSync(join(RESULTS, `${o.resultsName}.md`), md);
     console.log(md);
-    log(`wrote ${relative(REPO, join(RESULTS, 'eval-vs-promptfoo.json'))} and .md`);
+    log(`wrote ${relative(REPO, join(RESULTS, `${o.resultsName}.json`))} and .md`);
     if (runs.some((r) => !r.ok)) {
       log('some runs had an unexpected exit code or call count (⚠); see their logs');
       process.exitCode = 1;
