@@ -1,5 +1,10 @@
 import { BallastError } from '../../core/errors.js';
 import { createScorer, isModelGraded } from '../../core/eval/scorers/create-scorer.js';
+import {
+  jsonSchemaSupportLoaded,
+  loadJsonSchemaSupport,
+  needsJsonSchemaSupport,
+} from '../../core/eval/scorers/json-scorers.js';
 import type { EvalCase, Score, ScoreInput, ScorerSpec } from '../../core/eval/types.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { CustomScorerFn, ScorerModules } from '../ports/scorer-modules.js';
@@ -54,11 +59,17 @@ export async function createScoring(options: {
   };
 
   // Built now, so a bad value fails before the first model call.
+  if (options.specs.some(needsJsonSchemaSupport)) await loadJsonSchemaSupport();
   for (const spec of options.specs) single(spec);
+  const changeSpecs = byName(options.specs);
 
   return {
     async scorePair(c, vars, baseline, candidate, signal) {
-      const specs = byName([...options.specs, ...(options.caseSpecs?.(c) ?? [])]);
+      const own = options.caseSpecs?.(c) ?? [];
+      // A case's own assertion may be the first to need Ajv (loaded once, on demand).
+      if (own.length > 0 && !jsonSchemaSupportLoaded() && own.some(needsJsonSchemaSupport))
+        await loadJsonSchemaSupport();
+      const specs = own.length === 0 ? changeSpecs : byName([...options.specs, ...own]);
       const question = typeof c.input === 'string' ? c.input : (vars.input ?? '');
       const scoreArm = async (played: Played, pairwise: Map<ScorerSpec, Score>): Promise<Score[]> =>
         Promise.all(

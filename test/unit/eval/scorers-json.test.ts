@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isBallastError } from '../../../src/core/errors.js';
 import { createScorer } from '../../../src/core/eval/scorers/index.js';
+import {
+  jsonSchemaSupportLoaded,
+  loadJsonSchemaSupport,
+  needsJsonSchemaSupport,
+} from '../../../src/core/eval/scorers/json-scorers.js';
 import { input, score, spec } from '../../support/scorer-fixtures.js';
 
 /** One case and its call, shared by these tests. */
@@ -12,7 +17,36 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
+// Runs first: this file's module state starts with Ajv not loaded.
+describe('Ajv, loaded on demand', () => {
+  it('knows which scorers need it', () => {
+    expect(needsJsonSchemaSupport({ type: 'json-schema', value: SCHEMA })).toBe(true);
+    expect(needsJsonSchemaSupport({ type: 'not-json-schema', value: SCHEMA })).toBe(true);
+    expect(needsJsonSchemaSupport({ type: 'is-json', value: SCHEMA })).toBe(true);
+    expect(needsJsonSchemaSupport({ type: 'is-json' })).toBe(false);
+    expect(needsJsonSchemaSupport({ type: 'contains', value: 'json-schema' })).toBe(false);
+  });
+
+  it('is not loaded until asked; a schema scorer built before then is an internal error, not a crash later', async () => {
+    expect(jsonSchemaSupportLoaded()).toBe(false);
+    expect(score('is-json', {}, '{"a": 1}').pass).toBe(true);
+    let error: unknown;
+    try {
+      createScorer(spec('json-schema', { value: SCHEMA }));
+    } catch (e) {
+      error = e;
+    }
+    expect(isBallastError(error) && error.code).toBe('BALLAST_ERR_INTERNAL');
+    await loadJsonSchemaSupport();
+    await loadJsonSchemaSupport();
+    expect(jsonSchemaSupportLoaded()).toBe(true);
+    expect(score('json-schema', { value: SCHEMA }, '{"city": "Paris"}').pass).toBe(true);
+  });
+});
+
 describe('is-json', () => {
+  beforeAll(loadJsonSchemaSupport);
+
   it('passes JSON, fails prose', () => {
     expect(score('is-json', {}, '{"city":"Paris"}')).toMatchObject({ score: 1, pass: true });
     expect(score('is-json', {}, '[1, 2, 3]').pass).toBe(true);
@@ -38,6 +72,7 @@ describe('is-json', () => {
 });
 
 describe('json-schema', () => {
+  beforeAll(loadJsonSchemaSupport);
   it('passes a matching document', () => {
     expect(score('json-schema', { value: SCHEMA }, '{"city":"Paris","population":2100000}')).toMatchObject({
       score: 1,

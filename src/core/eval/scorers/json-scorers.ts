@@ -1,8 +1,42 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { BallastError } from '../../errors.js';
 import { hasTemplate } from '../template.js';
 import { type BaseScorer, failedToScore, quote, type RawScore, scored, specError } from './base-scorer.js';
 import { parseJsonOutput } from './json-output.js';
+
+/*
+ * Ajv is loaded on demand: it is the largest package an eval could load (≈ 200 KB of code to
+ * compile, ≈ 30 ms of every start-up) and only `json-schema` and `is-json` with a schema use it.
+ * The runner awaits loadJsonSchemaSupport() before it builds such a scorer (app/eval/scoring.ts).
+ */
+let ajvClasses: { readonly Ajv: typeof Ajv; readonly Ajv2020: typeof Ajv2020 } | undefined;
+
+/** Loads Ajv once; resolves at once when it is loaded already. */
+export async function loadJsonSchemaSupport(): Promise<void> {
+  if (ajvClasses !== undefined) return;
+  const [draft7, draft2020] = await Promise.all([import('ajv'), import('ajv/dist/2020.js')]);
+  ajvClasses = { Ajv: draft7.Ajv, Ajv2020: draft2020.Ajv2020 };
+}
+
+export function jsonSchemaSupportLoaded(): boolean {
+  return ajvClasses !== undefined;
+}
+
+/** Whether building this scorer needs loadJsonSchemaSupport() first: json-schema, or is-json with a schema. */
+export function needsJsonSchemaSupport(spec: { readonly type: string; readonly value?: unknown }): boolean {
+  const base = spec.type.startsWith('not-') ? spec.type.slice(4) : spec.type;
+  return base === 'json-schema' || (base === 'is-json' && spec.value !== undefined);
+}
+
+function loadedAjv() {
+  if (ajvClasses === undefined)
+    throw new BallastError(
+      'BALLAST_ERR_INTERNAL',
+      'a JSON Schema scorer was built before loadJsonSchemaSupport() finished',
+    );
+  return ajvClasses;
+}
 
 /** Templated schemas are compiled per distinct rendering; past this many, the oldest goes. */
 const MAX_COMPILED = 64;
@@ -14,6 +48,7 @@ const MAX_COMPILED = 64;
  * the whole run. Draft 2020-12 is used when the schema says so, draft-07 otherwise.
  */
 function schemaValidator(type: string, staticSchema: unknown) {
+  const classes = loadedAjv();
   const options = { allErrors: true, strict: false, logger: false as const };
   let draft7: Ajv | undefined;
   let draft2020: Ajv2020 | undefined;
@@ -34,10 +69,10 @@ function schemaValidator(type: string, staticSchema: unknown) {
         String((parsed as { $schema?: unknown }).$schema ?? '').includes('2020-12');
       let ajv: Ajv | Ajv2020;
       if (uses2020) {
-        draft2020 ??= new Ajv2020(options);
+        draft2020 ??= new classes.Ajv2020(options);
         ajv = draft2020;
       } else {
-        draft7 ??= new Ajv(options);
+        draft7 ??= new classes.Ajv(options);
         ajv = draft7;
       }
       validate = ajv.compile(parsed as object);
