@@ -641,9 +641,9 @@ async function main() {
     };
     writeFileSync(join(RESULTS, `${o.resultsName}.json`), `${JSON.stringify(result, null, 2)}\n`);
     const md = [
-      `# eval-vs-promptfoo — ${result.machine.date.slice(0, 10)}`,
+      `# ${o.resultsName} — ${result.machine.date.slice(0, 10)}`,
       '',
-      `Node ${result.machine.node} · ${result.machine.cores} cores (${result.machine.cpu}) · promptfoo ${result.machine.promptfoo} · Ballast ${result.machine.ballast.version} @ ${String(result.machine.ballast.commit).slice(0, 8)}${result.machine.ballast.uncommitted_changes ? ' (+ uncommitted changes)' : ''} · server ${o.delayMs} ms${server.pinned ? ', pinned to core 0' : ''} · cache off · median of ${o.runs} run(s)`,
+      `Node ${result.machine.node} · ${result.machine.cores} cores (${result.machine.cpu})${result.machine.promptfoo ? ` · promptfoo ${result.machine.promptfoo}` : ''} · Ballast ${result.machine.ballast.version} @ ${String(result.machine.ballast.commit).slice(0, 8)}${result.machine.ballast.uncommitted_changes ? ' (+ uncommitted changes)' : ''} · server ${o.delayMs} ms${server.pinned ? ', pinned to core 0' : ''} · cache off · median of ${o.runs} run(s)`,
       '',
       markdownTable(summary),
       '',
