@@ -7,6 +7,7 @@ import {
   failureFromStatus,
   failureFromThrown,
   headerValue,
+  prematureClose,
   WireFailure,
 } from './http-errors.js';
 import { type EventSourceMessage, readSse } from './http-sse.js';
@@ -224,11 +225,5 @@ function readText(body: Readable, attempt: AttemptScope, limit: number): Promise
     body.on('end', onEnd);
     body.on('error', settle);
     body.on('close', onClose);
-  });
-}
-
-function prematureClose(): Error {
-  return Object.assign(new Error('the response body closed before its end'), {
-    code: 'ERR_STREAM_PREMATURE_CLOSE',
   });
 }

@@ -160,3 +160,10 @@ export function failureFromThrown(error: unknown): AttemptFailure {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A response body that closed before its end, as Node's streams report it (a network failure). */
+export function prematureClose(): Error {
+  return Object.assign(new Error('the response body closed before its end'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
+  });
+}

@@ -1,6 +1,7 @@
+import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { AttemptScope } from './http-deadline.js';
-import { WireFailure } from './http-errors.js';
+import { prematureClose, WireFailure } from './http-errors.js';
 
 export type { EventSourceMessage };
 
@@ -10,12 +11,19 @@ const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 /**
  * Server-sent events from a response body, parsed by eventsource-parser (which handles events
  * split across TCP chunks, CRLF, comments and multi-line data). Every chunk restarts the
- * attempt's idle clock. An error from the socket is thrown to the caller as it is.
+ * attempt's idle clock. An error from the socket is thrown to the caller as it is, after the events
+ * that arrived before it.
+ *
+ * The body is read with 'data' events, not an async iterator: the iterator allocated a promise, a
+ * result and end-of-stream bookkeeping per chunk, on the path of every streamed event. The body is
+ * paused while more than MAX_QUEUED events wait for the consumer, so a slow client still holds the
+ * upstream back instead of filling memory.
  */
 export async function* readSse(
-  body: AsyncIterable<Uint8Array>,
+  body: Readable,
   attempt: AttemptScope,
 ): AsyncGenerator<EventSourceMessage, void, void> {
+  if (body.destroyed) throw body.errored ?? prematureClose();
   const queue: EventSourceMessage[] = [];
   let overflow = false;
   const parser = createParser({
@@ -26,17 +34,77 @@ export async function* readSse(
     },
   });
   const decoder = new TextDecoder();
+  let ended = false;
+  let failure: unknown;
+  let paused = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
   const feed = (text: string): void => {
     if (overflow) throw new WireFailure({ kind: 'upstream', message: 'a stream event exceeded 8 MiB' });
     parser.feed(text);
   };
-  for await (const chunk of body) {
+  const stopWith = (error: unknown) => {
+    if (ended || failure !== undefined) return;
+    failure = error;
+    notify();
+  };
+  const onData = (chunk: Buffer) => {
+    if (ended || failure !== undefined) return;
     attempt.touch();
-    feed(decoder.decode(chunk, { stream: true }));
-    while (queue.length > 0) yield queue.shift()!;
+    try {
+      feed(decoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      stopWith(error);
+      return;
+    }
+    if (queue.length > MAX_QUEUED && !paused) {
+      paused = true;
+      body.pause();
+    }
+    notify();
+  };
+  const onEnd = () => {
+    if (ended || failure !== undefined) return;
+    // A body that ends without the blank line closing its last event still meant that event
+    // (llama.cpp and some proxies do this), so dispatch it instead of dropping it.
+    try {
+      feed(`${decoder.decode()}\n\n`);
+    } catch (error) {
+      stopWith(error);
+      return;
+    }
+    ended = true;
+    notify();
+  };
+  const onClose = () => stopWith(body.errored ?? prematureClose());
+  body.on('data', onData);
+  body.on('end', onEnd);
+  body.on('error', stopWith);
+  body.on('close', onClose);
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (failure !== undefined) throw failure;
+      if (ended) return;
+      if (paused) {
+        paused = false;
+        body.resume();
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    body.off('data', onData);
+    body.off('end', onEnd);
+    body.off('error', stopWith);
+    body.off('close', onClose);
   }
-  // A body that ends without the blank line closing its last event still meant that event
-  // (llama.cpp and some proxies do this), so dispatch it instead of dropping it.
-  feed(`${decoder.decode()}\n\n`);
-  while (queue.length > 0) yield queue.shift()!;
 }
+
+/** Events parsed ahead of the consumer before the body is paused. */
+const MAX_QUEUED = 64;
