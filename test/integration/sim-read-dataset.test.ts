@@ -147,6 +147,43 @@ describe('readDataset', () => {
     expect(crlf.hash).toBe(lf.hash);
     expect(parseDataset('{"input":"c"}\n', 'x.jsonl').hash).not.toBe(lf.hash);
   });
+
+  it('cuts JSONL lines at LF or CRLF, skips blank ones and numbers the rest as written', () => {
+    const parsed = parseDataset('\n{"input":"a"}\r\n  \r\n{"input":"b"}\n\n{"input":"c"}', 'x.jsonl');
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.cases.map((c) => [c.input, c.line])).toEqual([
+      ['a', 2],
+      ['b', 4],
+      ['c', 6],
+    ]);
+    const bad = parseDataset('{"input":"a"}\r\n{"input":\r\n', 'x.jsonl');
+    expect(bad.diagnostics.map((d) => d.line)).toEqual([2]);
+  });
+
+  it('cases with the same tags share one frozen list; cases without vars share one frozen record', () => {
+    const parsed = parseDataset(
+      [
+        '{"input":"a","tags":["x","y"]}',
+        '{"input":"b","tags":"x|y"}',
+        '{"input":"c","tags":["x\\ny"]}',
+        '{"input":"d","tags":["x","y"],"vars":{"k":1}}',
+        '{"input":"e"}',
+      ].join('\n'),
+      'x.jsonl',
+    );
+    expect(parsed.diagnostics).toEqual([]);
+    const [a, b, c, d, e] = parsed.cases;
+    expect(a!.tags).toBe(b!.tags);
+    expect(Object.isFrozen(a!.tags)).toBe(true);
+    // A tag may hold any character: ["x\ny"] is not ["x", "y"].
+    expect(c!.tags).toEqual(['x\ny']);
+    expect(c!.tags).not.toBe(a!.tags);
+    expect(d!.tags).toBe(a!.tags);
+    expect(d!.vars).toEqual({ k: '1' });
+    expect(a!.vars).toBe(e!.vars);
+    expect(Object.isFrozen(e!.vars)).toBe(true);
+    expect(e!.tags).toEqual([]);
+  });
 });
 
 describe('knowledgeFromCases', () => {

@@ -221,8 +221,8 @@ class SharedTags {
   private readonly lists = new Map<string, readonly string[]>();
 
   tags(list: string[]): readonly string[] {
-    // Tags are trimmed and non-empty, so no tag holds the separator's whole run.
-    const key = list.join('\n');
+    // JSON, not a join: any character, a separator included, may be part of a tag.
+    const key = JSON.stringify(list);
     let shared = this.lists.get(key);
     if (shared === undefined) {
       shared = Object.freeze(list);
