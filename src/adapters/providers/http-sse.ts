@@ -1,7 +1,6 @@
-import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { AttemptScope } from './http-deadline.js';
-import { prematureClose, WireFailure } from './http-errors.js';
+import { WireFailure } from './http-errors.js';
 
 export type { EventSourceMessage };
 
@@ -11,19 +10,18 @@ const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 /**
  * Server-sent events from a response body, parsed by eventsource-parser (which handles events
  * split across TCP chunks, CRLF, comments and multi-line data). Every chunk restarts the
- * attempt's idle clock. An error from the socket is thrown to the caller as it is, after the events
- * that arrived before it.
+ * attempt's idle clock. An error from the socket is thrown to the caller as it is.
  *
- * The body is read with 'data' events, not an async iterator: the iterator allocated a promise, a
- * result and end-of-stream bookkeeping per chunk, on the path of every streamed event. The body is
- * paused while more than MAX_QUEUED events wait for the consumer, so a slow client still holds the
- * upstream back instead of filling memory.
+ * Pulled, one chunk at a time, as the consumer asks: each chunk's events reach the client before
+ * the next chunk is read. Reading with 'data' events instead (as readText does for whole bodies)
+ * parsed a burst of events ahead of the consumer, and the gateway's first byte then left only
+ * when the whole burst was read: time to first byte at one connection 0.69–0.84 ms against
+ * 0.59–0.76 ms pulled, in three interleaved rounds of bench/gateway.
  */
 export async function* readSse(
-  body: Readable,
+  body: AsyncIterable<Uint8Array>,
   attempt: AttemptScope,
 ): AsyncGenerator<EventSourceMessage, void, void> {
-  if (body.destroyed) throw body.errored ?? prematureClose();
   const queue: EventSourceMessage[] = [];
   let overflow = false;
   const parser = createParser({
@@ -34,77 +32,17 @@ export async function* readSse(
     },
   });
   const decoder = new TextDecoder();
-  let ended = false;
-  let failure: unknown;
-  let paused = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
   const feed = (text: string): void => {
     if (overflow) throw new WireFailure({ kind: 'upstream', message: 'a stream event exceeded 8 MiB' });
     parser.feed(text);
   };
-  const stopWith = (error: unknown) => {
-    if (ended || failure !== undefined) return;
-    failure = error;
-    notify();
-  };
-  const onData = (chunk: Buffer) => {
-    if (ended || failure !== undefined) return;
+  for await (const chunk of body) {
     attempt.touch();
-    try {
-      feed(decoder.decode(chunk, { stream: true }));
-    } catch (error) {
-      stopWith(error);
-      return;
-    }
-    if (queue.length > MAX_QUEUED && !paused) {
-      paused = true;
-      body.pause();
-    }
-    notify();
-  };
-  const onEnd = () => {
-    if (ended || failure !== undefined) return;
-    // A body that ends without the blank line closing its last event still meant that event
-    // (llama.cpp and some proxies do this), so dispatch it instead of dropping it.
-    try {
-      feed(`${decoder.decode()}\n\n`);
-    } catch (error) {
-      stopWith(error);
-      return;
-    }
-    ended = true;
-    notify();
-  };
-  const onClose = () => stopWith(body.errored ?? prematureClose());
-  body.on('data', onData);
-  body.on('end', onEnd);
-  body.on('error', stopWith);
-  body.on('close', onClose);
-  try {
-    for (;;) {
-      while (queue.length > 0) yield queue.shift()!;
-      if (failure !== undefined) throw failure;
-      if (ended) return;
-      if (paused) {
-        paused = false;
-        body.resume();
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    body.off('data', onData);
-    body.off('end', onEnd);
-    body.off('error', stopWith);
-    body.off('close', onClose);
+    feed(decoder.decode(chunk, { stream: true }));
+    while (queue.length > 0) yield queue.shift()!;
   }
+  // A body that ends without the blank line closing its last event still meant that event
+  // (llama.cpp and some proxies do this), so dispatch it instead of dropping it.
+  feed(`${decoder.decode()}\n\n`);
+  while (queue.length > 0) yield queue.shift()!;
 }
-
-/** Events parsed ahead of the consumer before the body is paused. */
-const MAX_QUEUED = 64;

@@ -40,11 +40,11 @@ describe('readSse', () => {
     const { data, error } = await done;
     expect(error).toBeUndefined();
     expect(data).toEqual(['{"a":1}', 'two', 'three']);
-    expect(seen.touches).toBe(3);
-    expect(body.listenerCount('data')).toBe(0);
+    // Each read restarts the idle clock (writes that wait in the stream together are one read).
+    expect(seen.touches).toBeGreaterThanOrEqual(2);
   });
 
-  it('holds the body back while a slow consumer has many events waiting, and loses none', async () => {
+  it('reads no further than the consumer: a slow one holds the body back and loses nothing', async () => {
     const body = new PassThrough();
     const done = collect(body, attempt().scope, true);
     // 1,000 events in ten chunks, written at once: far more than the consumer takes per turn.
@@ -91,7 +91,10 @@ describe('readSse', () => {
     const body = new PassThrough();
     const done = collect(body, attempt().scope);
     body.write('data: small\n\n');
+    await tick();
+    // The event is still open after 9 MiB: more than the parser holds for one event.
     body.write(`data: ${'x'.repeat(9 * 1024 * 1024)}`);
+    await tick();
     body.write('\n\ndata: after\n\n');
     body.end();
     const { data, error } = await done;
@@ -106,7 +109,7 @@ describe('readSse', () => {
     const events = readSse(body, attempt().scope);
     expect((await events.next()).value?.data).toBe('one');
     await events.return();
-    expect(body.listenerCount('data')).toBe(0);
-    expect(body.listenerCount('end')).toBe(0);
+    // Destroyed by the iterator's return (the provider destroys it as well, to free the socket).
+    expect(body.destroyed).toBe(true);
   });
 });
