@@ -212,7 +212,6 @@ function yamlRows(text: string, report: Report): Row[] {
   });
 }
 
-/** Validates and normalises one case; reports each problem and returns undefined if there was any. */
 /**
  * Cases of a dataset hold one frozen tag list per distinct list, and cases without vars one frozen
  * empty record: a run keeps every case for its whole length, and most cases share a few tag sets.
@@ -234,6 +233,7 @@ class SharedTags {
 
 const NO_VARS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Validates and normalises one case; reports each problem and returns undefined if there was any. */
 function toCase(raw: unknown, line: number, shared: SharedTags, report: Report): DatasetCase | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     report(line, '', 'expected a case: an object with at least an `input`');

@@ -59,3 +59,8 @@ export function toText(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
+
+/** `not-contains` → {base: 'contains', negated: true}. */
+export function parseScorerType(type: string): { readonly base: string; readonly negated: boolean } {
+  return type.startsWith('not-') ? { base: type.slice(4), negated: true } : { base: type, negated: false };
+}

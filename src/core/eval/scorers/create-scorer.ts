@@ -2,7 +2,7 @@ import { BallastError } from '../../errors.js';
 import type { ScorerType } from '../../spec/vocabulary.js';
 import { hasTemplate, renderValue } from '../template.js';
 import type { Score, ScoreInput, ScorerSpec } from '../types.js';
-import type { BaseScorer, RawScore } from './base-scorer.js';
+import { type BaseScorer, parseScorerType, type RawScore } from './base-scorer.js';
 import { isJsonScorer, jsonSchemaScorer } from './json-scorers.js';
 import { maxCostScorer, maxLatencyScorer, wordCountScorer } from './measure-scorers.js';
 import {
@@ -53,10 +53,7 @@ export const DETERMINISTIC_SCORER_TYPES = Object.keys(BASE_SCORERS) as Determini
 
 export type Scorer = (input: ScoreInput) => Score;
 
-/** `not-contains` → {base: 'contains', negated: true}. */
-export function parseScorerType(type: string): { readonly base: string; readonly negated: boolean } {
-  return type.startsWith('not-') ? { base: type.slice(4), negated: true } : { base: type, negated: false };
-}
+export { parseScorerType };
 
 /** llm-rubric and pairwise, negated or not: scored by a judge through a provider, not here. */
 export function isModelGraded(type: string): boolean {

@@ -2,7 +2,15 @@ import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { BallastError } from '../../errors.js';
 import { hasTemplate } from '../template.js';
-import { type BaseScorer, failedToScore, quote, type RawScore, scored, specError } from './base-scorer.js';
+import {
+  type BaseScorer,
+  failedToScore,
+  parseScorerType,
+  quote,
+  type RawScore,
+  scored,
+  specError,
+} from './base-scorer.js';
 import { parseJsonOutput } from './json-output.js';
 
 /*
@@ -25,7 +33,7 @@ export function jsonSchemaSupportLoaded(): boolean {
 
 /** Whether building this scorer needs loadJsonSchemaSupport() first: json-schema, or is-json with a schema. */
 export function needsJsonSchemaSupport(spec: { readonly type: string; readonly value?: unknown }): boolean {
-  const base = spec.type.startsWith('not-') ? spec.type.slice(4) : spec.type;
+  const { base } = parseScorerType(spec.type);
   return base === 'json-schema' || (base === 'is-json' && spec.value !== undefined);
 }
 
