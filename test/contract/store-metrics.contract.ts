@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { decodeSketch, encodeSketch, newLatencySketch } from '../../src/adapters/telemetry/latency-sketch.js';
 import { metricDelta, rejectsWithCode, type StoreGetter, T0, uid } from './store-fixtures.js';
 
 const MINUTE = 60_000;
+
+/** The stored form of a latency sketch of these values. */
+function sketchText(values: readonly number[]): string {
+  const sketch = newLatencySketch();
+  for (const v of values) sketch.accept(v);
+  return encodeSketch(sketch);
+}
 
 /** Metric buckets add up across writers; feedback and API keys are plain records with lookups. */
 export function metricsContract(getStore: StoreGetter): void {
@@ -57,14 +65,43 @@ export function metricsContract(getStore: StoreGetter): void {
       expect(bucket?.errors).toBe(12);
     });
 
-    it('a given sketch replaces the stored one and a null sketch keeps it', async () => {
+    it('a given sketch is merged into the stored one and a null sketch keeps it', async () => {
+      const store = getStore();
+      const route = uid('route');
+      const sketchOf = async () => decodeSketch((await store.metrics.query({ route }))[0]?.sketch as string);
+      await store.metrics.upsertBatch([metricDelta({ route, sketch: sketchText([100]) })]);
+      await store.metrics.upsertBatch([metricDelta({ route, sketch: null })]);
+      expect((await sketchOf()).count).toBe(1);
+      // Two rows of one bucket in one batch, then another batch: every value counts.
+      const row = metricDelta({ route, sketch: sketchText([250, 250]) });
+      await store.metrics.upsertBatch([row, row]);
+      await store.metrics.upsertBatch([metricDelta({ route, sketch: sketchText([1_000]) })]);
+      const merged = await sketchOf();
+      expect(merged.count).toBe(6);
+      expect(encodeSketch(merged)).toBe(sketchText([100, 250, 250, 250, 250, 1_000]));
+    });
+
+    it('concurrent writers of one bucket lose no sketch value', async () => {
+      const store = getStore();
+      const route = uid('route');
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.metrics.upsertBatch([metricDelta({ route, count: 1, sketch: sketchText([10 * (i + 1)]) })]),
+        ),
+      );
+      const [bucket] = await store.metrics.query({ route });
+      expect(bucket?.count).toBe(12);
+      expect(decodeSketch(bucket?.sketch as string).count).toBe(12);
+    });
+
+    it('a stored sketch that does not decode is replaced by the next one, not a failing flush', async () => {
       const store = getStore();
       const route = uid('route');
       await store.metrics.upsertBatch([metricDelta({ route, sketch: '{"centroids":[[100,1]]}' })]);
-      await store.metrics.upsertBatch([metricDelta({ route, sketch: null })]);
-      expect((await store.metrics.query({ route }))[0]?.sketch).toBe('{"centroids":[[100,1]]}');
-      await store.metrics.upsertBatch([metricDelta({ route, sketch: '{"centroids":[[100,1],[250,2]]}' })]);
-      expect((await store.metrics.query({ route }))[0]?.sketch).toBe('{"centroids":[[100,1],[250,2]]}');
+      await store.metrics.upsertBatch([metricDelta({ route, sketch: sketchText([42]) })]);
+      const [bucket] = await store.metrics.query({ route });
+      expect(bucket?.count).toBe(2 * metricDelta({}).count);
+      expect(bucket?.sketch).toBe(sketchText([42]));
     });
 
     it('query filters by change (null meaning none), variant and a [from, to) window, ordered by time', async () => {

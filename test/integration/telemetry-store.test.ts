@@ -59,7 +59,7 @@ describe.each([
       for (const r of records) telemetry.record(r);
       telemetry.recordFeedback(feedbackRecord({ route: 'e2e', changeId: 'chg-e2e', value: 0, at: T + 2 }));
       await telemetry.flush();
-      // A second batch into the same bucket adds up and replaces the sketch with the merged one.
+      // A second batch into the same bucket adds up, and its sketch is merged into the stored one.
       telemetry.record(requestRecord({ route: 'e2e', changeId: 'chg-e2e', at: T + 3, latencyMs: 200 }));
       await telemetry.close();
 

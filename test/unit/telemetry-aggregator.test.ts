@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeSketchData, mergeEncodedSketches } from '../../src/adapters/telemetry/ddsketch-proto.js';
 import { decodeSketch, encodeSketch, newLatencySketch } from '../../src/adapters/telemetry/latency-sketch.js';
 import { BUCKET_MS, DIRECT_ROUTE, MetricAggregator } from '../../src/adapters/telemetry/metric-aggregator.js';
 import type { MetricBucketDelta } from '../../src/app/ports/metric-store.js';
@@ -16,7 +18,7 @@ describe('MetricAggregator counting rules', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addRequest(requestRecord({ latencyMs: 100, guardrailHits: 2, at: T + 9_999 }));
     agg.addRequest(requestRecord({ latencyMs: 300, stream: true, ttftMs: 40 }));
-    const rows = agg.drain(T);
+    const rows = agg.drain();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       route: 'support',
@@ -38,7 +40,7 @@ describe('MetricAggregator counting rules', () => {
     expect(rows[0]?.costUsd).toBeCloseTo(2 * 0.000_412_5, 12);
     expect(typeof rows[0]?.sketch).toBe('string');
     expect(agg.size).toBe(0);
-    expect(agg.drain(T)).toEqual([]);
+    expect(agg.drain()).toEqual([]);
   });
 
   it('buckets by floor(at / 10 s) and keys direct requests as (direct), per change', () => {
@@ -48,7 +50,7 @@ describe('MetricAggregator counting rules', () => {
     agg.addRequest(requestRecord({ route: null, at: T }));
     agg.addRequest(requestRecord({ changeId: 'chg-1', arm: 'comparison', at: T }));
     const keys = agg
-      .drain(T)
+      .drain()
       .map((r) => `${r.route}|${r.changeId}|${r.variant}|${r.bucketStart - T}`)
       .sort();
     expect(keys).toEqual([
@@ -72,7 +74,7 @@ describe('MetricAggregator counting rules', () => {
         ],
       }),
     );
-    const rows = byVariant(agg.drain(T));
+    const rows = byVariant(agg.drain());
     expect(rows.cand).toMatchObject({ count: 1, errors: 1, fallbacks: 1, latencySum: 1_000, inputTokens: 0 });
     expect(rows.baseline).toMatchObject({
       count: 1,
@@ -95,7 +97,7 @@ describe('MetricAggregator counting rules', () => {
         ],
       }),
     );
-    const rows = byVariant(agg.drain(T));
+    const rows = byVariant(agg.drain());
     expect(rows.cand).toMatchObject({ count: 0, errors: 0, fallbacks: 1, latencySum: 0, sketch: null });
     expect(rows.baseline).toMatchObject({ count: 1, errors: 0 });
   });
@@ -104,7 +106,7 @@ describe('MetricAggregator counting rules', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     const outcomes = ['ok', 'error', 'stream_interrupted', 'blocked', 'cancelled'] as const;
     for (const outcome of outcomes) agg.addRequest(requestRecord({ outcome, servedVariant: outcome }));
-    const rows = byVariant(agg.drain(T));
+    const rows = byVariant(agg.drain());
     expect(Object.fromEntries(outcomes.map((o) => [o, [rows[o]?.count, rows[o]?.errors]]))).toEqual({
       ok: [1, 0],
       error: [1, 1],
@@ -134,7 +136,7 @@ describe('MetricAggregator counting rules', () => {
         ],
       }),
     );
-    const rows = byVariant(agg.drain(T));
+    const rows = byVariant(agg.drain());
     expect([rows.a, rows.b, rows.c].map((r) => [r?.count, r?.errors, r?.fallbacks])).toEqual([
       [1, 1, 1],
       [0, 0, 1],
@@ -147,7 +149,7 @@ describe('MetricAggregator counting rules', () => {
     agg.addRequest(requestRecord({ stream: true, ttftMs: 50 }));
     agg.addRequest(requestRecord({ stream: true, ttftMs: null }));
     agg.addRequest(requestRecord({ stream: false, ttftMs: 70 }));
-    expect(agg.drain(T)[0]).toMatchObject({ ttftSum: 50, ttftCount: 1, count: 3 });
+    expect(agg.drain()[0]).toMatchObject({ ttftSum: 50, ttftCount: 1, count: 3 });
   });
 
   it('feedback goes to the feedback columns of its own time bucket, split at 0.5, without a sketch', () => {
@@ -157,7 +159,7 @@ describe('MetricAggregator counting rules', () => {
     agg.addFeedback(feedbackRecord({ value: 0.5, at: T + 3 * BUCKET_MS }));
     agg.addFeedback(feedbackRecord({ value: 1, at: T + 3 * BUCKET_MS }));
     agg.addFeedback(feedbackRecord({ value: 1, route: null, variant: 'cand', changeId: 'chg', at: T }));
-    const rows = agg.drain(T);
+    const rows = agg.drain();
     expect(rows).toHaveLength(2);
     const [direct, support] = [...rows].sort((a, b) => a.bucketStart - b.bucketStart);
     expect(direct).toMatchObject({ route: DIRECT_ROUTE, changeId: 'chg', variant: 'cand', feedbackCount: 1 });
@@ -179,7 +181,7 @@ describe('MetricAggregator counting rules', () => {
     agg.addRequest(requestRecord({ servedVariant: 'c' }));
     agg.addRequest(requestRecord({ servedVariant: 'a' }));
     expect(agg.dropped).toBe(1);
-    const rows = byVariant(agg.drain(T));
+    const rows = byVariant(agg.drain());
     expect(Object.keys(rows).sort()).toEqual(['a', 'b']);
     expect(rows.a?.count).toBe(2);
   });
@@ -187,10 +189,10 @@ describe('MetricAggregator counting rules', () => {
   it('restore adds failed rows back to what arrived since', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addRequest(requestRecord({ latencyMs: 100 }));
-    const failed = agg.drain(T);
+    const failed = agg.drain();
     agg.addRequest(requestRecord({ latencyMs: 200 }));
     agg.restore(failed);
-    const [row] = agg.drain(T);
+    const [row] = agg.drain();
     expect(row).toMatchObject({ count: 2, latencySum: 300 });
     expect(decodeSketch(row?.sketch as string).count).toBe(2);
   });
@@ -216,7 +218,7 @@ describe('latency sketches', () => {
     const latencies = lognormal(10_000, 'telemetry-sketch');
     const agg = new MetricAggregator({ maxRows: 100 });
     for (const latencyMs of latencies) agg.addRequest(requestRecord({ latencyMs }));
-    const [row] = agg.drain(T);
+    const [row] = agg.drain();
     const sketch = decodeSketch(row?.sketch as string);
     const sorted = [...latencies].sort((a, b) => a - b);
     expect(sketch.count).toBe(10_000);
@@ -226,43 +228,56 @@ describe('latency sketches', () => {
     }
   });
 
-  it('each flush sends the whole merged sketch of the bucket, so replacing the stored one loses nothing', () => {
+  it('each flush sends the latencies since the last one; merged, the flushes are the sketch of them all', () => {
     const latencies = lognormal(3_000, 'merge');
     const agg = new MetricAggregator({ maxRows: 100 });
     let stored: string | null = null;
     for (let flush = 0; flush < 3; flush++) {
-      for (const latencyMs of latencies.slice(flush * 1_000, (flush + 1) * 1_000)) {
-        agg.addRequest(requestRecord({ latencyMs, at: T + 1 }));
-      }
-      const [row] = agg.drain(T + 2 * flush);
-      if (row?.sketch != null) stored = row.sketch; // what the store does: replace when given
+      const part = latencies.slice(flush * 1_000, (flush + 1) * 1_000);
+      for (const latencyMs of part) agg.addRequest(requestRecord({ latencyMs, at: T + 1 }));
+      const [row] = agg.drain();
+      expect(decodeSketch(row?.sketch as string).count).toBe(part.length);
+      // What the store does: merge into the stored sketch.
+      stored =
+        stored === null ? (row?.sketch as string) : mergeEncodedSketches(stored, row?.sketch as string);
     }
     const all = newLatencySketch();
     for (const l of latencies) all.accept(l);
     const back = decodeSketch(stored as string);
     expect(back.count).toBe(3_000);
     for (const q of [0.1, 0.5, 0.9, 0.99]) expect(back.getValueAtQuantile(q)).toBe(all.getValueAtQuantile(q));
+    expect(encodeSketch(back)).toBe(encodeSketch(all));
   });
 
-  it('keeps sketches for the current and previous bucket only; a late latency leaves the stored sketch alone', () => {
+  it('a latency that arrives long after its bucket closed still goes into that bucket’s sketch', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addRequest(requestRecord({ at: T }));
-    agg.drain(T + BUCKET_MS); // T is the previous bucket: kept
-    expect(agg.sketchOf('support', null, 'baseline', T)).toBeDefined();
-    agg.drain(T + 2 * BUCKET_MS); // now it is two buckets old: let go
-    expect(agg.sketchOf('support', null, 'baseline', T)).toBeUndefined();
+    agg.drain();
+    agg.drain();
     agg.addRequest(requestRecord({ at: T + 5, latencyMs: 10 }));
-    const [late] = agg.drain(T + 2 * BUCKET_MS);
-    expect(late).toMatchObject({ count: 1, latencySum: 10, sketch: null });
+    const [late] = agg.drain();
+    expect(late).toMatchObject({ count: 1, latencySum: 10, bucketStart: T });
+    expect(decodeSketch(late?.sketch as string).count).toBe(1);
   });
 
-  it('a failed flush of a sketch that is let go meanwhile is retried with the sketch it carried', () => {
+  it('a row without new latencies carries no sketch (feedback only)', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
-    agg.addRequest(requestRecord({ at: T }));
-    const failed = agg.drain(T + 5 * BUCKET_MS); // drained, then the sketch is let go
-    expect(agg.sketchOf('support', null, 'baseline', T)).toBeUndefined();
+    agg.addFeedback(feedbackRecord({ at: T }));
+    expect(agg.drain()[0]?.sketch).toBeNull();
+  });
+
+  it('a failed flush is retried with its sketch merged into what arrived since', () => {
+    const agg = new MetricAggregator({ maxRows: 100 });
+    agg.addRequest(requestRecord({ at: T, latencyMs: 100 }));
+    const failed = agg.drain();
     agg.restore(failed);
-    expect(agg.drain(T + 5 * BUCKET_MS)[0]?.sketch).toBe(failed[0]?.sketch);
+    expect(agg.drain()[0]?.sketch).toBe(failed[0]?.sketch);
+    agg.addRequest(requestRecord({ at: T, latencyMs: 300 }));
+    agg.restore(failed);
+    const both = decodeSketch(agg.drain()[0]?.sketch as string);
+    expect(both.count).toBe(2);
+    expect(both.getValueAtQuantile(0)).toBeCloseTo(100, -1);
+    expect(both.getValueAtQuantile(1)).toBeCloseTo(300, -1);
   });
 
   it('encodes the standard DDSketch protobuf: round trip keeps every bin, sub-millisecond and zero values too', () => {
@@ -301,5 +316,41 @@ describe('latency sketches', () => {
     const mappingOf = sketch.mapping as unknown as { value(key: number): number };
     expect(sketch.getValueAtQuantile(0.4)).toBeCloseTo(mappingOf.value(-2), 12);
     expect(sketch.getValueAtQuantile(1)).toBeCloseTo(mappingOf.value(6), 12);
+  });
+
+  it('merging two stored sketches gives the sketch of both sets of values, bin for bin', () => {
+    const values = fc.array(
+      fc.oneof(
+        fc.constant(0),
+        fc.double({ min: 1e-3, max: 6e5, noNaN: true }),
+        fc.double({ min: -5e4, max: -1e-3, noNaN: true }),
+      ),
+      { maxLength: 60 },
+    );
+    const sketchOf = (xs: readonly number[]) => {
+      const sketch = newLatencySketch();
+      for (const x of xs) sketch.accept(x);
+      return encodeSketch(sketch);
+    };
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        expect(mergeEncodedSketches(sketchOf(a), sketchOf(b))).toBe(sketchOf([...a, ...b]));
+      }),
+    );
+  });
+
+  it('refuses to merge sketches of different accuracies', () => {
+    const coarse = Buffer.from(
+      encodeSketchData({
+        gamma: 1.05,
+        indexOffset: 0,
+        interpolation: 0,
+        positive: { offset: 3, counts: [1] },
+        negative: { offset: 0, counts: [] },
+        zeroCount: 0,
+      }),
+    ).toString('base64');
+    const fine = encodeSketch(newLatencySketch());
+    expect(() => mergeEncodedSketches(fine, coarse)).toThrow(/different index mappings/);
   });
 });

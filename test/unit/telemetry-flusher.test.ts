@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mergeEncodedSketches } from '../../src/adapters/telemetry/ddsketch-proto.js';
 import { decodeSketch } from '../../src/adapters/telemetry/latency-sketch.js';
 import { BUCKET_MS } from '../../src/adapters/telemetry/metric-aggregator.js';
 import { type Scheduler, TelemetryFlusher } from '../../src/adapters/telemetry/telemetry-flusher.js';
@@ -10,7 +11,7 @@ import { feedbackRecord, requestRecord } from '../support/telemetry-records.js';
 
 const T = 1_760_000_000_000;
 
-/** A store that adds metric rows like the real one (sketch replaced when given) and can fail on demand. */
+/** A store that adds metric rows like the real one (sketches merged) and can fail on demand. */
 function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const buckets = new Map<string, MetricBucketDelta>();
   const log = new Map<string, RequestRecord>();
@@ -34,7 +35,10 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
           for (const [k, v] of Object.entries(row))
             if (typeof v === 'number' && k !== 'bucketStart')
               sum[k] = (old as unknown as Record<string, number>)[k]! + v;
-          sum.sketch = row.sketch ?? old.sketch;
+          sum.sketch =
+            row.sketch === null || old.sketch === null
+              ? (row.sketch ?? old.sketch)
+              : mergeEncodedSketches(old.sketch, row.sketch);
           buckets.set(key, sum as unknown as MetricBucketDelta);
         }
       },
@@ -231,7 +235,7 @@ describe('TelemetryFlusher', () => {
     expect(total(s, 'fallbacks')).toBe(fallbacks);
     expect(total(s, 'feedbackCount')).toBe(feedback);
     expect(s.log.size).toBe(requests);
-    // Each bucket's sketch holds every latency of the bucket, whichever flush wrote it last.
+    // Each bucket's sketch holds every latency of the bucket, across failed and repeated flushes.
     for (const b of s.buckets.values()) {
       if (b.count > 0) expect(decodeSketch(b.sketch as string).count).toBe(b.count);
     }

@@ -1,6 +1,7 @@
-import type { Insertable, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { MetricBucket, MetricBucketDelta, MetricStore } from '../../app/ports/metric-store.js';
-import type { MetricBucketsTable } from './database.js';
+import { mergeEncodedSketches } from '../telemetry/ddsketch-proto.js';
+import type { Database, MetricBucketsTable } from './database.js';
 import { atomically, type SqlContext } from './sql-context.js';
 
 // The primary key cannot hold NULL on PostgreSQL, so "no change" is stored as ''.
@@ -66,6 +67,29 @@ function compareKeys(a: Insertable<MetricBucketsTable>, b: Insertable<MetricBuck
   );
 }
 
+/**
+ * The row's sketch delta merged into the bucket's stored sketch (DDSketch bins add up). A stored
+ * value that is not a readable DDSketch cannot be read by anyone either, so the delta replaces it
+ * rather than failing every flush of that bucket from now on.
+ */
+async function mergedSketch(trx: Kysely<Database>, row: Insertable<MetricBucketsTable>): Promise<string> {
+  const delta = row.sketch as string;
+  const stored = await trx
+    .selectFrom('metric_buckets')
+    .select('sketch')
+    .where('route', '=', row.route)
+    .where('change_id', '=', row.change_id)
+    .where('variant', '=', row.variant)
+    .where('bucket_start', '=', row.bucket_start)
+    .executeTakeFirst();
+  if (stored?.sketch == null) return delta;
+  try {
+    return mergeEncodedSketches(stored.sketch, delta);
+  } catch {
+    return delta;
+  }
+}
+
 export function sqlMetricStore(ctx: SqlContext): MetricStore {
   const { db } = ctx;
   return {
@@ -75,9 +99,14 @@ export function sqlMetricStore(ctx: SqlContext): MetricStore {
       // same order on PostgreSQL and cannot deadlock each other.
       const rows = deltas.map(toRow).sort(compareKeys);
       await atomically(ctx, async (trx) => {
+        // Sketches are merged here, read-modify-write: writers of sketches take turns on PostgreSQL
+        // (SQLite has one writer, and Ballast opens its transactions IMMEDIATE).
+        if (ctx.dialect === 'postgres' && rows.some((r) => r.sketch != null))
+          await sql`select pg_advisory_xact_lock(hashtext('ballast.metric_buckets.sketch'))`.execute(trx);
         for (const row of rows) {
-          // One statement per row; the addition happens in the database, so concurrent writers
-          // never read-modify-write and never lose counts.
+          if (row.sketch != null) row.sketch = await mergedSketch(trx, row);
+          // One statement per row; the counters are added in the database, so concurrent writers
+          // never read-modify-write them and never lose counts.
           await trx
             .insertInto('metric_buckets')
             .values(row)
@@ -106,7 +135,7 @@ export function sqlMetricStore(ctx: SqlContext): MetricStore {
                   '+',
                   eb.ref('excluded.feedback_positive'),
                 ),
-                // Sketches are not additive; the caller sends one already merged (see the port).
+                // Already merged with the stored sketch above, under the lock.
                 sketch: eb.fn.coalesce('excluded.sketch', 'metric_buckets.sketch'),
               })),
             )

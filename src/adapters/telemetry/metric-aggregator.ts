@@ -1,7 +1,7 @@
 import type { DDSketch } from '@datadog/sketches-js';
 import type { FeedbackRecord, RequestRecord } from '../../app/ports/gateway-telemetry.js';
 import type { MetricBucketDelta, MetricCounters } from '../../app/ports/metric-store.js';
-import { encodeSketch, newLatencySketch } from './latency-sketch.js';
+import { decodeSketch, encodeSketch, newLatencySketch } from './latency-sketch.js';
 
 /** Width of a metric bucket: fine enough for a controller tick, coarse enough to keep rows few. */
 export const BUCKET_MS = 10_000;
@@ -19,29 +19,14 @@ interface Pending extends Mutable<MetricCounters> {
   readonly changeId: string | null;
   readonly variant: string;
   readonly bucketStart: number;
-  /** A latency went into this key's sketch since the last drain. */
-  sketchDirty: boolean;
-  /** A sketch text carried back by restore() whose live sketch has since been let go. */
-  sketchText: string | null;
-}
-
-interface LiveSketch {
-  readonly sketch: DDSketch;
-  readonly bucketStart: number;
+  /** The latencies added since the last drain; null until the first. */
+  sketch: DDSketch | null;
 }
 
 export interface MetricAggregatorOptions {
   /** Most keys held at once; a key beyond it is dropped and counted (server.max_pending_rows). */
   readonly maxRows: number;
   readonly bucketMs?: number;
-  /**
-   * How many buckets (the current one and those before it) keep their merged sketch in memory.
-   * The store replaces a bucket's sketch on every write, so a late latency for a bucket whose
-   * sketch was let go cannot be added without wiping what is stored: its counters are still
-   * written, but its sketch is left alone. Two buckets (20 s) cover requests that end up to 10 s
-   * after the bucket they arrived in closed.
-   */
-  readonly sketchBuckets?: number;
 }
 
 function emptyCounters(): Mutable<MetricCounters> {
@@ -73,17 +58,12 @@ const COUNTER_KEYS = Object.keys(emptyCounters()) as (keyof MetricCounters)[];
  */
 export class MetricAggregator {
   private pending = new Map<string, Pending>();
-  private readonly sketches = new Map<string, LiveSketch>();
-  /** Buckets older than this have had their sketches let go (see sketchBuckets). */
-  private sketchHorizon = Number.NEGATIVE_INFINITY;
   private readonly bucketMs: number;
-  private readonly sketchBuckets: number;
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
 
   constructor(private readonly options: MetricAggregatorOptions) {
     this.bucketMs = options.bucketMs ?? BUCKET_MS;
-    this.sketchBuckets = options.sketchBuckets ?? 2;
   }
 
   /** Keys waiting to be flushed. */
@@ -137,30 +117,24 @@ export class MetricAggregator {
   }
 
   /**
-   * Takes every pending row, leaving none. A row whose sketch changed carries the whole merged
-   * sketch of its bucket (the store replaces it); others carry null, which keeps the stored one.
-   * Then lets go of the sketches of buckets older than `sketchBuckets` before `now`.
+   * Takes every pending row, leaving none. Like its counters, a row's sketch holds only the
+   * latencies added since the last drain, and the store merges it into the bucket's stored sketch;
+   * a row without new latencies carries null. So a request that ends long after its bucket closed,
+   * or another gateway writing the same bucket, still counts in the bucket's percentiles.
    */
-  drain(now: number): MetricBucketDelta[] {
+  drain(): MetricBucketDelta[] {
     const rows: MetricBucketDelta[] = [];
-    for (const [key, p] of this.pending) {
-      const { sketchDirty, sketchText, ...delta } = p;
-      const live = sketchDirty ? this.sketches.get(key) : undefined;
-      rows.push({ ...delta, sketch: live ? encodeSketch(live.sketch) : sketchText });
+    for (const p of this.pending.values()) {
+      const { sketch, ...delta } = p;
+      rows.push({ ...delta, sketch: sketch ? encodeSketch(sketch) : null });
     }
     this.pending = new Map();
-    const horizon = bucketStartOf(now, this.bucketMs) - (this.sketchBuckets - 1) * this.bucketMs;
-    if (horizon > this.sketchHorizon) {
-      this.sketchHorizon = horizon;
-      for (const [key, live] of this.sketches) if (live.bucketStart < horizon) this.sketches.delete(key);
-    }
     return rows;
   }
 
   /**
-   * Puts back rows a failed flush could not write, adding them to what arrived since. Rows that no
-   * longer fit under maxRows are dropped and counted. A restored sketch is only kept when no live
-   * sketch of that bucket will be sent anyway (the live one already holds every value).
+   * Puts back rows a failed flush could not write, adding them to what arrived since, sketches
+   * included. Rows that no longer fit under maxRows are dropped and counted.
    */
   restore(rows: readonly MetricBucketDelta[]): void {
     for (const delta of rows) {
@@ -168,20 +142,10 @@ export class MetricAggregator {
       if (!row) continue;
       for (const k of COUNTER_KEYS) row[k] += delta[k];
       if (delta.sketch === null) continue;
-      const key = keyOf(delta.route, delta.changeId, delta.variant, delta.bucketStart);
-      if (this.sketches.has(key)) row.sketchDirty = true;
-      else row.sketchText ??= delta.sketch;
+      const restored = decodeSketch(delta.sketch);
+      if (row.sketch) row.sketch.merge(restored);
+      else row.sketch = restored;
     }
-  }
-
-  /** The merged sketch a key currently holds in memory, for tests and diagnostics. */
-  sketchOf(
-    route: string,
-    changeId: string | null,
-    variant: string,
-    bucketStart: number,
-  ): DDSketch | undefined {
-    return this.sketches.get(keyOf(route, changeId, variant, bucketStart))?.sketch;
   }
 
   private row(route: string, changeId: string | null, variant: string, bucketStart: number): Pending | null {
@@ -192,7 +156,7 @@ export class MetricAggregator {
       this.dropped += 1;
       return null;
     }
-    row = { route, changeId, variant, bucketStart, ...emptyCounters(), sketchDirty: false, sketchText: null };
+    row = { route, changeId, variant, bucketStart, ...emptyCounters(), sketch: null };
     this.pending.set(key, row);
     return row;
   }
@@ -200,16 +164,9 @@ export class MetricAggregator {
   private addLatency(row: Pending, latencyMs: number): void {
     row.latencySum += latencyMs;
     row.latencySqSum += latencyMs * latencyMs;
-    if (row.bucketStart < this.sketchHorizon) return;
-    const key = keyOf(row.route, row.changeId, row.variant, row.bucketStart);
-    let live = this.sketches.get(key);
-    if (!live) {
-      live = { sketch: newLatencySketch(), bucketStart: row.bucketStart };
-      this.sketches.set(key, live);
-    }
+    row.sketch ??= newLatencySketch();
     // A clock step can make a duration negative, and a NaN would poison the sketch: both count as 0.
-    live.sketch.accept(Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0);
-    row.sketchDirty = true;
+    row.sketch.accept(Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0);
   }
 }
 

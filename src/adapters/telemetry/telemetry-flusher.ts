@@ -173,7 +173,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
     this.flushing = true;
     try {
       const now = this.options.clock.now();
-      const rows = this.aggregator.drain(now);
+      const rows = this.aggregator.drain();
       const logs = this.log;
       this.log = [];
       const units = this.units?.drain(now) ?? [];

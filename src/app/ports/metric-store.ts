@@ -41,9 +41,9 @@ export interface MetricBucketKey {
 
 export interface MetricBucketDelta extends MetricBucketKey, MetricCounters {
   /**
-   * An opaque serialized quantile sketch. The store cannot merge sketches: when given, it REPLACES
-   * the stored one, so the caller must send the sketch already merged with what it last read or
-   * flushed. Null leaves the stored sketch as it is.
+   * The latencies of this delta as a serialized DDSketch (base64 protobuf, docs/telemetry.md). The
+   * store MERGES it into the bucket's stored sketch, as counters are added, so several writers (and
+   * several flushes) of one bucket all count. Null leaves the stored sketch as it is.
    */
   readonly sketch: string | null;
 }
