@@ -99,6 +99,22 @@ export function requestLogContract(getStore: StoreGetter): void {
       expect(await store.requestLog.list({ route: uid('route') })).toEqual([]);
     });
 
+    it('deleteBefore deletes the oldest rows before a time, at most `limit` per call, and counts them', async () => {
+      const store = getStore();
+      const route = uid('route');
+      // Far older than every other test's rows (which sit at T0), so only these can match.
+      const rows = Array.from({ length: 7 }, (_, i) => requestRecord({ route, at: 1_000 + i }));
+      await store.requestLog.appendBatch(rows);
+      expect(await store.requestLog.deleteBefore(1_005, 3)).toBe(3);
+      expect((await store.requestLog.list({ route })).map((r) => r.at).sort()).toEqual([
+        1_003, 1_004, 1_005, 1_006,
+      ]);
+      expect(await store.requestLog.deleteBefore(1_005, 10)).toBe(2);
+      expect(await store.requestLog.deleteBefore(1_005, 10)).toBe(0);
+      expect(await store.requestLog.deleteBefore(1_005, 0)).toBe(0);
+      expect((await store.requestLog.list({ route })).map((r) => r.at).sort()).toEqual([1_005, 1_006]);
+    });
+
     it('appends inside a transaction and rolls back with it', async () => {
       const store = getStore();
       const route = uid('route');

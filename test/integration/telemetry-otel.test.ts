@@ -150,7 +150,12 @@ describe('OpenTelemetry export', () => {
     const server = projectSchema.shape.server.parse({ otel: { endpoint, service_name: token } });
     const noStore = {
       metrics: { upsertBatch: async () => {}, query: async () => [] },
-      requestLog: { appendBatch: async () => {}, get: async () => undefined, list: async () => [] },
+      requestLog: {
+        appendBatch: async () => {},
+        get: async () => undefined,
+        list: async () => [],
+        deleteBefore: async () => 0,
+      },
     };
     const telemetry = createGatewayTelemetry({
       store: noStore,

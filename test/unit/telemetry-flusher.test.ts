@@ -57,6 +57,15 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
       async list() {
         return [...log.values()];
       },
+      async deleteBefore(before, limit) {
+        maybeFail();
+        const old = [...log.values()]
+          .filter((r) => r.at < before)
+          .sort((a, b) => a.at - b.at)
+          .slice(0, limit);
+        for (const r of old) log.delete(r.requestId);
+        return old.length;
+      },
     },
   };
   return { store, buckets, log, calls: () => calls };
@@ -285,5 +294,59 @@ describe('TelemetryFlusher', () => {
     await f.flush();
     expect(total(s, 'count')).toBe(1);
     expect(s.log.size).toBe(1);
+  });
+
+  it('deletes request-log rows past the retention, a few batches per flush, then looks again every 10 minutes', async () => {
+    const DAY = 86_400_000;
+    const s = fakeStore();
+    const old = Array.from({ length: 25_000 }, (_, i) => requestRecord({ at: T - 40 * DAY + i }));
+    const recent = Array.from({ length: 5 }, () => requestRecord({ at: T - DAY }));
+    for (const r of [...old, ...recent]) s.log.set(r.requestId, r);
+    let deletes = 0;
+    const deleteBefore = s.store.requestLog.deleteBefore.bind(s.store.requestLog);
+    s.store.requestLog.deleteBefore = (before, limit) => {
+      deletes += 1;
+      return deleteBefore(before, limit);
+    };
+    const { f, advance } = flusher(s.store, {
+      requestLog: { sampleRate: 0, logContent: false, retentionMs: 30 * DAY },
+    });
+    await f.flush(); // 4 full batches of 5,000: more is left
+    expect(s.log.size).toBe(5_000 + 5);
+    expect(f.stats().logRowsPruned).toBe(20_000);
+    advance(1_000);
+    await f.flush(); // the rest, and a short batch says it is done
+    expect(s.log.size).toBe(5);
+    expect([...s.log.values()].every((r) => r.at === T - DAY)).toBe(true);
+    expect(deletes).toBe(6);
+    advance(1_000);
+    await f.flush(); // not before 10 minutes
+    expect(deletes).toBe(6);
+    advance(10 * 60_000);
+    await f.flush();
+    expect(deletes).toBe(7);
+    expect(f.stats()).toMatchObject({ logRowsPruned: 25_000, flushFailures: 0 });
+  });
+
+  it('keeps every request-log row without a retention, and a failed delete fails no flush', async () => {
+    const s = fakeStore((call) => call === 2); // call 1: metrics; call 2: the delete
+    const ancient = requestRecord({ at: 0 });
+    s.log.set(ancient.requestId, ancient);
+    const errors: unknown[] = [];
+    const { f } = flusher(s.store, {
+      requestLog: { sampleRate: 0, logContent: false, retentionMs: 86_400_000 },
+      onFlushFailure: (e) => errors.push(e),
+    });
+    f.record(requestRecord());
+    await f.flush();
+    expect(errors).toHaveLength(1);
+    expect(f.stats()).toMatchObject({ flushFailures: 0, pendingRows: 0, logRowsPruned: 0 });
+    expect(s.log.size).toBe(1);
+
+    const s2 = fakeStore();
+    s2.log.set(ancient.requestId, ancient);
+    const { f: f2 } = flusher(s2.store);
+    await f2.flush();
+    expect(s2.log.size).toBe(1);
   });
 });

@@ -282,7 +282,12 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   let calls = 0;
   const store: TelemetryStore = {
     metrics: { upsertBatch: async () => {}, query: async () => [] },
-    requestLog: { appendBatch: async () => {}, get: async () => undefined, list: async () => [] },
+    requestLog: {
+      appendBatch: async () => {},
+      get: async () => undefined,
+      list: async () => [],
+      deleteBefore: async () => 0,
+    },
     unitTotals: {
       async upsertBatch(rows, groups = []) {
         calls += 1;

@@ -107,5 +107,22 @@ export function sqlRequestLogStore(ctx: SqlContext): RequestLogStore {
       if (filter.limit !== undefined) query = query.limit(filter.limit);
       return (await query.execute()).map(toRecord);
     },
+
+    async deleteBefore(before, limit) {
+      // By primary key through a bounded subquery (the same SQL on both dialects; neither has a
+      // portable DELETE … LIMIT): each call is one short statement on the `at` index.
+      const result = await db
+        .deleteFrom('request_log')
+        .where('request_id', 'in', (eb) =>
+          eb
+            .selectFrom('request_log')
+            .select('request_id')
+            .where('at', '<', before)
+            .orderBy('at')
+            .limit(Math.max(0, Math.floor(limit))),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

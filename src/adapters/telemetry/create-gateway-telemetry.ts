@@ -63,7 +63,11 @@ export function createGatewayTelemetry(options: GatewayTelemetryOptions): Gatewa
     flushIntervalMs: server.flush_interval_ms,
     maxPendingRows: server.max_pending_rows,
     ...(options.slowThresholdMs ? { slowThresholdMs: options.slowThresholdMs } : {}),
-    requestLog: { sampleRate: server.request_log.sample_rate, logContent: server.request_log.log_content },
+    requestLog: {
+      sampleRate: server.request_log.sample_rate,
+      logContent: server.request_log.log_content,
+      retentionMs: server.request_log.retention_days * 86_400_000,
+    },
     ...(options.random ? { random: options.random } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     onDropped: (rows) => prometheus.droppedRows(rows),

@@ -8,6 +8,15 @@ import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 /** Longest wait between flush attempts while the store keeps failing. */
 const MAX_RETRY_MS = 30_000;
 
+/**
+ * Request-log retention: rows older than the retention are deleted in statements of PRUNE_BATCH
+ * rows, at most PRUNE_BATCHES per flush (so a backlog never holds a flush up for long: it is worked
+ * off over the next flushes), and once nothing is left, looked for again after PRUNE_EVERY_MS.
+ */
+const PRUNE_BATCH = 5_000;
+const PRUNE_BATCHES = 4;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /** Runs fn every intervalMs until cancelled. Injected so tests drive flushes without timers. */
 export type Scheduler = (fn: () => void, intervalMs: number) => { cancel(): void };
 
@@ -32,6 +41,8 @@ export type TelemetryStats = {
   readonly flushFailures: number;
   /** Epoch ms of the last flush that wrote everything it had; null before the first. */
   readonly lastFlushAt: number | null;
+  /** Request-log rows deleted by retention since start. */
+  readonly logRowsPruned: number;
 };
 
 /**
@@ -49,7 +60,12 @@ export interface TelemetryFlusherOptions {
   readonly maxPendingRows: number;
   /** A change's slow threshold in ms, for the per-unit slow counts; see UnitTotalsAggregator. */
   readonly slowThresholdMs?: (changeId: string) => number | undefined;
-  readonly requestLog: { readonly sampleRate: number; readonly logContent: boolean };
+  readonly requestLog: {
+    readonly sampleRate: number;
+    readonly logContent: boolean;
+    /** Rows older than this are deleted (server.request_log.retention_days); 0 or absent keeps them all. */
+    readonly retentionMs?: number;
+  };
   readonly random?: Random;
   /** Default intervalScheduler; pass one that never fires to flush only by hand. */
   readonly schedule?: Scheduler;
@@ -82,6 +98,9 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly timer: { cancel(): void };
   private closing: Promise<void> | undefined;
   private readonly random: Random;
+  private logPruned = 0;
+  /** When retention next looks for old request-log rows (epoch ms); 0: at the first flush. */
+  private pruneAt = 0;
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
@@ -166,6 +185,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       unitRowsDropped,
       flushFailures: this.failures,
       lastFlushAt: this.lastFlushAt,
+      logRowsPruned: this.logPruned,
     };
   }
 
@@ -218,9 +238,30 @@ export class TelemetryFlusher implements GatewayTelemetry {
         this.lastFlushAt = now;
         this.failedInARow = 0;
         this.retryAt = 0;
+        await this.pruneLog(now);
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /** Deletes request-log rows past the retention, a few batches per flush (see PRUNE_BATCH). */
+  private async pruneLog(now: number): Promise<void> {
+    const retentionMs = this.options.requestLog.retentionMs ?? 0;
+    if (!(retentionMs > 0) || now < this.pruneAt) return;
+    try {
+      let deleted = 0;
+      for (let i = 0; i < PRUNE_BATCHES; i++) {
+        deleted = await this.options.store.requestLog.deleteBefore(now - retentionMs, PRUNE_BATCH);
+        this.logPruned += deleted;
+        if (deleted < PRUNE_BATCH) break;
+      }
+      // A full last batch means more is left: carry on at the next flush.
+      this.pruneAt = deleted < PRUNE_BATCH ? now + PRUNE_EVERY_MS : now;
+    } catch (error) {
+      // Nothing is lost by pruning later; the writes of this flush already succeeded.
+      this.pruneAt = now + MAX_RETRY_MS;
+      this.options.onFlushFailure?.(error);
     }
   }
 

@@ -22,4 +22,9 @@ export interface RequestLogStore {
   get(requestId: string): Promise<RequestRecord | undefined>;
   /** Newest first (by at, then request id). */
   list(filter?: ListRequestLogFilter): Promise<RequestRecord[]>;
+  /**
+   * Deletes at most `limit` rows with `at` before `before` (epoch ms), oldest first, and says how
+   * many it deleted: retention (`server.request_log.retention_days`) in short transactions.
+   */
+  deleteBefore(before: number, limit: number): Promise<number>;
 }

@@ -271,6 +271,12 @@ export const projectSchema = z
               .boolean()
               .default(false)
               .describe('Also store prompt and output text (PII redacted) for logged requests'),
+            retention_days: z
+              .number()
+              .min(0)
+              .max(36_500)
+              .default(30)
+              .describe('Logged requests older than this many days are deleted; 0 keeps every row'),
           })
           .prefault({}),
         controller: z
