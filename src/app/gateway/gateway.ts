@@ -6,6 +6,7 @@ import type {
   ChatRequest,
   ChatResult,
   FailureKind,
+  ProviderFailure,
   StreamEvent,
 } from '../../core/provider/chat.js';
 import type { ProjectConfig, VariantConfig } from '../../core/spec/project-schema.js';
@@ -143,6 +144,40 @@ export function createGateway(deps: GatewayDeps): Gateway {
     else breaker.success();
   };
 
+  /**
+   * Records an attempt that failed before anything reached the client (a timer of the scope that
+   * fired makes it a timeout) and judges it for the breaker. `cancelled`: the client left, and the
+   * request ends with `error`; otherwise `error` stands unless a later variant of the chain answers,
+   * and `fallsBack` says whether one may be tried.
+   */
+  const failedAttempt = (
+    a: { client: ClientSignal; scope: CallScope; attempts: AttemptRecord[]; variant: string },
+    latencyMs: number,
+    failure: Pick<ProviderFailure, 'kind' | 'message' | 'retryAfterMs'>,
+  ): { cancelled: boolean; fallsBack: boolean; error: GatewayError } => {
+    const breaker = breakerOf(a.variant);
+    const kind: FailureKind = a.scope.reason ? 'timeout' : failure.kind;
+    a.attempts.push({ variant: a.variant, ok: false, kind, latencyMs });
+    if (kind === 'cancelled' && a.client.aborted) {
+      breaker.release();
+      return {
+        cancelled: true,
+        fallsBack: false,
+        error: upstreamError({ kind, message: 'the client closed the request' }),
+      };
+    }
+    judge(breaker, kind);
+    return {
+      cancelled: false,
+      fallsBack: fallsBack(kind),
+      error: upstreamError({
+        kind,
+        message: a.scope.reason ? TIMER_MESSAGES[a.scope.reason] : failure.message,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+      }),
+    };
+  };
+
   return {
     recent: (id) => recent.get(id),
     circuits: () => Object.fromEntries([...breakers].map(([name, b]) => [name, b.state()])),
@@ -216,32 +251,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
           });
           return { ok: true, served, result };
         }
-        const kind: FailureKind = scope.reason ? 'timeout' : outcome.failure.kind;
-        if (kind === 'cancelled' && client.aborted) {
-          breaker.release();
-          attempts.push({ variant, ok: false, kind, latencyMs });
-          return fail(
-            request,
-            at,
-            startedAt,
-            false,
-            served,
-            upstreamError({ kind, message: 'the client closed the request' }),
-            attempts,
-            inputHits,
-            'cancelled',
-          );
-        }
-        judge(breaker, kind);
-        attempts.push({ variant, ok: false, kind, latencyMs });
-        last = upstreamError({
-          kind,
-          message: scope.reason ? TIMER_MESSAGES[scope.reason] : outcome.failure.message,
-          ...(outcome.failure.retryAfterMs !== undefined
-            ? { retryAfterMs: outcome.failure.retryAfterMs }
-            : {}),
-        });
-        if (!fallsBack(kind)) break;
+        const failed = failedAttempt({ client, scope, attempts, variant }, latencyMs, outcome.failure);
+        if (failed.cancelled)
+          return fail(request, at, startedAt, false, served, failed.error, attempts, inputHits, 'cancelled');
+        last = failed.error;
+        if (!failed.fallsBack) break;
       }
       const error = last ?? circuitOpen(skipped);
       return fail(request, at, startedAt, false, served, error, attempts, inputHits);
@@ -285,33 +299,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (first === undefined || first.type === 'error') {
           scope.dispose();
           await iterator.return?.(undefined);
-          const failure = first?.type === 'error' ? first.failure : undefined;
-          const kind: FailureKind = scope.reason ? 'timeout' : (failure?.kind ?? 'upstream');
-          if (kind === 'cancelled' && client.aborted) {
-            breaker.release();
-            attempts.push({ variant, ok: false, kind, latencyMs });
-            return fail(
-              request,
-              at,
-              startedAt,
-              true,
-              served,
-              upstreamError({ kind, message: 'the client closed the request' }),
-              attempts,
-              inputHits,
-              'cancelled',
-            );
-          }
-          judge(breaker, kind);
-          attempts.push({ variant, ok: false, kind, latencyMs });
-          last = upstreamError({
-            kind,
-            message: scope.reason
-              ? TIMER_MESSAGES[scope.reason]
-              : (failure?.message ?? 'the stream ended without an answer'),
-            ...(failure?.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-          });
-          if (!fallsBack(kind)) break;
+          const failed = failedAttempt(
+            { client, scope, attempts, variant },
+            latencyMs,
+            first?.type === 'error'
+              ? first.failure
+              : { kind: 'upstream', message: 'the stream ended without an answer' },
+          );
+          if (failed.cancelled)
+            return fail(request, at, startedAt, true, served, failed.error, attempts, inputHits, 'cancelled');
+          last = failed.error;
+          if (!failed.fallsBack) break;
           continue;
         }
         // Content (or a complete empty answer) arrived: this variant serves the request.
