@@ -23,6 +23,8 @@ export interface EvalOptions {
   readonly seed: number;
   readonly perturb: readonly string[];
   readonly inconclusive: 'pass' | 'fail' | null;
+  /** The variant that grades promptfoo llm-rubric assertions (default: the change's offline.judge). */
+  readonly judge?: string;
 }
 
 import type { Io } from './io.js';

@@ -90,11 +90,13 @@ export async function evaluate(
             : {}),
           ...(options.resume ? { resumeRunId: options.resume } : {}),
           ...(options.baselineRun ? { baselineRunId: options.baselineRun } : {}),
+          ...(options.judge ? { judge: options.judge } : {}),
           options: {
             cache: options.cache,
             concurrency: options.concurrency,
             seed: options.seed,
             perturb: [...options.perturb],
+            ...(options.judge ? { judge: options.judge } : {}),
           },
         },
         {

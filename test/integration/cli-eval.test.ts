@@ -130,6 +130,71 @@ describe('ballast eval on the sim', () => {
   });
 });
 
+describe('ballast eval grades promptfoo llm-rubric assertions with a judge variant', () => {
+  const PROMPTFOO = `prompts: ["{{question}}"]
+providers: [openai:gpt-4o-mini]
+tests:
+  - vars: { question: "How do I reset my password?" }
+    assert:
+      - type: llm-rubric
+        value: Tells the user where to reset the password
+  - vars: { question: "Where can I download my invoices?" }
+    assert:
+      - type: llm-rubric
+        value: Points to the Billing page
+`;
+  const rubricWarnings = (report: { warnings: string[] }) =>
+    report.warnings.filter((w) => w.includes('llm-rubric'));
+
+  it('skips them with a warning naming --judge and offline.judge when no judge is set', async () => {
+    const root = await project();
+    writeFileSync(join(root, 'pf.yaml'), PROMPTFOO);
+    const run = await runCli(['eval', 'same', '--dataset', 'pf.yaml', '--json'], root);
+    const report = JSON.parse(run.stdout) as { warnings: string[] };
+    expect(rubricWarnings(report)).toHaveLength(2);
+    expect(rubricWarnings(report)[0]).toContain('--judge <variant>');
+    expect(rubricWarnings(report)[0]).toContain('offline.judge');
+  });
+
+  it('grades them with --judge, or with the change’s offline.judge', async () => {
+    const root = await project();
+    writeFileSync(join(root, 'pf.yaml'), PROMPTFOO);
+    const flag = await runCli(
+      ['eval', 'same', '--dataset', 'pf.yaml', '--judge', 'support-v1', '--json'],
+      root,
+    );
+    expect([0, 4]).toContain(flag.code);
+    const graded = JSON.parse(flag.stdout) as {
+      warnings: string[];
+      cases: { baseline: { samples: number } }[];
+    };
+    expect(rubricWarnings(graded)).toEqual([]);
+    expect(graded.cases).toHaveLength(2);
+    expect(graded.cases.every((c) => c.baseline.samples === 1)).toBe(true);
+
+    const change = join(root, 'changes/same.yaml');
+    writeFileSync(
+      change,
+      readFileSync(change, 'utf8').replace('offline:\n', 'offline:\n  judge: support-v1\n'),
+    );
+    const spec = await runCli(['eval', 'same', '--dataset', 'pf.yaml', '--json'], root);
+    expect(rubricWarnings(JSON.parse(spec.stdout) as { warnings: string[] })).toEqual([]);
+  });
+
+  it('refuses a judge that is not a variant (exit 2), on the command line and in the change', async () => {
+    const root = await project();
+    writeFileSync(join(root, 'pf.yaml'), PROMPTFOO);
+    const flag = await runCli(['eval', 'same', '--dataset', 'pf.yaml', '--judge', 'nobody'], root);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('"nobody" is not a variant');
+    const change = join(root, 'changes/same.yaml');
+    writeFileSync(change, readFileSync(change, 'utf8').replace('offline:\n', 'offline:\n  judge: nobody\n'));
+    const validate = await runCli(['validate'], root);
+    expect(validate.code).toBe(2);
+    expect(validate.stdout + validate.stderr).toMatch(/offline\.judge: .*nobody/);
+  });
+});
+
 describe('ballast eval refuses bad scorers before calling any model', () => {
   it('exits 2 on a scorer value of the wrong shape and records no run', async () => {
     const root = await project();

@@ -42,11 +42,11 @@ function validateAsserts(file: string, cases: readonly EvalCase[]): EvalCase[] {
 /** Datasets of a project: paths relative to its folder; JSONL, CSV, YAML or a promptfoo config. */
 export function projectDatasets(rootDir: string): DatasetSource {
   return {
-    async read(relative): Promise<LoadedDataset> {
+    async read(relative, options = {}): Promise<LoadedDataset> {
       const path = resolve(rootDir, relative);
       if (await isPromptfooConfig(path)) {
         const { readPromptfooDataset } = await import('./promptfoo-dataset.js');
-        return readPromptfooDataset(path);
+        return readPromptfooDataset(path, options.judge !== undefined ? { judge: options.judge } : {});
       }
       const dataset = await readDataset(path);
       return { file: relative, hash: dataset.hash, cases: validateAsserts(relative, dataset.cases) };

@@ -29,6 +29,8 @@ export interface EvaluateRequest {
   readonly perturb?: (cases: readonly EvalCase[]) => EvalCase[];
   readonly resumeRunId?: string;
   readonly baselineRunId?: string;
+  /** Grades promptfoo llm-rubric assertions (`--judge`); default the change's `offline.judge`. */
+  readonly judge?: string;
   /** Recorded with the run (cache mode, flags), for reports and audits. */
   readonly options: JsonObject;
 }
@@ -73,8 +75,11 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       `change ${change.id} names no dataset: add offline.datasets or pass --dataset`,
     );
   }
+  const judge = request.judge ?? change.offline.judge;
+  if (judge !== undefined && !project.variants[judge])
+    throw new BallastError('BALLAST_ERR_USAGE', `the judge "${judge}" is not a variant of the project`);
   const loaded: LoadedDataset[] = [];
-  for (const file of files) loaded.push(await deps.datasets.read(file));
+  for (const file of files) loaded.push(await deps.datasets.read(file, judge !== undefined ? { judge } : {}));
   const datasetHash = contentHash(loaded.map((d) => d.hash).join(':'));
   const datasetScorers: ScorerSpec[] = loaded.flatMap((d) => [...(d.scorers ?? [])]);
   let cases = selectCases(
@@ -101,6 +106,8 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       scorers: scorerSpecs,
       prompt: request.systemPrompts[baselineVariant] ?? null,
       perturbSeed: request.perturb ? request.seed : null,
+      // The judge grades promptfoo rubrics inside the cases' own assertions, outside the file's hash.
+      ...(judge !== undefined ? { judge } : {}),
     }),
   );
 
@@ -155,7 +162,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
     if (base.config.scoringHash !== scoringHash) {
       throw new BallastError(
         'BALLAST_ERR_USAGE',
-        `--baseline-run ${base.id} was scored or prompted differently (other scorers, baseline prompt or perturbation seed); run the baseline again`,
+        `--baseline-run ${base.id} was scored or prompted differently (other scorers or judge, baseline prompt or perturbation seed); run the baseline again`,
       );
     }
     const rows = fromRows(

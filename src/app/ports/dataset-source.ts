@@ -11,7 +11,12 @@ export interface LoadedDataset {
   readonly warnings?: readonly string[];
 }
 
+export interface DatasetReadOptions {
+  /** The variant that grades promptfoo `llm-rubric` assertions; without it they are skipped with a warning. */
+  readonly judge?: string;
+}
+
 /** Reads a dataset file: JSONL, CSV, YAML, or a promptfooconfig.yaml's tests. */
 export interface DatasetSource {
-  read(path: string): Promise<LoadedDataset>;
+  read(path: string, options?: DatasetReadOptions): Promise<LoadedDataset>;
 }

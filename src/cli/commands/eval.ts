@@ -23,6 +23,7 @@ interface EvalFlags {
   baselineRun?: string;
   seed: string;
   perturb: string[];
+  judge?: string;
   json: boolean;
   junit?: string;
   markdown?: string;
@@ -68,6 +69,7 @@ function parseFlags(opts: EvalFlags): Omit<EvalOptions, 'change' | 'storeUrl'> |
     seed: seed as number,
     perturb: opts.perturb.flatMap((p) => p.split(',')).filter(Boolean),
     inconclusive: (opts.inconclusive as 'pass' | 'fail' | undefined) ?? null,
+    ...(opts.judge ? { judge: opts.judge } : {}),
   };
 }
 
@@ -98,6 +100,10 @@ export function registerEval(program: Command, deps: CliDeps, setExit: (code: nu
       [],
     )
     .option('--seed <n>', 'seed of the bootstrap and perturbations', '0')
+    .option(
+      '--judge <variant>',
+      'the variant that grades promptfoo llm-rubric assertions (default: offline.judge)',
+    )
     .option('--json', 'print the report as JSON (versioned schema)', false)
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary for a pull request')

@@ -150,6 +150,11 @@ export const offlineSchema = z.strictObject({
   criteria: z.array(criterionSchema).default([]),
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   min_slice: z.number().int().min(1).default(20).describe('Smallest tag slice that gets its own verdict'),
+  judge: nameSchema
+    .optional()
+    .describe(
+      'The variant that grades the llm-rubric assertions of promptfoo datasets (`ballast eval --judge` wins)',
+    ),
 });
 
 export const stageSchema = z

@@ -116,6 +116,8 @@ export function crossCheck(
     spec.offline.datasets.forEach((d, j) => {
       if (!exists(d)) err(i, ['offline', 'datasets', j], `dataset file "${d}" does not exist`);
     });
+    if (spec.offline.judge && !project.variants[spec.offline.judge])
+      err(i, ['offline', 'judge'], missing('variant', spec.offline.judge, project.variants));
     const scorerNames = new Set<string>();
     spec.offline.scorers.forEach((s, j) => {
       const name = s.name ?? s.type;

@@ -120,7 +120,9 @@ export function fromPromptfooAssertion(
     Object.assign(spec, { type: `${not}refusal` });
   } else if (base === 'llm-rubric') {
     if (options.judge === undefined)
-      return skip('llm-rubric needs a judge variant; pass one (judge) to grade it');
+      return skip(
+        'llm-rubric needs a judge: pass --judge <variant> to ballast eval, or set offline.judge in the change',
+      );
     Object.assign(spec, { type: `${not}llm-rubric`, rubric: String(a.value ?? ''), judge: options.judge });
   } else if (HINTS[base] !== undefined) {
     return skip(HINTS[base]);
