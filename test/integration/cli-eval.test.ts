@@ -195,6 +195,30 @@ tests:
   });
 });
 
+describe('ballast eval --dataset on promptfoo test files of their own', () => {
+  it('reads a promptfoo CSV (by its __expected columns) and a bare YAML list of tests', async () => {
+    const root = await project();
+    writeFileSync(
+      join(root, 'pf.csv'),
+      'question,__expected\nHow do I reset my password?,icontains: settings\nWhere are invoices?,contains: Billing\n',
+    );
+    // A var named input under vars is promptfoo's, not a Ballast case's own input.
+    writeFileSync(
+      join(root, 'pf-list.yaml'),
+      '- vars:\n    input: How do I reset my password?\n  assert:\n    - type: icontains\n      value: settings\n',
+    );
+    for (const [file, cases] of [
+      ['pf.csv', 2],
+      ['pf-list.yaml', 1],
+    ] as const) {
+      const run = await runCli(['eval', 'same', '--dataset', file, '--json'], root);
+      expect(run.stderr).not.toContain('error');
+      const report = JSON.parse(run.stdout) as { cases: unknown[]; datasets: { files: { cases: number }[] } };
+      expect(report.cases).toHaveLength(cases);
+    }
+  });
+});
+
 describe('ballast eval refuses bad scorers before calling any model', () => {
   it('exits 2 on a scorer value of the wrong shape and records no run', async () => {
     const root = await project();

@@ -7,11 +7,21 @@ import { scorerSchema } from '../../core/spec/change-schema.js';
 import { readDataset } from './read-dataset.js';
 
 /** A promptfoo config is recognised by name, or by a YAML file with `tests:` beside prompts/providers. */
-async function isPromptfooConfig(path: string): Promise<boolean> {
+/**
+ * Whether a dataset file is promptfoo's: a config (by its name, or a top-level `tests:` beside
+ * `prompts:` or `providers:`), or a file of promptfoo tests on its own — a YAML list of tests with
+ * `vars`/`assert` and no Ballast `input`, or a CSV with promptfoo's `__expected` columns.
+ */
+async function isPromptfooFile(path: string): Promise<boolean> {
   if (/^promptfooconfig\.ya?ml$/i.test(basename(path))) return true;
-  if (!/\.ya?ml$/i.test(path)) return false;
+  const yaml = /\.ya?ml$/i.test(path);
+  if (!yaml && !/\.csv$/i.test(path)) return false;
   const text = await readFile(path, 'utf8').catch(() => '');
-  return /^tests:/m.test(text) && /^(prompts|providers):/m.test(text);
+  if (!yaml) return /^\uFEFF?[^\n]*(^|,)"?__expected/.test(text);
+  if (/^tests:/m.test(text) && /^(prompts|providers):/m.test(text)) return true;
+  // A Ballast case has `input` at its own level (`- input:` or `  input:`); a promptfoo var named
+  // input sits deeper, under vars.
+  return /^- +(vars|assert):/m.test(text) && !/^(- +| {2})input:/m.test(text);
 }
 
 /** Each case's own `assert` entries, checked with the same schema as a change's scorers. */
@@ -44,7 +54,7 @@ export function projectDatasets(rootDir: string): DatasetSource {
   return {
     async read(relative, options = {}): Promise<LoadedDataset> {
       const path = resolve(rootDir, relative);
-      if (await isPromptfooConfig(path)) {
+      if (await isPromptfooFile(path)) {
         const { readPromptfooDataset } = await import('./promptfoo-dataset.js');
         return readPromptfooDataset(path, options.judge !== undefined ? { judge: options.judge } : {});
       }

@@ -6,6 +6,7 @@ import {
   readPromptfooDataset,
 } from '../../../src/adapters/files/promptfoo-dataset.js';
 import { isBallastError } from '../../../src/core/errors.js';
+import { assertionFromCsvCell, testFromCsvRow } from '../../../src/core/eval/scorers/from-promptfoo-csv.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/promptfoo/${name}`, import.meta.url));
 
@@ -104,16 +105,84 @@ describe('readPromptfooDataset on a promptfooconfig.yaml', async () => {
 });
 
 describe('tests kept in other files', () => {
-  it('tests: file://tests.csv says to pass that file directly', async () => {
+  it('tests: file://tests.csv reads the CSV: columns are vars, __expected columns assertions', async () => {
+    const dataset = await readPromptfooDataset(fixture('tests-in-file.yaml'), { judge: 'grader' });
+    expect(dataset.cases.map((c) => c.input)).toEqual([
+      'What is the capital of France?',
+      'Name two primary colours, please',
+      'How fast?',
+      'Exactly this',
+    ]);
+    const [capital, colours, fast, exact] = dataset.cases;
+    expect(capital).toMatchObject({
+      reference: 'Paris',
+      tags: ['geo', 'critical'],
+      metadata: { description: 'capital', promptfoo: { test: 0, file: 'tests.csv', row: 1 } },
+      line: 2,
+    });
+    expect(capital!.assert).toEqual([
+      { type: 'contains', value: 'Paris', threshold: 0.5, weight: 1 },
+      { type: 'not-icontains', value: 'sorry', threshold: 0.5, weight: 1 },
+    ]);
+    expect(colours!.assert).toEqual([
+      { type: 'contains-any', value: ['red', 'blue', 'yellow'], threshold: 0.5, weight: 1 },
+      { type: 'levenshtein', value: 'red and blue', threshold: 1 - 3 / 12, weight: 1 },
+    ]);
+    expect(fast!.assert).toEqual([
+      { type: 'max-latency', value: 500, threshold: 0.5, weight: 1 },
+      { type: 'llm-rubric', rubric: 'Answers with a number', judge: 'grader', threshold: 0.5, weight: 1 },
+    ]);
+    expect(exact!.assert).toEqual([{ type: 'equals', value: 'Exactly this', threshold: 0.5, weight: 1 }]);
+    // The one unsupported column is named, with its file and line.
+    const warnings = dataset.diagnostics.filter((d) => d.message.includes('__prefix'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ line: 3, severity: 'warning' });
+    expect(warnings[0]!.file).toMatch(/tests\.csv$/);
+  });
+
+  it('reads CSV, YAML (globs included) and JSON Lines files next to inline tests, in order', async () => {
+    const dataset = await readPromptfooDataset(fixture('tests-in-files.yaml'));
+    expect(dataset.cases.map((c) => c.input)).toEqual([
+      'What is the capital of France?',
+      'Name two primary colours, please',
+      'How fast?',
+      'Exactly this',
+      'From a.yaml',
+      'From b.yaml',
+      'From JSON Lines',
+      'Second line',
+      'Inline',
+    ]);
+    expect(dataset.cases[4]).toMatchObject({
+      metadata: { promptfoo: { test: 1, file: 'more/a.yaml', index: 0 } },
+      line: 1,
+      assert: [{ type: 'icontains', value: 'a' }],
+    });
+    expect(dataset.cases[7]).toMatchObject({
+      metadata: { promptfoo: { test: 2, file: 'tests.jsonl' } },
+      line: 3,
+    });
+    expect(dataset.cases[8]!.metadata).toMatchObject({ promptfoo: { test: 3 } });
+  });
+
+  it('a reference that matches no file, or cannot be read, is an error naming it', async () => {
     try {
-      await readPromptfooDataset(fixture('tests-in-file.yaml'));
+      await readPromptfooDataset(fixture('tests-missing.yaml'));
       expect.unreachable();
     } catch (error) {
       expect(isBallastError(error) && error.code).toBe('BALLAST_ERR_DATASET');
-      expect((error as Error).message).toContain(
-        'tests are read from file://tests.csv: pass that file directly with --dataset tests.csv',
-      );
+      expect((error as Error).message).toContain('file://nowhere.csv, which cannot be read');
+      expect((error as Error).message).toContain('file://none/*.yaml, which matches no file');
     }
+  });
+
+  it('the referenced files are part of the dataset hash', () => {
+    const config = 'tests: file://t.yaml\n';
+    const files = (text: string) => new Map([['file://t.yaml', [{ file: '/x/t.yaml', text }]]]);
+    const a = parsePromptfooConfig(config, 'x.yaml', {}, files('- vars: { q: one }\n'));
+    const b = parsePromptfooConfig(config, 'x.yaml', {}, files('- vars: { q: two }\n'));
+    expect(a.cases.map((c) => c.input)).toEqual(['one']);
+    expect(a.hash).not.toBe(b.hash);
   });
 
   it('a file that is a bare list of tests reads like tests:', async () => {
@@ -125,13 +194,50 @@ describe('tests kept in other files', () => {
     expect(dataset.diagnostics).toEqual([]);
   });
 
-  it('globs and lists of files are reported per entry', () => {
+  it('without the files read, each reference is an error of its own', () => {
     const parsed = parsePromptfooConfig('tests:\n  - file://a/*.yaml\n  - file://b.yaml\n', 'x.yaml');
     expect(parsed.diagnostics.map((d) => [d.path, d.severity])).toEqual([
       ['tests[0]', 'error'],
       ['tests[1]', 'error'],
     ]);
-    expect(parsed.diagnostics[0]!.message).toContain('does not expand globs');
+    expect(parsed.diagnostics[0]!.message).toContain('was not loaded');
+  });
+});
+
+describe('promptfoo CSV assertion cells', () => {
+  it.each([
+    ['contains: Paris', { type: 'contains', value: 'Paris' }],
+    ['not-icontains:sorry', { type: 'not-icontains', value: 'sorry' }],
+    ['icontains-all: a, b ,c', { type: 'icontains-all', value: ['a', 'b', 'c'] }],
+    ['levenshtein(3): Paris', { type: 'levenshtein', value: 'Paris', threshold: 3 }],
+    ['latency(1500)', { type: 'latency', threshold: 1500 }],
+    ['cost(0.002)', { type: 'cost', threshold: 0.002 }],
+    ['is-json', { type: 'is-json' }],
+    ['not-is-refusal', { type: 'not-is-refusal' }],
+    ['grade: is polite', { type: 'llm-rubric', value: 'is polite' }],
+    ['llm-rubric: is polite', { type: 'llm-rubric', value: 'is polite' }],
+    ['javascript: output.length < 9', { type: 'javascript', value: 'output.length < 9' }],
+    ['fn: 1', { type: 'javascript', value: '1' }],
+    ['Paris: the capital', { type: 'equals', value: 'Paris: the capital' }],
+    ['  Paris ', { type: 'equals', value: '  Paris ' }],
+    ['contains-anything: x', { type: 'equals', value: 'contains-anything: x' }],
+  ])('%s', (cell, expected) => {
+    expect(assertionFromCsvCell(cell)).toEqual(expected);
+  });
+
+  it('__metric names every assertion of the row; empty cells add nothing', () => {
+    const { test, ignored } = testFromCsvRow({
+      question: 'q',
+      __expected: 'contains: a',
+      __expected2: '',
+      __metric: 'accuracy',
+      __threshold: '0.5',
+    });
+    expect(test).toEqual({
+      vars: { question: 'q' },
+      assert: [{ type: 'contains', value: 'a', metric: 'accuracy' }],
+    });
+    expect(ignored).toEqual(['__threshold']);
   });
 });
 
