@@ -219,6 +219,44 @@ describe('ballast eval --dataset on promptfoo test files of their own', () => {
   });
 });
 
+describe('ballast eval and criteria on scorers that datasets define', () => {
+  it('measures a criterion on a case assertion’s scorer; refuses one that nothing defines (exit 2)', async () => {
+    const root = await project();
+    const change = join(root, 'changes/same.yaml');
+    const spec = readFileSync(change, 'utf8');
+    writeFileSync(
+      change,
+      spec.replace(
+        '  criteria:\n',
+        '  criteria:\n    - { rule: non_inferior, scorer: says-settings, margin: 0.2 }\n',
+      ),
+    );
+    const data = readFileSync(join(root, 'datasets/example.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(
+      join(root, 'with-assert.jsonl'),
+      `${data
+        .map((line) => {
+          const c = JSON.parse(line) as Record<string, unknown>;
+          return JSON.stringify({
+            ...c,
+            assert: [{ type: 'icontains', value: 'settings', name: 'says-settings' }],
+          });
+        })
+        .join('\n')}\n`,
+    );
+    const validate = await runCli(['validate'], root);
+    expect(validate.code).toBe(0);
+    const measured = await runCli(['eval', 'same', '--dataset', 'with-assert.jsonl', '--json'], root);
+    const report = JSON.parse(measured.stdout) as { criteria: { scorer?: string; reason?: string }[] };
+    expect(JSON.stringify(report.criteria)).toContain('says-settings');
+    expect(JSON.stringify(report.criteria)).not.toContain('no case has a value');
+
+    const refused = await runCli(['eval', 'same'], root);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('criterion scorer "says-settings" is not the name of any scorer');
+  });
+});
+
 describe('ballast eval refuses bad scorers before calling any model', () => {
   it('exits 2 on a scorer value of the wrong shape and records no run', async () => {
     const root = await project();

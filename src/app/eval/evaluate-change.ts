@@ -94,6 +94,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
   // Scorers are built before any run is recorded or any model called: a bad scorer value is a
   // spec error (exit 2) found in a second, not after the first batch of calls.
   const scorerSpecs = [...change.offline.scorers, ...datasetScorers];
+  assertCriteriaScorers(change, scorerSpecs, cases);
   const scoring = await createScoring({
     specs: scorerSpecs,
     caseSpecs: caseAsserts,
@@ -237,6 +238,29 @@ function assertUniqueIds(cases: readonly EvalCase[]): void {
       throw new BallastError('BALLAST_ERR_DATASET', `case id ${c.id} appears twice across the datasets`);
     seen.add(c.id);
   }
+}
+
+/**
+ * Every criterion's `scorer` must be the name of a scorer of the change, of a dataset (promptfoo's
+ * defaultTest) or of some case's own assertion; otherwise its criterion could only ever be
+ * inconclusive, so the run is refused before any call (`ballast validate` can only warn: it does
+ * not read the datasets).
+ */
+function assertCriteriaScorers(
+  change: ChangeSpec,
+  specs: readonly ScorerSpec[],
+  cases: readonly EvalCase[],
+): void {
+  const wanted = change.offline.criteria.flatMap((c) => (c.scorer === undefined ? [] : [c.scorer]));
+  if (wanted.length === 0) return;
+  const names = new Set(specs.map((s) => s.name ?? s.type));
+  for (const c of cases) for (const s of caseAsserts(c)) names.add(s.name ?? s.type);
+  const unknown = [...new Set(wanted.filter((name) => !names.has(name)))];
+  if (unknown.length > 0)
+    throw new BallastError(
+      'BALLAST_ERR_USAGE',
+      `change ${change.id}: ${unknown.map((n) => `criterion scorer "${n}"`).join(', ')} is not the name of any scorer of offline.scorers or of the datasets' assertions (${[...names].sort().join(', ') || 'none'})`,
+    );
 }
 
 /** A case's own `assert` entries as scorer specs (validated when the dataset is read). */

@@ -130,12 +130,15 @@ export function crossCheck(
         err(i, ['offline', 'scorers', j, 'module'], `module "${s.module}" does not exist`);
     });
     spec.offline.criteria.forEach((c, j) => {
+      // A dataset's own assertions (a case's assert, promptfoo's) may define it: `ballast eval`
+      // refuses the run when none does; here it can only be a warning.
       if (c.scorer !== undefined && !scorerNames.has(c.scorer)) {
-        err(
-          i,
-          ['offline', 'criteria', j, 'scorer'],
-          `scorer "${c.scorer}" is not defined in offline.scorers${suggestionSuffix(c.scorer, [...scorerNames])}`,
-        );
+        issues.push({
+          where: i,
+          path: ['offline', 'criteria', j, 'scorer'],
+          message: `scorer "${c.scorer}" is not defined in offline.scorers; ballast eval looks for it among the datasets' assertions${suggestionSuffix(c.scorer, [...scorerNames])}`,
+          severity: 'warning',
+        });
       }
     });
   });

@@ -204,8 +204,11 @@ describe('cross-checks', () => {
     delete files['prompts/support-v2.md'];
     expect(lines(analyse(files))).toEqual([
       'ballast.yaml:39:13: variants.support-v2.system: prompt file "prompts/support-v2.md" does not exist',
-      'changes/example.yaml:36:37: offline.criteria[0].scorer: scorer "close-to-ref" is not defined in offline.scorers (did you mean "close-to-reference"?)',
+      'changes/example.yaml:36:37: offline.criteria[0].scorer: scorer "close-to-ref" is not defined in offline.scorers; ballast eval looks for it among the datasets\' assertions (did you mean "close-to-reference"?)',
     ]);
+    // A warning: a dataset's own assertions may name it (ballast eval refuses the run if none does).
+    const criterion = analyse(files).diagnostics.find((d) => d.path === 'offline.criteria[0].scorer');
+    expect(criterion?.severity).toBe('warning');
   });
 });
 
