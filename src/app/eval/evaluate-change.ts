@@ -81,11 +81,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
   const loaded: LoadedDataset[] = [];
   for (const file of files) loaded.push(await deps.datasets.read(file, judge !== undefined ? { judge } : {}));
   const datasetHash = contentHash(loaded.map((d) => d.hash).join(':'));
-  const datasetScorers: ScorerSpec[] = loaded.flatMap((d) => [...(d.scorers ?? [])]);
-  let cases = selectCases(
-    loaded.flatMap((d) => d.cases),
-    request.selection,
-  );
+  let cases = selectCases(loaded.flatMap(withDatasetScorers), request.selection);
   if (request.perturb) cases = [...cases, ...request.perturb(cases)];
   if (cases.length === 0)
     throw new BallastError('BALLAST_ERR_USAGE', 'no case to evaluate after --filter/--limit/--shard');
@@ -93,7 +89,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
 
   // Scorers are built before any run is recorded or any model called: a bad scorer value is a
   // spec error (exit 2) found in a second, not after the first batch of calls.
-  const scorerSpecs = [...change.offline.scorers, ...datasetScorers];
+  const scorerSpecs = change.offline.scorers;
   assertCriteriaScorers(change, scorerSpecs, cases);
   const scoring = await createScoring({
     specs: scorerSpecs,
@@ -261,6 +257,16 @@ function assertCriteriaScorers(
       'BALLAST_ERR_USAGE',
       `change ${change.id}: ${unknown.map((n) => `criterion scorer "${n}"`).join(', ')} is not the name of any scorer of offline.scorers or of the datasets' assertions (${[...names].sort().join(', ') || 'none'})`,
     );
+}
+
+/**
+ * A dataset's own scorers (promptfoo's `defaultTest.assert`) apply to that dataset's cases only:
+ * they go first in each case's assertions, so a case's own assertion of the same name wins.
+ */
+function withDatasetScorers(d: LoadedDataset): readonly EvalCase[] {
+  const scorers = d.scorers ?? [];
+  if (scorers.length === 0) return d.cases;
+  return d.cases.map((c) => ({ ...c, assert: [...scorers, ...((c.assert ?? []) as readonly ScorerSpec[])] }));
 }
 
 /** A case's own `assert` entries as scorer specs (validated when the dataset is read). */
