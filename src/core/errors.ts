@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   BALLAST_ERR_STORE_UNSUPPORTED: 'the store URL names an unsupported database',
   BALLAST_ERR_MIGRATION: 'a database migration failed',
   BALLAST_ERR_IO: 'a file could not be read or written',
+  BALLAST_ERR_INTERRUPTED: 'the command was stopped by a signal (Ctrl-C, a CI timeout)',
   BALLAST_ERR_INTERNAL: 'an unexpected internal error',
 } as const;
 

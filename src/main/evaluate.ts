@@ -60,6 +60,13 @@ export async function evaluate(
   // enough, where better-sqlite3's 16 MB filled up with pages written once (peak RSS of a
   // 10,000-case run 154 → 138 MB; docs/eval.md, "Speed and memory").
   const store = await openStore(options.storeUrl, { sqliteCacheKiB: EVAL_SQLITE_CACHE_KIB });
+  // Ctrl-C or a CI runner's SIGTERM stops the run between calls; the run stays `running` with the
+  // cases it finished, and the error names it with the `--resume` hint.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) =>
+    stop.abort(new BallastError('BALLAST_ERR_INTERRUPTED', `stopped by ${signal}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const models = await createModelRegistry({
       project: loaded.project!,
@@ -105,6 +112,7 @@ export async function evaluate(
           datasets: projectDatasets(loaded.rootDir),
           modules: projectScorerModules(loaded.rootDir),
           clock: systemClock,
+          signal: stop.signal,
           onStart: (n) => progress.start(n),
           onCaseDone: (done, total) => progress.update(done, total),
         },
@@ -172,6 +180,8 @@ export async function evaluate(
       await models.close();
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await store.close();
   }
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,4 +47,35 @@ describe('the ballast executable', () => {
     expect(bare.code).toBe(2);
     expect(bare.stdout).toContain('Usage: ballast');
   });
+
+  it('Ctrl-C stops ballast eval between cases, names the run, and --resume finishes it', async () => {
+    const dir = tempDir();
+    expect(ballast(['init', 'demo'], dir).code).toBe(0);
+    const cwd = join(dir, 'demo');
+    // The scaffold's sim waits out its latencies (≈ 0.4 s a call): 30 cases take a few seconds.
+    const child = spawn(process.execPath, [bin, 'eval', 'example', '--concurrency', '2'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      if (!signalled && /\b[1-9]\d*\/30 cases/.test(stderr)) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(signalled).toBe(true);
+    expect(code).toBe(3);
+    expect(stderr).toContain('BALLAST_ERR_INTERRUPTED: stopped by SIGINT');
+    const runId = /continue it with --resume (run-[\w-]+)/.exec(stderr)?.[1];
+    expect(runId).toBeDefined();
+    const resumed = ballast(['eval', 'example', '--resume', runId as string, '--json'], cwd);
+    expect([0, 1, 4]).toContain(resumed.code);
+    const report = JSON.parse(resumed.stdout) as { runId: string; cases: unknown[] };
+    expect(report.runId).toBe(runId);
+    expect(report.cases).toHaveLength(30);
+  }, 60_000);
 });

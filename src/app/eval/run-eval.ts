@@ -125,7 +125,9 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   // A fixed pool of workers pulls the next case: no promise or closure per case is created up front.
   let next = 0;
   const worker = async () => {
-    while (next < input.cases.length) {
+    // A stopped run (Ctrl-C) starts no further case; the cases in flight end as cancelled calls,
+    // which do not count as finished, so --resume runs them again.
+    while (next < input.cases.length && !input.signal?.aborted) {
       const index = next++;
       await runCase(input.cases[index] as EvalCase, index);
     }
@@ -138,6 +140,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
     // Also on failure: the cases that did finish are kept for --resume.
     await flush();
   }
+  input.signal?.throwIfAborted();
 
   // Callers pass unique ids (evaluateChange checks); were one repeated, its first case counts.
   const ids = new Set<string>();

@@ -2,7 +2,9 @@
  * Number and label formatting shared by the Markdown, JUnit and terminal views of a report, so
  * the three show a criterion the same way.
  */
+
 import type { EvalReport, ReportCriterion } from './report-schema.js';
+import { groupDigits } from './verdict-reason.js';
 
 /** Shown where a value does not apply (no estimate for a rule, no p-value). */
 export const NOT_APPLICABLE = '—';
@@ -93,10 +95,12 @@ export function formatUsd(value: number): string {
 export function moreCasesNote(c: ReportCriterion): string | undefined {
   if (c.status !== 'inconclusive') return undefined;
   // The verdict's reason usually says it already; saying it twice reads as a bug.
-  if (/more cases? would|further cases|no number of/.test(c.reason ?? '')) return undefined;
-  return c.moreCases === null
-    ? 'no number of further cases would settle it at the observed effect'
-    : `about ${c.moreCases} more cases would settle it at the observed effect`;
+  if (/more cases? (would|should)|further cases|no number of/.test(c.reason ?? '')) return undefined;
+  if (c.moreCases === null) return 'no number of further cases would settle it at the observed effect';
+  // 0: the normal approximation says the cases suffice, but the bootstrap bound still touches the
+  // boundary; "about 0 more cases" would read as a contradiction.
+  if (c.moreCases === 0) return 'the evidence is at the threshold; a few more cases should settle it';
+  return `about ${groupDigits(c.moreCases)} more case${c.moreCases === 1 ? '' : 's'} would settle it at the observed effect`;
 }
 
 export function summaryCounts(report: EvalReport): string {

@@ -10,6 +10,7 @@ import {
   truncateText,
   verdictExitCode,
 } from '../../../src/core/eval/report.js';
+import { moreCasesNote } from '../../../src/core/eval/report-format.js';
 import { reportJunit } from '../../../src/core/eval/report-junit.js';
 import { escapeCell, reportMarkdown } from '../../../src/core/eval/report-markdown.js';
 import { reportJsonSchema, reportSchema } from '../../../src/core/eval/report-schema.js';
@@ -379,5 +380,36 @@ describe('reportTerminal', () => {
 
   it('colours the verdict when colours are on', () => {
     expect(reportTerminal(report, createColors(true))[0]).toContain('\u001b[31m');
+  });
+});
+
+describe('moreCasesNote', () => {
+  const inconclusive = (moreCases: number | null, reason = 'not shown') =>
+    ({ status: 'inconclusive', moreCases, reason }) as Parameters<typeof moreCasesNote>[0];
+
+  it('never says "about 0 more cases", and counts with digit groups and the right plural', () => {
+    expect(moreCasesNote(inconclusive(0))).toBe(
+      'the evidence is at the threshold; a few more cases should settle it',
+    );
+    expect(moreCasesNote(inconclusive(1))).toBe('about 1 more case would settle it at the observed effect');
+    expect(moreCasesNote(inconclusive(12_400))).toBe(
+      'about 12,400 more cases would settle it at the observed effect',
+    );
+    expect(moreCasesNote(inconclusive(null))).toMatch(/^no number of further cases/);
+  });
+
+  it('says nothing when the reason already says it', () => {
+    expect(
+      moreCasesNote(
+        inconclusive(
+          0,
+          'x; inconclusive — the evidence is at the threshold; a few more cases should settle it',
+        ),
+      ),
+    ).toBeUndefined();
+    expect(
+      moreCasesNote(inconclusive(40, 'x; inconclusive — about 40 more cases would settle it')),
+    ).toBeUndefined();
+    expect(moreCasesNote({ ...inconclusive(40), status: 'pass' })).toBeUndefined();
   });
 });
