@@ -272,6 +272,18 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
           res.write(chunkFrame(completionId, created, model, { content: event.text }, null));
         } else if (event.type === 'done') {
           model = event.model;
+          // Tool calls go out whole, each with its index, in one chunk before the finish: what the
+          // OpenAI clients accumulate from streamed fragments.
+          if (event.toolCalls)
+            res.write(
+              chunkFrame(
+                completionId,
+                created,
+                model,
+                { tool_calls: event.toolCalls.map((call, index) => ({ index, ...(call as object) })) },
+                null,
+              ),
+            );
           res.write(chunkFrame(completionId, created, model, {}, openaiFinish(event.finishReason)));
           if (body.includeUsage)
             res.write(chunkFrame(completionId, created, model, NO_CHOICE, null, openaiUsage(event.usage)));

@@ -72,6 +72,35 @@ describe('gateway with the openai client', () => {
     expect(upstream.requests[0]?.body?.stream).toBe(true);
   });
 
+  it('passes tools through and returns tool calls, whole and streamed (the SDK assembles them)', async () => {
+    const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    upstream.script({ text: '', toolCalls: [call] }, { text: '', toolCalls: [call] });
+    const whole = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+    });
+    expect(whole.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(whole.choices[0]?.message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
+    ]);
+    expect(upstream.requests[0]?.body?.tools).toEqual(tools);
+
+    const stream = client.chat.completions.stream({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools,
+    });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(final.choices[0]?.message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
+    ]);
+  });
+
   it('serves a variant named directly, here the sim', async () => {
     const r = await client.chat.completions.create({
       model: 'simv',

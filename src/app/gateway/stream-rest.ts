@@ -13,6 +13,8 @@ export type GatewayStreamEvent =
       readonly finishReason: FinishReason;
       readonly usage: ChatResult['usage'];
       readonly model: string;
+      /** The tool calls of the answer, whole (the provider assembled the streamed fragments). */
+      readonly toolCalls?: readonly unknown[];
     }
   | { readonly type: 'error'; readonly error: GatewayError };
 
@@ -75,6 +77,9 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           finishReason: event.result.finishReason,
           usage: event.result.usage,
           model: event.result.model || o.model,
+          ...(event.result.toolCalls && event.result.toolCalls.length > 0
+            ? { toolCalls: event.result.toolCalls }
+            : {}),
         };
         return;
       } else {
