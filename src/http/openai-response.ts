@@ -30,7 +30,8 @@ export function completionBody(id: string, created: number, result: ChatResult):
         index: 0,
         message: {
           role: 'assistant',
-          content: result.text,
+          // OpenAI answers null, not '', when the model only called tools.
+          content: result.text === '' && result.toolCalls && result.toolCalls.length > 0 ? null : result.text,
           refusal: null,
           ...(result.toolCalls && result.toolCalls.length > 0 ? { tool_calls: result.toolCalls } : {}),
         },

@@ -84,6 +84,7 @@ describe('gateway with the openai client', () => {
       tools,
     });
     expect(whole.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(whole.choices[0]?.message.content).toBeNull();
     expect(whole.choices[0]?.message.tool_calls).toEqual([
       { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
     ]);
