@@ -25,6 +25,8 @@ export interface EvalOptions {
   readonly inconclusive: 'pass' | 'fail' | null;
   /** The variant that grades promptfoo llm-rubric assertions (default: the change's offline.judge). */
   readonly judge?: string;
+  /** `--merge`: completed runs whose cases get one verdict (no model calls); empty otherwise. */
+  readonly merge: readonly string[];
 }
 
 import type { Io } from './io.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import type { EvalOptions } from '../cli/deps.js';
 import type { Progress } from '../cli/progress.js';
@@ -63,6 +64,8 @@ export async function evaluate(
   // Ctrl-C or a CI runner's SIGTERM stops the run between calls; the run stays `running` with the
   // cases it finished, and the error names it with the `--resume` hint.
   const stop = new AbortController();
+  // Every call in flight listens to it (up to --concurrency at once): not a leak, so no warning.
+  setMaxListeners(0, stop.signal);
   const onSignal = (signal: NodeJS.Signals) =>
     stop.abort(new BallastError('BALLAST_ERR_INTERRUPTED', `stopped by ${signal}`));
   process.once('SIGINT', onSignal);
@@ -77,46 +80,54 @@ export async function evaluate(
     });
     try {
       const runId = `run-${new Date(systemClock.now()).toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
-      const evaluation = await evaluateChange(
-        {
-          runId,
-          change,
-          project: loaded.project!,
-          systemPrompts: loaded.systemPrompts,
-          datasets: options.datasets,
-          ...(options.repeats === undefined ? {} : { repeats: options.repeats }),
-          concurrency: options.concurrency,
-          seed: options.seed,
-          selection: {
-            filter: options.filter,
-            ...(options.limit === undefined ? {} : { limit: options.limit }),
-            ...(options.shard ? { shard: options.shard } : {}),
-          },
-          ...(options.perturb.length > 0
-            ? { perturb: (cases) => perturbCases(cases, options.perturb, options.seed) }
-            : {}),
-          ...(options.resume ? { resumeRunId: options.resume } : {}),
-          ...(options.baselineRun ? { baselineRunId: options.baselineRun } : {}),
-          ...(options.judge ? { judge: options.judge } : {}),
-          options: {
-            cache: options.cache,
-            concurrency: options.concurrency,
-            seed: options.seed,
-            perturb: [...options.perturb],
-            ...(options.judge ? { judge: options.judge } : {}),
-          },
-        },
-        {
-          models,
-          store,
-          datasets: projectDatasets(loaded.rootDir),
-          modules: projectScorerModules(loaded.rootDir),
-          clock: systemClock,
-          signal: stop.signal,
-          onStart: (n) => progress.start(n),
-          onCaseDone: (done, total) => progress.update(done, total),
-        },
-      );
+      const datasets = projectDatasets(loaded.rootDir);
+      const evaluation =
+        options.merge.length > 0
+          ? await (await import('../app/eval/merge-runs.js')).mergeRuns(
+              { runId, change, runIds: options.merge, perturb: perturbCases },
+              { store, datasets, clock: systemClock },
+            )
+          : await evaluateChange(
+              {
+                runId,
+                change,
+                project: loaded.project!,
+                systemPrompts: loaded.systemPrompts,
+                datasets: options.datasets,
+                ...(options.repeats === undefined ? {} : { repeats: options.repeats }),
+                concurrency: options.concurrency,
+                seed: options.seed,
+                selection: {
+                  filter: options.filter,
+                  ...(options.limit === undefined ? {} : { limit: options.limit }),
+                  ...(options.shard ? { shard: options.shard } : {}),
+                },
+                ...(options.perturb.length > 0
+                  ? { perturb: (cases) => perturbCases(cases, options.perturb, options.seed) }
+                  : {}),
+                ...(options.resume ? { resumeRunId: options.resume } : {}),
+                ...(options.baselineRun ? { baselineRunId: options.baselineRun } : {}),
+                ...(options.judge ? { judge: options.judge } : {}),
+                options: {
+                  cache: options.cache,
+                  concurrency: options.concurrency,
+                  seed: options.seed,
+                  perturb: [...options.perturb],
+                  ...(options.judge ? { judge: options.judge } : {}),
+                  ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
+                },
+              },
+              {
+                models,
+                store,
+                datasets,
+                modules: projectScorerModules(loaded.rootDir),
+                clock: systemClock,
+                signal: stop.signal,
+                onStart: (n) => progress.start(n),
+                onCaseDone: (done, total) => progress.update(done, total),
+              },
+            );
       const variant = (name: string) => {
         const v = loaded.project!.variants[name]!;
         return { name, provider: `${v.provider}/${v.model}` };
@@ -145,6 +156,7 @@ export async function evaluate(
           inconclusive: options.inconclusive,
           resume: options.resume ?? null,
           baselineRun: options.baselineRun ?? null,
+          ...(options.merge.length > 0 ? { merged: [...options.merge] } : {}),
         },
         startedAt: evaluation.startedAt,
         finishedAt: evaluation.finishedAt,

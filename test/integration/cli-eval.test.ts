@@ -257,6 +257,85 @@ describe('ballast eval and criteria on scorers that datasets define', () => {
   });
 });
 
+describe('ballast eval --merge', () => {
+  type Report = {
+    runId: string;
+    verdict: string;
+    cases: { id: string }[];
+    criteria: { name: string; status: string; estimate?: number; ci?: number[] }[];
+    options: { merged?: string[] };
+    warnings: string[];
+  };
+  const json = (stdout: string) => JSON.parse(stdout) as Report;
+
+  it('gives the shards of a gate the verdict of one run over all their cases, without model calls', async () => {
+    const root = await project();
+    const whole = json((await runCli(['eval', 'same', '--json'], root)).stdout);
+    const one = json((await runCli(['eval', 'same', '--shard', '1/2', '--json'], root)).stdout);
+    const two = json((await runCli(['eval', 'same', '--shard', '2/2', '--json'], root)).stdout);
+    expect(one.cases.length + two.cases.length).toBe(30);
+    const run = await runCli(['eval', 'same', '--merge', `${one.runId},${two.runId}`, '--json'], root);
+    expect(run.code).toBe(whole.verdict === 'pass' ? 0 : whole.verdict === 'fail' ? 1 : 4);
+    const merged = json(run.stdout);
+    expect(merged.options.merged).toEqual([one.runId, two.runId]);
+    expect(merged.cases.map((c) => c.id).sort()).toEqual(whole.cases.map((c) => c.id).sort());
+    expect(merged.verdict).toBe(whole.verdict);
+    // The sim answers the same cases the same way, so the statistics are those of the whole run.
+    expect(merged.criteria.map((c) => [c.name, c.status, c.estimate, c.ci])).toEqual(
+      whole.criteria.map((c) => [c.name, c.status, c.estimate, c.ci]),
+    );
+    expect(merged.warnings).toEqual([]);
+    // Stored like any run, with every row: it can be a --baseline-run.
+    const db = new BetterSqlite3(join(root, '.ballast/ballast.db'), { readonly: true });
+    try {
+      const rows = db
+        .prepare('select count(*) as n from eval_case_results where run_id = ?')
+        .get(merged.runId) as {
+        n: number;
+      };
+      expect(rows.n).toBe(60);
+    } finally {
+      db.close();
+    }
+    // Two of three shards: a warning says the verdict covers part of the data.
+    const third = json((await runCli(['eval', 'same', '--shard', '1/3', '--json'], root)).stdout);
+    const second = json((await runCli(['eval', 'same', '--shard', '2/3', '--json'], root)).stdout);
+    const partial = json(
+      (await runCli(['eval', 'same', '--merge', third.runId, '--merge', second.runId, '--json'], root))
+        .stdout,
+    );
+    expect(partial.warnings.join(' ')).toMatch(/hold \d+ of the 30 cases/);
+  });
+
+  it('refuses what cannot be one gate (exit 2), and writes no run then', async () => {
+    const root = await project();
+    const one = json((await runCli(['eval', 'same', '--shard', '1/2', '--json'], root)).stdout);
+    const whole = json((await runCli(['eval', 'same', '--json'], root)).stdout);
+    const other = json((await runCli(['eval', 'near', '--shard', '2/2', '--json'], root)).stdout);
+    const cases = [
+      [['--merge', one.runId], 'at least two runs'],
+      [['--merge', `${one.runId},${whole.runId}`], 'merge runs of disjoint cases'],
+      [['--merge', `${one.runId},${other.runId}`], `evaluated change near, not same`],
+      [['--merge', `${one.runId},run-nope`], 'no eval run run-nope'],
+      [
+        ['--merge', `${one.runId},${whole.runId}`, '--dataset', 'datasets/example.jsonl'],
+        'cannot be combined with --dataset',
+      ],
+    ] as const;
+    for (const [flags, message] of cases) {
+      const run = await runCli(['eval', 'same', ...flags], root);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
+    const db = new BetterSqlite3(join(root, '.ballast/ballast.db'), { readonly: true });
+    try {
+      expect((db.prepare('select count(*) as n from eval_runs').get() as { n: number }).n).toBe(3);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('ballast eval refuses bad scorers before calling any model', () => {
   it('exits 2 on a scorer value of the wrong shape and records no run', async () => {
     const root = await project();

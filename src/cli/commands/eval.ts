@@ -24,6 +24,7 @@ interface EvalFlags {
   seed: string;
   perturb: string[];
   judge?: string;
+  merge: string[];
   json: boolean;
   junit?: string;
   markdown?: string;
@@ -56,6 +57,25 @@ function parseFlags(opts: EvalFlags): Omit<EvalOptions, 'change' | 'storeUrl'> |
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   if (opts.shard !== undefined && !shard) return `--shard must look like 1/4 (got "${opts.shard}")`;
   if (opts.resume && opts.baselineRun) return '--resume and --baseline-run cannot be combined';
+  const merge = opts.merge.flatMap((m) => m.split(',')).filter(Boolean);
+  if (merge.length > 0) {
+    // A merge reads what the runs did; flags that would change it cannot apply.
+    const clash = (
+      [
+        ['--dataset', opts.dataset.length > 0],
+        ['--repeat', opts.repeat !== undefined],
+        ['--limit', opts.limit !== undefined],
+        ['--filter', opts.filter.length > 0],
+        ['--shard', opts.shard !== undefined],
+        ['--resume', Boolean(opts.resume)],
+        ['--baseline-run', Boolean(opts.baselineRun)],
+        ['--perturb', opts.perturb.length > 0],
+        ['--judge', opts.judge !== undefined],
+      ] as const
+    ).find(([, given]) => given);
+    if (clash) return `--merge uses the runs' own settings; it cannot be combined with ${clash[0]}`;
+    if (merge.length < 2) return '--merge needs at least two runs (the shards of one gate)';
+  }
   return {
     datasets: opts.dataset,
     ...(repeat === undefined ? {} : { repeats: repeat as number }),
@@ -70,6 +90,7 @@ function parseFlags(opts: EvalFlags): Omit<EvalOptions, 'change' | 'storeUrl'> |
     perturb: opts.perturb.flatMap((p) => p.split(',')).filter(Boolean),
     inconclusive: (opts.inconclusive as 'pass' | 'fail' | undefined) ?? null,
     ...(opts.judge ? { judge: opts.judge } : {}),
+    merge,
   };
 }
 
@@ -103,6 +124,12 @@ export function registerEval(program: Command, deps: CliDeps, setExit: (code: nu
     .option(
       '--judge <variant>',
       'the variant that grades promptfoo llm-rubric assertions (default: offline.judge)',
+    )
+    .option(
+      '--merge <runs>',
+      'one verdict over completed runs of disjoint cases (the shards of a gate), no model calls; repeatable or comma-separated',
+      collect,
+      [],
     )
     .option('--json', 'print the report as JSON (versioned schema)', false)
     .option('--junit <file>', 'write JUnit XML')

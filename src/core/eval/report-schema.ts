@@ -132,6 +132,10 @@ export const reportSchema = z
       inconclusive: z.enum(['pass', 'fail']).nullable().describe('--inconclusive; null = exit 4'),
       resume: z.string().nullable(),
       baselineRun: z.string().nullable(),
+      merged: z
+        .array(z.string())
+        .optional()
+        .describe('--merge: the runs (shards of one gate) whose cases this verdict joins'),
     }),
     gate: z.looseObject({ alpha: z.number(), minSlice: count }),
     timings: z.looseObject({
