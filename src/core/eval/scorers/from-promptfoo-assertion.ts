@@ -53,6 +53,27 @@ const MODEL_GRADED = new Set([
   'classifier',
 ]);
 
+/** promptfoo types Ballast maps with their own rules (below). */
+const MAPPED = ['is-json', 'contains-json', 'levenshtein', 'latency', 'cost', 'is-refusal', 'llm-rubric'];
+/** Other promptfoo types that Ballast knows by name and has no equivalent for. */
+const UNMATCHED = [
+  'rouge-n',
+  'bleu',
+  'perplexity',
+  'perplexity-score',
+  'is-valid-openai-tools-call',
+  'is-valid-openai-function-call',
+];
+
+/** Every promptfoo assertion type Ballast knows by name, supported or not (for CSV cells). */
+export const PROMPTFOO_TYPES: readonly string[] = [
+  ...SAME,
+  ...MAPPED,
+  ...Object.keys(HINTS),
+  ...MODEL_GRADED,
+  ...UNMATCHED,
+];
+
 const describe = (where: string, type: string) => `promptfoo assertion "${type}" (${where})`;
 
 /**

@@ -7,51 +7,11 @@
  * text. (promptfoo documents this as "assertions in CSV"; the mapping here is Ballast's own.)
  * The result is a promptfoo test object, which then maps like any YAML test.
  */
-
-/** The assertion types a CSV cell may name (promptfoo's names, supported by Ballast or not). */
-const CELL_TYPES = [
-  'equals',
-  'contains',
-  'icontains',
-  'contains-any',
-  'contains-all',
-  'icontains-any',
-  'icontains-all',
-  'regex',
-  'starts-with',
-  'is-json',
-  'contains-json',
-  'levenshtein',
-  'latency',
-  'cost',
-  'is-refusal',
-  'similar',
-  'llm-rubric',
-  'javascript',
-  'python',
-  'webhook',
-  'g-eval',
-  'factuality',
-  'model-graded-closedqa',
-  'model-graded-factuality',
-  'answer-relevance',
-  'context-faithfulness',
-  'context-recall',
-  'context-relevance',
-  'select-best',
-  'moderation',
-  'classifier',
-  'rouge-n',
-  'bleu',
-  'perplexity',
-  'perplexity-score',
-  'is-valid-openai-tools-call',
-  'is-valid-openai-function-call',
-] as const;
+import { PROMPTFOO_TYPES } from './from-promptfoo-assertion.js';
 
 // Longest names first, so `contains-any` is not read as `contains` followed by `-any…`.
 const CELL_RE = new RegExp(
-  `^(not-)?(${[...CELL_TYPES]
+  `^(not-)?(${[...PROMPTFOO_TYPES]
     .sort((a, b) => b.length - a.length)
     .map((t) => t.replace(/-/g, '\\-'))
     .join('|')})(?:\\((\\d+(?:\\.\\d+)?)\\))?(?::([\\s\\S]*))?$`,
