@@ -164,13 +164,26 @@ tests:
       root,
     );
     expect([0, 4]).toContain(flag.code);
-    const graded = JSON.parse(flag.stdout) as {
-      warnings: string[];
-      cases: { baseline: { samples: number } }[];
-    };
+    const graded = JSON.parse(flag.stdout) as { runId: string; warnings: string[]; cases: unknown[] };
     expect(rubricWarnings(graded)).toEqual([]);
     expect(graded.cases).toHaveLength(2);
-    expect(graded.cases.every((c) => c.baseline.samples === 1)).toBe(true);
+    // Each output went to the judge: its rubric score is stored with the case (the sim judge does
+    // not answer in JSON, so it reads "no readable score").
+    const db = new BetterSqlite3(join(root, '.ballast/ballast.db'), { readonly: true });
+    try {
+      const rows = db.prepare('select scores from eval_case_results where run_id = ?').all(graded.runId) as {
+        scores: string;
+      }[];
+      expect(rows).toHaveLength(4);
+      for (const row of rows) {
+        const rubric = (
+          JSON.parse(row.scores) as { scores: { scorer: string; reason: string }[] }
+        ).scores.find((x) => x.scorer === 'llm-rubric');
+        expect(rubric?.reason).toBe('judge reply had no readable score');
+      }
+    } finally {
+      db.close();
+    }
 
     const change = join(root, 'changes/same.yaml');
     writeFileSync(

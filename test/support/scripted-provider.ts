@@ -33,27 +33,44 @@ export function result(text: string, extra: Partial<ChatResult> = {}): ChatResul
 }
 
 /**
- * A ModelProvider fake for testing decorators: answers every request with the echo of its last
- * message, in word-sized deltas when streaming, and counts the calls that reached it.
+ * A ModelProvider fake that answers each request with `reply(request)` — in word-sized deltas when
+ * streaming — or fails (`upstream`) when it returns undefined, and records the requests that
+ * reached it.
  */
-export function echoProvider(): ModelProvider & { calls: ChatRequest[] } {
+export function replyingProvider(
+  id: string,
+  reply: (request: ChatRequest) => string | undefined,
+): ModelProvider & { calls: ChatRequest[] } {
   const calls: ChatRequest[] = [];
-  const answer = (request: ChatRequest) => `echo: ${String(request.messages.at(-1)?.content ?? '')}`;
+  const failure = { kind: 'upstream' as const, message: 'scripted failure', attempts: 1, latencyMs: 5 };
   return {
-    id: 'scripted/echo',
+    id,
     calls,
     close: async () => undefined,
     async complete(request): Promise<ChatOutcome> {
       calls.push(request);
-      return { ok: true, result: result(answer(request)) };
+      const text = reply(request);
+      return text === undefined ? { ok: false, failure } : { ok: true, result: result(text) };
     },
     async *stream(request): AsyncIterable<StreamEvent> {
       calls.push(request);
-      const text = answer(request);
+      const text = reply(request);
+      if (text === undefined) {
+        yield { type: 'error', failure: { ...failure, afterContent: false } };
+        return;
+      }
       for (const word of text.split(/(?<= )/)) yield { type: 'delta', text: word };
       yield { type: 'done', result: result(text) };
     },
   };
+}
+
+/** For testing decorators: answers every request with the echo of its last message. */
+export function echoProvider(): ModelProvider & { calls: ChatRequest[] } {
+  return replyingProvider(
+    'scripted/echo',
+    (request) => `echo: ${String(request.messages.at(-1)?.content ?? '')}`,
+  );
 }
 
 export async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {

@@ -78,9 +78,7 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
   const judge = request.judge ?? change.offline.judge;
   if (judge !== undefined && !project.variants[judge])
     throw new BallastError('BALLAST_ERR_USAGE', `the judge "${judge}" is not a variant of the project`);
-  const loaded: LoadedDataset[] = [];
-  for (const file of files) loaded.push(await deps.datasets.read(file, judge !== undefined ? { judge } : {}));
-  const datasetHash = contentHash(loaded.map((d) => d.hash).join(':'));
+  const { loaded, datasetHash } = await readDatasets(deps.datasets, files, judge);
   let cases = selectCases(loaded.flatMap(withDatasetScorers), request.selection);
   if (request.perturb) cases = [...cases, ...request.perturb(cases)];
   if (cases.length === 0)
@@ -132,7 +130,12 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       baselineVariant,
       candidateVariant: change.candidate,
       datasetHash,
-      config: { ...request.options, datasets: files.map(String), scoringHash },
+      config: {
+        ...request.options,
+        datasets: files.map(String),
+        scoringHash,
+        ...(judge !== undefined ? { judge } : {}),
+      },
       at: startedAt,
     });
   }
@@ -225,6 +228,20 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
       { cause: error, details: { runId } },
     );
   }
+}
+
+/**
+ * The run's dataset files, read in order, and the hash of their contents that a run records (and
+ * that `--baseline-run`, `--resume` and `--merge` compare). `judge` grades promptfoo rubrics.
+ */
+export async function readDatasets(
+  source: DatasetSource,
+  files: readonly string[],
+  judge: string | undefined,
+): Promise<{ loaded: LoadedDataset[]; datasetHash: string }> {
+  const loaded: LoadedDataset[] = [];
+  for (const file of files) loaded.push(await source.read(file, judge !== undefined ? { judge } : {}));
+  return { loaded, datasetHash: contentHash(loaded.map((d) => d.hash).join(':')) };
 }
 
 function assertUniqueIds(cases: readonly EvalCase[]): void {

@@ -1,14 +1,13 @@
 import { BallastError } from '../../core/errors.js';
-import { summarisePair } from '../../core/eval/aggregate.js';
-import type { EvalCase, PairedCase } from '../../core/eval/types.js';
+import { pairCases } from '../../core/eval/aggregate.js';
+import type { EvalCase, SampleResult } from '../../core/eval/types.js';
 import { decide } from '../../core/eval/verdict.js';
-import { contentHash } from '../../core/hash/content-hash.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
 import type { Clock } from '../ports/clock.js';
-import type { DatasetSource, LoadedDataset } from '../ports/dataset-source.js';
+import type { DatasetSource } from '../ports/dataset-source.js';
 import type { CaseResultInput, EvalRun } from '../ports/eval-run-store.js';
 import type { Store } from '../ports/store.js';
-import type { Evaluation } from './evaluate-change.js';
+import { type Evaluation, readDatasets } from './evaluate-change.js';
 import { fromRows } from './sample-rows.js';
 
 export interface MergeRequest {
@@ -78,9 +77,7 @@ export async function mergeRuns(request: MergeRequest, deps: MergeDeps): Promise
   // no_new_failures) and the worst regressions their inputs.
   const files = (first.config.datasets ?? []) as string[];
   const judge = typeof first.config.judge === 'string' ? first.config.judge : undefined;
-  const loaded: LoadedDataset[] = [];
-  for (const file of files) loaded.push(await deps.datasets.read(file, judge !== undefined ? { judge } : {}));
-  const datasetHash = contentHash(loaded.map((d) => d.hash).join(':'));
+  const { loaded, datasetHash } = await readDatasets(deps.datasets, files, judge);
   if (datasetHash !== first.datasetHash)
     throw usage(
       `the datasets changed since the runs (hash ${datasetHash}, the runs ${first.datasetHash}); merge them on the checkout they ran on`,
@@ -88,32 +85,26 @@ export async function mergeRuns(request: MergeRequest, deps: MergeDeps): Promise
   let cases: EvalCase[] = loaded.flatMap((d) => [...d.cases]);
   const kinds = (first.config.perturb ?? []) as string[];
   if (kinds.length > 0) cases = [...cases, ...request.perturb(cases, kinds, Number(first.config.seed ?? 0))];
-  const order = new Map(cases.map((c, i) => [c.id, i]));
+  const known = new Set(cases.map((c) => c.id));
 
   // Every run's rows are read and checked before anything is written: a refused merge leaves no run.
   const owner = new Map<string, string>();
-  const found: { index: number; pair: PairedCase }[] = [];
+  const samples: SampleResult[] = [];
   const copies: CaseResultInput[] = [];
   for (const run of runs) {
     const rows = await deps.store.evalRuns.caseResults(run.id);
-    for (const [caseId, samples] of fromRows(rows)) {
+    for (const [caseId, caseSamples] of fromRows(rows)) {
       const other = owner.get(caseId);
       if (other !== undefined)
         throw usage(
           `case ${caseId} is in runs ${other} and ${run.id}: merge runs of disjoint cases (the shards of one gate)`,
         );
       owner.set(caseId, run.id);
-      const index = order.get(caseId);
-      if (index === undefined) throw usage(`case ${caseId} of run ${run.id} is not in the datasets`);
-      const arms = summarisePair(
-        samples.filter((s) => s.arm === 'baseline'),
-        samples.filter((s) => s.arm === 'candidate'),
-      );
-      if (arms) found.push({ index, pair: { id: caseId, tags: (cases[index] as EvalCase).tags, ...arms } });
+      if (!known.has(caseId)) throw usage(`case ${caseId} of run ${run.id} is not in the datasets`);
+      samples.push(...caseSamples);
     }
     for (const { runId: _runId, ...row } of rows) copies.push(row);
   }
-  const startedAt = deps.clock.now();
   await deps.store.evalRuns.create({
     id: request.runId,
     changeId: change.id,
@@ -121,12 +112,12 @@ export async function mergeRuns(request: MergeRequest, deps: MergeDeps): Promise
     candidateVariant: first.candidateVariant,
     datasetHash,
     config: { ...first.config, shard: null, merged: ids },
-    at: startedAt,
+    at: deps.clock.now(),
   });
   for (let i = 0; i < copies.length; i += ROWS_PER_WRITE)
     await deps.store.evalRuns.addCaseResults(request.runId, copies.slice(i, i + ROWS_PER_WRITE));
-  found.sort((a, b) => a.index - b.index);
-  const paired = found.map((f) => f.pair);
+  // In the datasets' order, as one run over these cases would have them.
+  const paired = pairCases(samples, cases);
   const verdict = decide(paired, change.offline.criteria, {
     alpha: change.offline.alpha,
     minSlice: change.offline.min_slice,
@@ -139,19 +130,19 @@ export async function mergeRuns(request: MergeRequest, deps: MergeDeps): Promise
           `the merged runs hold ${merged.size} of the ${cases.length} cases of the datasets: a shard may be missing (the verdict covers the merged cases only)`,
         ]
       : [];
-  const finishedAt = deps.clock.now();
+  // The gate's span: from the first shard's start to the merge.
+  const span = { startedAt: Math.min(...runs.map((r) => r.createdAt)), finishedAt: deps.clock.now() };
   return {
     runId: request.runId,
     paired,
     verdict,
-    wallMs: runs.reduce((sum, r) => sum + Math.max(0, (r.finishedAt ?? r.createdAt) - r.createdAt), 0),
+    wallMs: span.finishedAt - span.startedAt,
     baselineVariant: first.baselineVariant,
     candidateVariant: first.candidateVariant,
     datasets: loaded.map((d) => ({ file: d.file, hash: d.hash, cases: d.cases.length })),
     datasetHash,
     cases: cases.filter((c) => merged.has(c.id)),
     warnings,
-    startedAt: Math.min(...runs.map((r) => r.createdAt)),
-    finishedAt: Math.max(finishedAt, ...runs.map((r) => r.finishedAt ?? r.createdAt)),
+    ...span,
   };
 }

@@ -1,34 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pairwiseScores, rubricScore } from '../../../src/app/eval/judges.js';
 import { createScoring } from '../../../src/app/eval/scoring.js';
-import type { ModelProvider } from '../../../src/app/ports/model-provider.js';
 import type { EvalCase } from '../../../src/core/eval/types.js';
-import type { ChatOutcome, ChatRequest } from '../../../src/core/provider/chat.js';
+import type { ChatRequest } from '../../../src/core/provider/chat.js';
 import { spec } from '../../support/scorer-fixtures.js';
-import { result } from '../../support/scripted-provider.js';
+import { replyingProvider } from '../../support/scripted-provider.js';
 
 /** A judge that answers each request with `reply(request)`, or fails when it returns undefined. */
-function judge(
-  reply: (request: ChatRequest) => string | undefined,
-): ModelProvider & { calls: ChatRequest[] } {
-  const calls: ChatRequest[] = [];
-  return {
-    id: 'scripted/judge',
-    calls,
-    close: async () => undefined,
-    async complete(request): Promise<ChatOutcome> {
-      calls.push(request);
-      const text = reply(request);
-      return text === undefined
-        ? { ok: false, failure: { kind: 'upstream', message: 'judge down', attempts: 1, latencyMs: 5 } }
-        : { ok: true, result: result(text) };
-    },
-    // biome-ignore lint/correctness/useYield: judges are never streamed
-    async *stream() {
-      throw new Error('judges are not streamed');
-    },
-  };
-}
+const judge = (reply: (request: ChatRequest) => string | undefined) =>
+  replyingProvider('scripted/judge', reply);
 
 const userText = (request: ChatRequest) => String(request.messages.at(-1)?.content ?? '');
 
