@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // bench/gateway: what a gateway in front of a fast OpenAI-compatible upstream costs, for
 // (a) the upstream directly, (b) nginx proxy_pass, (c) Portkey's gateway, (d) `ballast serve`
-// with a 50 % rollout, one input and one output guardrail, and telemetry on. See README.md.
+// with a 50 % rollout, one input and one output guardrail, and telemetry on, and (e) a bare Node
+// proxy hop with no features (node-hop.mjs: what any Node proxy pays here). See README.md.
 //
-//   node bench/gateway/run.mjs [--duration 20] [--connections 50] [--targets direct,nginx,portkey,ballast]
+//   node bench/gateway/run.mjs [--duration 20] [--connections 50] [--targets direct,nginx,portkey,ballast,node]
 //        [--seq-requests 2000] [--soak-minutes N] [--soak-pg URL] [--quick] [--idle-wait-s 60] [--max-busy-pct 25]
 //        [--max-others-pct 10] [--retries 2]
 //        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--results-name gateway] [--no-copy]
@@ -43,7 +44,7 @@ const AUTOCANNON_BIN = join(HERE, 'node_modules', 'autocannon', 'autocannon.js')
 // Ballast runs from a copy of bin/ and dist/ (as in bench/eval-vs-promptfoo), so that a rebuild
 // of the working tree while the bench runs cannot change what is measured.
 const BALLAST_COPY = join(WORK, 'ballast-build');
-const ALL_TARGETS = ['direct', 'nginx', 'portkey', 'ballast'];
+const ALL_TARGETS = ['direct', 'nginx', 'portkey', 'ballast', 'node'];
 const MODES = ['json', 'stream'];
 const MODE_LABEL = { json: 'non-streaming', stream: 'streaming (10 SSE events)' };
 const TARGET_LABEL = {
@@ -51,12 +52,15 @@ const TARGET_LABEL = {
   nginx: '(b) nginx proxy_pass',
   portkey: "(c) Portkey's gateway",
   ballast: '(d) ballast serve',
+  node: '(e) bare Node proxy hop',
 };
 // Figures measured before (issue #5) on another machine, non-streaming, 50 connections.
 const REFERENCE = {
   direct_req_per_s: [61_700, 61_700],
   nginx_req_per_s: [31_000, 35_800],
   nginx_cpu_us: [16, 16],
+  node_req_per_s: [13_800, 13_800],
+  node_cpu_us: [51, 51],
   portkey_req_per_s: [1_100, 1_350],
   portkey_cpu_us: [670, 813],
   portkey_added_p50_ms: [0.6, 0.6],
@@ -481,6 +485,26 @@ async function startTarget(name, ctx) {
       model: 'bench-model',
       version,
       notes: `${relative(REPO, conf)}: 1 worker, keepalive 128 to the upstream, proxy_buffering off, access_log off`,
+    };
+  }
+  if (name === 'node') {
+    const child = startProcess('node-hop', 0, process.execPath, [
+      join(HERE, 'node-hop.mjs'),
+      '--port',
+      String(port),
+      '--upstream',
+      `http://127.0.0.1:${upstream.port}`,
+    ]);
+    await waitForPort(child, port, 10);
+    return {
+      child,
+      port,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: {},
+      model: 'bench-model',
+      version: `node ${process.version}`,
+      notes:
+        'bench/gateway/node-hop.mjs: node:http server, node:http keep-alive agent to the upstream, bodies piped through untouched',
     };
   }
   if (name === 'portkey') {
@@ -948,7 +972,7 @@ function modeTable(rows) {
 /** The issue's goals for Ballast; the other proxies are shown against the same bars for scale. */
 function goals(summary, soak) {
   const get = (t, m) => summary[m]?.find((r) => r.target === t);
-  const proxies = ['nginx', 'portkey', 'ballast'];
+  const proxies = ['nginx', 'node', 'portkey', 'ballast'];
   const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
   const defs = [
     {
@@ -1025,11 +1049,11 @@ function goalsTable(rows) {
       ? c.status
       : `${typeof c.value === 'number' ? fmt(c.value, unit === '×' ? 1 : unit === ' MB' ? 1 : unit === ' ms' ? 3 : 1) : c.value}${unit} — ${c.status}`;
   return [
-    '| goal (issue #5, for Ballast) | nginx (for scale) | Portkey (for scale) | **Ballast** |',
-    '|---|---|---|---|',
+    '| goal (issue #5, for Ballast) | nginx (for scale) | bare Node hop (for scale) | Portkey (for scale) | **Ballast** |',
+    '|---|---|---|---|---|',
     ...rows.map(
       (g) =>
-        `| ${g.goal} | ${cell(g.nginx, g.unit)} | ${cell(g.portkey, g.unit)} | **${cell(g.ballast, g.unit)}** |`,
+        `| ${g.goal} | ${cell(g.nginx, g.unit)} | ${cell(g.node, g.unit)} | ${cell(g.portkey, g.unit)} | **${cell(g.ballast, g.unit)}** |`,
     ),
   ].join('\n');
 }
@@ -1228,6 +1252,7 @@ async function main() {
     summary,
     goals: goalRows,
     calibration: calibration(summary),
+    ballast_over_bare_node_hop: ballastOverHop(summary),
     ...(soak.length ? { soak } : {}),
     runs,
   };
@@ -1391,6 +1416,27 @@ async function soakPhase(ctx, target, phase) {
   };
 }
 
+/** Per mode: Ballast's CPU and added latency beside the bare Node hop's, when both ran. */
+function ballastOverHop(summary) {
+  return MODES.flatMap((mode) => {
+    const hop = summary[mode]?.find((r) => r.target === 'node');
+    const bal = summary[mode]?.find((r) => r.target === 'ballast');
+    if (!hop || !bal) return [];
+    return [
+      {
+        mode,
+        hop_cpu_us: hop.cpu_us_per_req,
+        ballast_cpu_us: bal.cpu_us_per_req,
+        cpu_ratio: hop.cpu_us_per_req ? round(bal.cpu_us_per_req / hop.cpu_us_per_req, 2) : null,
+        hop_added_p50_ms: hop.added_p50_ms,
+        ballast_added_p50_ms: bal.added_p50_ms,
+        hop_added_ttfb_ms: hop.added_ttfb_ms,
+        ballast_added_ttfb_ms: bal.added_ttfb_ms,
+      },
+    ];
+  });
+}
+
 /** This run's figures beside the reference ones: how far this machine is from that one. */
 function calibration(summary) {
   const j = (t) => summary.json?.find((r) => r.target === t);
@@ -1399,6 +1445,8 @@ function calibration(summary) {
     ['direct: req/s', 'direct_req_per_s', j('direct')?.req_per_s],
     ['nginx: req/s', 'nginx_req_per_s', j('nginx')?.req_per_s],
     ['nginx: CPU µs/request', 'nginx_cpu_us', j('nginx')?.cpu_us_per_req],
+    ['bare Node hop: req/s', 'node_req_per_s', j('node')?.req_per_s],
+    ['bare Node hop: CPU µs/request', 'node_cpu_us', j('node')?.cpu_us_per_req],
     ['Portkey: req/s', 'portkey_req_per_s', j('portkey')?.req_per_s],
     ['Portkey: CPU µs/request', 'portkey_cpu_us', j('portkey')?.cpu_us_per_req],
     ['Portkey: added p50 at 1 connection, ms', 'portkey_added_p50_ms', j('portkey')?.added_p50_ms],
@@ -1418,7 +1466,12 @@ function calibration(summary) {
     };
   });
   const nginxCpu = j('nginx')?.cpu_us_per_req;
-  return { rows, cpu_factor: nginxCpu ? round(nginxCpu / REFERENCE.nginx_cpu_us[0], 2) : null };
+  const nodeCpu = j('node')?.cpu_us_per_req;
+  return {
+    rows,
+    cpu_factor: nginxCpu ? round(nginxCpu / REFERENCE.nginx_cpu_us[0], 2) : null,
+    node_cpu_factor: nodeCpu ? round(nodeCpu / REFERENCE.node_cpu_us[0], 2) : null,
+  };
 }
 
 function markdown(result, o) {
@@ -1463,6 +1516,27 @@ function markdown(result, o) {
         `measured here at X µs would be at about X ÷ ${cal.cpu_factor} µs on that machine (a rough scale, not a correction).`,
         '',
       );
+    if (cal.node_cpu_factor)
+      lines.push(
+        `The bare Node hop needs ${cal.node_cpu_factor}× the CPU per request here that it needed there.`,
+        '',
+      );
+  }
+  const hop = ballastOverHop(summary);
+  if (hop.length) {
+    lines.push(
+      '## Ballast against the bare Node hop (same run)',
+      '',
+      'What Ballast costs beyond the cheapest Node proxy on this machine: its features, Fastify and undici.',
+      '',
+      '| mode | CPU µs/req: hop → Ballast | Ballast ÷ hop | added p50 ms: hop → Ballast | added TTFB ms: hop → Ballast |',
+      '|---|---:|---:|---:|---:|',
+      ...hop.map(
+        (h) =>
+          `| ${MODE_LABEL[h.mode]} | ${fmt(h.hop_cpu_us, 1)} → ${fmt(h.ballast_cpu_us, 1)} | ${h.cpu_ratio ?? '—'} | ${fmt(h.hop_added_p50_ms, 3)} → ${fmt(h.ballast_added_p50_ms, 3)} | ${fmt(h.hop_added_ttfb_ms, 3)} → ${fmt(h.ballast_added_ttfb_ms, 3)} |`,
+      ),
+      '',
+    );
   }
   lines.push('## Targets', '');
   for (const [name, t] of Object.entries(targets)) {
