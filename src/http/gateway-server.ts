@@ -284,6 +284,9 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
                 null,
               ),
             );
+          // The token log-probabilities likewise, all in one chunk (the clients append them).
+          if (event.logprobs)
+            res.write(chunkFrame(completionId, created, model, {}, null, undefined, event.logprobs));
           res.write(chunkFrame(completionId, created, model, {}, openaiFinish(event.finishReason)));
           if (body.includeUsage)
             res.write(chunkFrame(completionId, created, model, NO_CHOICE, null, openaiUsage(event.usage)));

@@ -35,7 +35,7 @@ export function completionBody(id: string, created: number, result: ChatResult):
           refusal: null,
           ...(result.toolCalls && result.toolCalls.length > 0 ? { tool_calls: result.toolCalls } : {}),
         },
-        logprobs: null,
+        logprobs: result.logprobs ?? null,
         finish_reason: openaiFinish(result.finishReason),
       },
     ],
@@ -51,13 +51,14 @@ export function chunkFrame(
   delta: Record<string, unknown>,
   finishReason: string | null,
   usage?: ReturnType<typeof openaiUsage> | null,
+  logprobs: unknown = null,
 ): string {
   const chunk: Record<string, unknown> = {
     id,
     object: 'chat.completion.chunk',
     created,
     model,
-    choices: delta === NO_CHOICE ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: delta === NO_CHOICE ? [] : [{ index: 0, delta, logprobs, finish_reason: finishReason }],
   };
   if (usage !== undefined) chunk.usage = usage;
   return `data: ${JSON.stringify(chunk)}\n\n`;

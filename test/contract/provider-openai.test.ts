@@ -6,10 +6,10 @@ import {
   type OpenAIProviderConfig,
 } from '../../src/adapters/providers/openai-provider.js';
 import { openaiProviderSchema } from '../../src/core/spec/project-schema.js';
-import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
+import { startOpenAIWireServer, tokenLogprob } from '../support/wire-servers/openai-wire-server.js';
 import { recordingClock, seededRandom } from '../support/wire-servers/recording-clock.js';
 import { wireContractSetup } from '../support/wire-servers/wire-harness.js';
-import type { WireServer } from '../support/wire-servers/wire-server.js';
+import { DEFAULT_TEXT, splitText, type WireServer } from '../support/wire-servers/wire-server.js';
 import { collect, done, failure, ok, providerContract } from './provider.contract.js';
 
 const MODEL = 'gpt-4o-mini';
@@ -143,6 +143,24 @@ describe('OpenAI-compatible specifics', () => {
       expect(server.requests[0]?.body?.tools).toEqual(tools);
       const streamed = done(await collect(p.stream({ ...request, params: { extra: { tools } } })));
       expect(streamed).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("returns the answer's token logprobs, whole or gathered from the stream's chunks in order", async () => {
+    const p = provider();
+    const expected = splitText(DEFAULT_TEXT).map(tokenLogprob);
+    try {
+      const extra = { logprobs: true };
+      const whole = ok(await p.complete({ ...request, params: { extra } }));
+      expect(server.requests[0]?.body?.logprobs).toBe(true);
+      expect(whole.logprobs).toEqual({ content: expected, refusal: null });
+      const streamed = done(await collect(p.stream({ ...request, params: { extra } })));
+      expect(streamed.logprobs).toEqual({ content: expected, refusal: null });
+      // Not asked for: none, rather than an empty list.
+      expect(ok(await p.complete(request)).logprobs).toBeUndefined();
+      expect(done(await collect(p.stream(request))).logprobs).toBeUndefined();
     } finally {
       await p.close();
     }

@@ -4,8 +4,8 @@ import { buildSnapshot } from '../../src/app/gateway/routing-table.js';
 import { type RunningGateway, startGateway } from '../../src/main/serve.js';
 import { gatewayProject } from '../support/gateway-project.js';
 import { type RecordingTelemetry, recordingTelemetry } from '../support/recording-telemetry.js';
-import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
-import { DEFAULT_TEXT, type WireServer } from '../support/wire-servers/wire-server.js';
+import { startOpenAIWireServer, tokenLogprob } from '../support/wire-servers/openai-wire-server.js';
+import { DEFAULT_TEXT, splitText, type WireServer } from '../support/wire-servers/wire-server.js';
 
 // `ballast serve` on a random port, spoken to by the official openai npm client, with a local
 // OpenAI-compatible upstream over real sockets and the built-in sim (issue #5).
@@ -100,6 +100,47 @@ describe('gateway with the openai client', () => {
     expect(final.choices[0]?.message.tool_calls).toEqual([
       { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
     ]);
+  });
+
+  it("returns the answer's token logprobs, whole and streamed; a redacted answer has none", async () => {
+    const expected = splitText(DEFAULT_TEXT).map(tokenLogprob);
+    const whole = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+      logprobs: true,
+    });
+    expect(upstream.requests[0]?.body?.logprobs).toBe(true);
+    expect(whole.choices[0]?.logprobs).toEqual({ content: expected, refusal: null });
+
+    // Streamed, OpenAI sends each chunk's tokens with it; the SDK appends them into one list.
+    const final = await client.chat.completions
+      .stream({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], logprobs: true })
+      .finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe(DEFAULT_TEXT);
+    expect(final.choices[0]?.logprobs?.content).toEqual(expected);
+
+    // The output guardrail redacts an e-mail address: the tokens would show it, so none are sent.
+    const secret = 'Write to jane.doe@example.com today.';
+    upstream.script({ text: secret }, { text: secret });
+    const redacted = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'contact?' }],
+      logprobs: true,
+    });
+    expect(redacted.choices[0]?.message.content).not.toContain('jane.doe');
+    expect(redacted.choices[0]?.logprobs).toBeNull();
+    const chunks = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'contact?' }],
+      logprobs: true,
+      stream: true,
+    });
+    let streamedText = '';
+    for await (const chunk of chunks) {
+      streamedText += chunk.choices[0]?.delta.content ?? '';
+      expect(chunk.choices[0]?.logprobs ?? null).toBeNull();
+    }
+    expect(streamedText).not.toContain('jane.doe');
   });
 
   it('serves a variant named directly, here the sim', async () => {

@@ -26,6 +26,7 @@ export interface WireSummary {
   readonly usage?: Usage;
   readonly model?: string;
   readonly toolCalls?: readonly unknown[];
+  readonly logprobs?: Readonly<Record<string, unknown>>;
 }
 
 export interface WireCompletion extends WireSummary {

@@ -315,5 +315,6 @@ function buildResult(
     model: answer.model ?? requested,
     attempts,
     ...(answer.toolCalls && answer.toolCalls.length > 0 ? { toolCalls: answer.toolCalls } : {}),
+    ...(answer.logprobs ? { logprobs: answer.logprobs } : {}),
   };
 }

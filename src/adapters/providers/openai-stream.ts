@@ -25,6 +25,15 @@ export function openaiStreamDecoder(): WireStreamDecoder {
   let usage: Usage | undefined;
   let model: string | undefined;
   const tools = new Map<number, ToolCallDraft>();
+  // Token log-probabilities arrive with the chunks they describe; the answer's are all of them.
+  let logprobs: { content: unknown[] | null; refusal: unknown[] | null } | undefined;
+
+  const readLogprobs = (value: unknown): void => {
+    if (!isRecord(value)) return;
+    logprobs ??= { content: null, refusal: null };
+    if (Array.isArray(value.content)) (logprobs.content ??= []).push(...value.content);
+    if (Array.isArray(value.refusal)) (logprobs.refusal ??= []).push(...value.refusal);
+  };
 
   const readToolCalls = (fragments: unknown): void => {
     if (!Array.isArray(fragments)) return;
@@ -67,6 +76,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       finishReason = openaiFinishReason(choice.finish_reason) ?? finishReason;
       const delta = isRecord(choice.delta) ? choice.delta : {};
       readToolCalls(delta.tool_calls);
+      readLogprobs(choice.logprobs);
       return typeof delta.content === 'string' ? { deltas: [delta.content] } : NOTHING;
     },
     summary(): WireSummary {
@@ -78,6 +88,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
         ...(usage ? { usage } : {}),
         ...(model ? { model } : {}),
         ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        ...(logprobs ? { logprobs } : {}),
       };
     },
   };

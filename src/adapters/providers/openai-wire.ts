@@ -96,11 +96,13 @@ export function parseOpenAICompletion(body: unknown): WireCompletion {
   const message = isRecord(choice.message) ? choice.message : {};
   const usage = openaiUsage(body.usage);
   const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls : undefined;
+  const logprobs = isRecord(choice.logprobs) ? choice.logprobs : undefined;
   return {
     text: contentText(message.content),
     finishReason: openaiFinishReason(choice.finish_reason) ?? 'unknown',
     ...(usage ? { usage } : {}),
     ...(typeof body.model === 'string' ? { model: body.model } : {}),
     ...(toolCalls ? { toolCalls } : {}),
+    ...(logprobs ? { logprobs } : {}),
   };
 }

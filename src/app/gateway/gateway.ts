@@ -236,7 +236,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
             });
             return { ok: false, served, error };
           }
-          const result = checked ? { ...outcome.result, text: checked.text } : outcome.result;
+          const result = checked ? guardedResult(outcome.result, checked) : outcome.result;
           report(request, at, startedAt, {
             served,
             status: 200,
@@ -358,4 +358,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return fail(request, at, startedAt, true, served, error, attempts, inputHits);
     },
   };
+}
+
+/**
+ * The answer with the output guardrails' text. A redacted answer loses its token
+ * log-probabilities: their tokens would show what the redaction removed.
+ */
+function guardedResult(
+  result: ChatResult,
+  checked: { readonly text: string; readonly findings: readonly { readonly action: string }[] },
+): ChatResult {
+  if (!checked.findings.some((f) => f.action === 'redact')) return { ...result, text: checked.text };
+  const { logprobs: _shown, ...rest } = result;
+  return { ...rest, text: checked.text };
 }

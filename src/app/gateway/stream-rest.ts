@@ -15,6 +15,8 @@ export type GatewayStreamEvent =
       readonly model: string;
       /** The tool calls of the answer, whole (the provider assembled the streamed fragments). */
       readonly toolCalls?: readonly unknown[];
+      /** The answer's token log-probabilities, all of them; absent when a redaction changed the text. */
+      readonly logprobs?: Readonly<Record<string, unknown>>;
     }
   | { readonly type: 'error'; readonly error: GatewayError };
 
@@ -79,6 +81,10 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           model: event.result.model || o.model,
           ...(event.result.toolCalls && event.result.toolCalls.length > 0
             ? { toolCalls: event.result.toolCalls }
+            : {}),
+          // Their tokens would show what a redaction removed.
+          ...(event.result.logprobs && !scanner?.findings.some((f) => f.action === 'redact')
+            ? { logprobs: event.result.logprobs }
             : {}),
         };
         return;

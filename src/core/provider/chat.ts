@@ -68,6 +68,11 @@ export interface ChatResult {
   readonly model: string;
   /** Tool calls the model made, passed through untouched. */
   readonly toolCalls?: readonly unknown[];
+  /**
+   * The answer's token log-probabilities when the request asked for them (OpenAI's
+   * `logprobs: {content, refusal}`), passed through untouched; a stream's are gathered in order.
+   */
+  readonly logprobs?: Readonly<Record<string, unknown>>;
   /** How many attempts it took (1 = no retry). */
   readonly attempts: number;
   /** True when the answer came from the response cache. */

@@ -25,7 +25,7 @@ export function startOpenAIWireServer(): Promise<WireServer> {
 export const openaiDialect: WireDialect = {
   accepts: (method, path) => method === 'POST' && path.endsWith('/chat/completions'),
 
-  completion(r: ResolvedStep) {
+  completion(r: ResolvedStep, request: RecordedRequest) {
     const toolCalls = r.toolCalls.map((t) => ({
       id: t.id,
       type: 'function',
@@ -45,7 +45,7 @@ export const openaiDialect: WireDialect = {
             refusal: null,
             ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           },
-          logprobs: null,
+          logprobs: wantsLogprobs(request) ? { content: r.pieces.map(tokenLogprob), refusal: null } : null,
           finish_reason: r.finish,
         },
       ],
@@ -65,10 +65,14 @@ export const openaiDialect: WireDialect = {
         choices,
         ...(includeUsage ? { usage } : {}),
       });
-    const delta = (d: unknown, finish: string | null = null): string =>
-      chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+    const delta = (d: unknown, finish: string | null = null, logprobs: unknown = null): string =>
+      chunk([{ index: 0, delta: d, logprobs, finish_reason: finish }]);
     const frames: Frame[] = [{ kind: 'open', text: delta({ role: 'assistant', content: '' }) }];
-    for (const piece of r.pieces) frames.push({ kind: 'content', text: delta({ content: piece }) });
+    // With `logprobs: true` each content chunk carries the log-probabilities of its own tokens.
+    r.pieces.forEach((piece, i) => {
+      const logprobs = wantsLogprobs(request) ? { content: [tokenLogprob(piece, i)], refusal: null } : null;
+      frames.push({ kind: 'content', text: delta({ content: piece }, null, logprobs) });
+    });
     r.toolCalls.forEach((t, index) => {
       const head = { index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } };
       frames.push({ kind: 'content', text: delta({ tool_calls: [head] }) });
@@ -141,5 +145,19 @@ function usageOf(r: ResolvedStep): Record<string, number> {
     prompt_tokens: r.usage.input,
     completion_tokens: r.usage.output,
     total_tokens: r.usage.input + r.usage.output,
+  };
+}
+
+function wantsLogprobs(request: RecordedRequest): boolean {
+  return request.body?.logprobs === true;
+}
+
+/** One piece as one token of OpenAI's `logprobs.content`, with a log-probability from its place. */
+export function tokenLogprob(token: string, index: number) {
+  return {
+    token,
+    logprob: -0.125 * (index + 1),
+    bytes: [...Buffer.from(token, 'utf8')],
+    top_logprobs: [],
   };
 }
