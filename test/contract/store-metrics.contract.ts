@@ -3,6 +3,7 @@ import { decodeSketch, encodeSketch, newLatencySketch } from '../../src/adapters
 import { metricDelta, rejectsWithCode, type StoreGetter, T0, uid } from './store-fixtures.js';
 
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 /** The stored form of a latency sketch of these values. */
 function sketchText(values: readonly number[]): string {
@@ -126,6 +127,48 @@ export function metricsContract(getStore: StoreGetter): void {
       const window = await store.metrics.query({ route, changeId, from: T0 + MINUTE, to: T0 + 2 * MINUTE });
       expect(window.map((b) => b.bucketStart)).toEqual([T0 + MINUTE]);
       expect(await store.metrics.query({ changeId, from: T0 + 3 * MINUTE })).toEqual([]);
+    });
+  });
+
+  describe('metric retention', () => {
+    it("deleteBefore deletes the oldest buckets outside any change first, about limit at a time, never a change's", async () => {
+      const store = getStore();
+      // Long before T0, so no other test's buckets are old enough to be deleted here.
+      const OLD = T0 - 400 * DAY;
+      const route = uid('route');
+      const changeId = uid('chg');
+      await store.metrics.upsertBatch([
+        metricDelta({ route, changeId: null, variant: 'a', bucketStart: OLD }),
+        metricDelta({ route, changeId: null, variant: 'b', bucketStart: OLD }),
+        metricDelta({ route, changeId, variant: 'candidate', bucketStart: OLD }),
+        metricDelta({ route, changeId: null, bucketStart: OLD + MINUTE }),
+        metricDelta({ route, changeId: null, bucketStart: OLD + 2 * MINUTE }),
+        metricDelta({ route, changeId: null, bucketStart: OLD + 10 * DAY }),
+      ]);
+      const left = async () =>
+        (await store.metrics.query({ route })).map((b) => [b.bucketStart - OLD, b.changeId]);
+      const before = OLD + DAY;
+
+      expect(await store.metrics.deleteBefore(before, 0)).toBe(0);
+      // The two oldest share their start; the change's bucket beside them stays.
+      expect(await store.metrics.deleteBefore(before, 2)).toBe(2);
+      expect(await left()).toEqual([
+        [0, changeId],
+        [MINUTE, null],
+        [2 * MINUTE, null],
+        [10 * DAY, null],
+      ]);
+      // A limit that falls on a shared start takes the whole start: 1 asked, both at OLD + MINUTE…
+      await store.metrics.upsertBatch([
+        metricDelta({ route, changeId: null, variant: 'b', bucketStart: OLD + MINUTE }),
+      ]);
+      expect(await store.metrics.deleteBefore(before, 1)).toBe(2);
+      expect(await store.metrics.deleteBefore(before, 5_000)).toBe(1);
+      expect(await store.metrics.deleteBefore(before, 5_000)).toBe(0);
+      expect(await left()).toEqual([
+        [0, changeId],
+        [10 * DAY, null],
+      ]);
     });
   });
 

@@ -149,7 +149,7 @@ describe('OpenTelemetry export', () => {
     const token = `gw-${Math.random().toString(36).slice(2)}`;
     const server = projectSchema.shape.server.parse({ otel: { endpoint, service_name: token } });
     const noStore = {
-      metrics: { upsertBatch: async () => {}, query: async () => [] },
+      metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
       requestLog: {
         appendBatch: async () => {},
         get: async () => undefined,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeEncodedSketches } from '../../src/adapters/telemetry/ddsketch-proto.js';
 import { decodeSketch } from '../../src/adapters/telemetry/latency-sketch.js';
-import { BUCKET_MS } from '../../src/adapters/telemetry/metric-aggregator.js';
+import { BUCKET_MS, bucketStartOf } from '../../src/adapters/telemetry/metric-aggregator.js';
 import { type Scheduler, TelemetryFlusher } from '../../src/adapters/telemetry/telemetry-flusher.js';
 import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
 import type { MetricBucketDelta } from '../../src/app/ports/metric-store.js';
@@ -44,6 +44,15 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
       },
       async query() {
         return [...buckets.values()];
+      },
+      async deleteBefore(before, limit) {
+        maybeFail();
+        const old = [...buckets.entries()]
+          .filter(([, b]) => b.bucketStart < before)
+          .sort(([, a], [, b]) => a.bucketStart - b.bucketStart)
+          .slice(0, limit);
+        for (const [key] of old) buckets.delete(key);
+        return old.length;
       },
     },
     requestLog: {
@@ -326,6 +335,24 @@ describe('TelemetryFlusher', () => {
     await f.flush();
     expect(deletes).toBe(7);
     expect(f.stats()).toMatchObject({ logRowsPruned: 25_000, flushFailures: 0 });
+  });
+
+  it('deletes metric buckets past their own retention after a good flush; without one it keeps them', async () => {
+    const DAY = 86_400_000;
+    const times = [T - 100 * DAY, T - 95 * DAY, T - 10 * DAY];
+    const s = fakeStore();
+    const { f } = flusher(s.store, { metricRetentionMs: 90 * DAY });
+    for (const at of times) f.record(requestRecord({ at }));
+    await f.flush();
+    expect([...s.buckets.values()].map((b) => b.bucketStart)).toEqual([bucketStartOf(T - 10 * DAY)]);
+    expect(f.stats()).toMatchObject({ metricRowsPruned: 2, logRowsPruned: 0, flushFailures: 0 });
+
+    const kept = fakeStore();
+    const { f: f2 } = flusher(kept.store);
+    for (const at of times) f2.record(requestRecord({ at }));
+    await f2.flush();
+    expect(kept.buckets.size).toBe(3);
+    expect(f2.stats().metricRowsPruned).toBe(0);
   });
 
   it('keeps every request-log row without a retention, and a failed delete fails no flush', async () => {

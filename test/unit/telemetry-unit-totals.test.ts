@@ -281,7 +281,7 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const standalone = new Map<string, Float64Array>();
   let calls = 0;
   const store: TelemetryStore = {
-    metrics: { upsertBatch: async () => {}, query: async () => [] },
+    metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
     requestLog: {
       appendBatch: async () => {},
       get: async () => undefined,
@@ -398,6 +398,7 @@ describe('TelemetryFlusher with per-unit totals', () => {
           if (metricsDown) throw new Error('metrics down');
         },
         query: async () => [],
+        deleteBefore: async () => 0,
       },
     };
     const { f } = flusher(store);

@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { MetricBucket, MetricBucketDelta, MetricStore } from '../../app/ports/metric-store.js';
 import { mergeEncodedSketches } from '../telemetry/ddsketch-proto.js';
 import type { Database, MetricBucketsTable } from './database.js';
@@ -158,6 +158,31 @@ export function sqlMetricStore(ctx: SqlContext): MetricStore {
         .orderBy('variant')
         .execute();
       return rows.map(toBucket);
+    },
+
+    async deleteBefore(before, limit) {
+      const n = Math.max(0, Math.floor(limit));
+      if (n === 0) return 0;
+      // Only traffic outside any change: a change's buckets are its rollout's evidence.
+      const deletable = (eb: ExpressionBuilder<Database, 'metric_buckets'>) =>
+        eb.and([eb('change_id', '=', NO_CHANGE), eb('bucket_start', '<', before)]);
+      // Neither dialect has a portable DELETE … LIMIT, and the key has four columns: find the
+      // start of the n-th oldest deletable bucket on the bucket_start index, then delete up to it.
+      const nth = await db
+        .selectFrom('metric_buckets')
+        .select('bucket_start')
+        .where(deletable)
+        .orderBy('bucket_start')
+        .offset(n - 1)
+        .limit(1)
+        .executeTakeFirst();
+      const upTo = nth === undefined ? before : Number(nth.bucket_start) + 1;
+      const result = await db
+        .deleteFrom('metric_buckets')
+        .where(deletable)
+        .where('bucket_start', '<', upTo)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

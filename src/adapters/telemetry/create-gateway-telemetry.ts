@@ -68,6 +68,7 @@ export function createGatewayTelemetry(options: GatewayTelemetryOptions): Gatewa
       logContent: server.request_log.log_content,
       retentionMs: server.request_log.retention_days * 86_400_000,
     },
+    metricRetentionMs: server.metrics.retention_days * 86_400_000,
     ...(options.random ? { random: options.random } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     onDropped: (rows) => prometheus.droppedRows(rows),

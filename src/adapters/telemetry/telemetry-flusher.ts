@@ -9,13 +9,24 @@ import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 const MAX_RETRY_MS = 30_000;
 
 /**
- * Request-log retention: rows older than the retention are deleted in statements of PRUNE_BATCH
- * rows, at most PRUNE_BATCHES per flush (so a backlog never holds a flush up for long: it is worked
- * off over the next flushes), and once nothing is left, looked for again after PRUNE_EVERY_MS.
+ * Retention of request-log rows and metric buckets: rows older than their retention are deleted in
+ * statements of PRUNE_BATCH rows, at most PRUNE_BATCHES per flush and kind (so a backlog never
+ * holds a flush up for long: it is worked off over the next flushes), and once nothing is left,
+ * looked for again after PRUNE_EVERY_MS.
  */
 const PRUNE_BATCH = 5_000;
 const PRUNE_BATCHES = 4;
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/** One kind of stored row that retention deletes, and where its pruning stands. */
+interface Retention {
+  readonly retentionMs: number;
+  readonly deleteBefore: (before: number, limit: number) => Promise<number>;
+  /** When retention next looks for old rows (epoch ms); 0: at the first flush. */
+  pruneAt: number;
+  /** Rows deleted since start. */
+  pruned: number;
+}
 
 /** Runs fn every intervalMs until cancelled. Injected so tests drive flushes without timers. */
 export type Scheduler = (fn: () => void, intervalMs: number) => { cancel(): void };
@@ -43,6 +54,8 @@ export type TelemetryStats = {
   readonly lastFlushAt: number | null;
   /** Request-log rows deleted by retention since start. */
   readonly logRowsPruned: number;
+  /** Metric buckets deleted by retention since start. */
+  readonly metricRowsPruned: number;
 };
 
 /**
@@ -66,6 +79,11 @@ export interface TelemetryFlusherOptions {
     /** Rows older than this are deleted (server.request_log.retention_days); 0 or absent keeps them all. */
     readonly retentionMs?: number;
   };
+  /**
+   * Metric buckets of traffic outside any change older than this are deleted
+   * (server.metrics.retention_days); 0 or absent keeps them all.
+   */
+  readonly metricRetentionMs?: number;
   readonly random?: Random;
   /** Default intervalScheduler; pass one that never fires to flush only by hand. */
   readonly schedule?: Scheduler;
@@ -98,9 +116,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly timer: { cancel(): void };
   private closing: Promise<void> | undefined;
   private readonly random: Random;
-  private logPruned = 0;
-  /** When retention next looks for old request-log rows (epoch ms); 0: at the first flush. */
-  private pruneAt = 0;
+  private readonly retention: readonly Retention[];
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
@@ -111,6 +127,21 @@ export class TelemetryFlusher implements GatewayTelemetry {
         })
       : undefined;
     this.random = options.random ?? Math.random;
+    const { requestLog, metrics } = options.store;
+    this.retention = [
+      {
+        retentionMs: options.requestLog.retentionMs ?? 0,
+        deleteBefore: (before, limit) => requestLog.deleteBefore(before, limit),
+        pruneAt: 0,
+        pruned: 0,
+      },
+      {
+        retentionMs: options.metricRetentionMs ?? 0,
+        deleteBefore: (before, limit) => metrics.deleteBefore(before, limit),
+        pruneAt: 0,
+        pruned: 0,
+      },
+    ];
     this.timer = (options.schedule ?? intervalScheduler)(() => {
       // A slow store must not stack flushes up; the next tick takes whatever accumulated. While
       // the store is away, ticks back off (see flushOnce): every failed attempt rebuilt and put
@@ -185,7 +216,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
       unitRowsDropped,
       flushFailures: this.failures,
       lastFlushAt: this.lastFlushAt,
-      logRowsPruned: this.logPruned,
+      logRowsPruned: this.retention[0]!.pruned,
+      metricRowsPruned: this.retention[1]!.pruned,
     };
   }
 
@@ -238,29 +270,28 @@ export class TelemetryFlusher implements GatewayTelemetry {
         this.lastFlushAt = now;
         this.failedInARow = 0;
         this.retryAt = 0;
-        await this.pruneLog(now);
+        for (const kind of this.retention) await this.prune(kind, now);
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  /** Deletes request-log rows past the retention, a few batches per flush (see PRUNE_BATCH). */
-  private async pruneLog(now: number): Promise<void> {
-    const retentionMs = this.options.requestLog.retentionMs ?? 0;
-    if (!(retentionMs > 0) || now < this.pruneAt) return;
+  /** Deletes rows of one kind past its retention, a few batches per flush (see PRUNE_BATCH). */
+  private async prune(kind: Retention, now: number): Promise<void> {
+    if (!(kind.retentionMs > 0) || now < kind.pruneAt) return;
     try {
       let deleted = 0;
       for (let i = 0; i < PRUNE_BATCHES; i++) {
-        deleted = await this.options.store.requestLog.deleteBefore(now - retentionMs, PRUNE_BATCH);
-        this.logPruned += deleted;
+        deleted = await kind.deleteBefore(now - kind.retentionMs, PRUNE_BATCH);
+        kind.pruned += deleted;
         if (deleted < PRUNE_BATCH) break;
       }
       // A full last batch means more is left: carry on at the next flush.
-      this.pruneAt = deleted < PRUNE_BATCH ? now + PRUNE_EVERY_MS : now;
+      kind.pruneAt = deleted < PRUNE_BATCH ? now + PRUNE_EVERY_MS : now;
     } catch (error) {
       // Nothing is lost by pruning later; the writes of this flush already succeeded.
-      this.pruneAt = now + MAX_RETRY_MS;
+      kind.pruneAt = now + MAX_RETRY_MS;
       this.options.onFlushFailure?.(error);
     }
   }

@@ -72,4 +72,11 @@ export interface MetricStore {
   upsertBatch(rows: readonly MetricBucketDelta[]): Promise<void>;
   /** Ordered by bucketStart, route, changeId, variant. */
   query(query?: MetricQuery): Promise<MetricBucket[]>;
+  /**
+   * Deletes the oldest buckets of traffic outside any change that start before `before` (epoch
+   * ms), about `limit` of them (a few more when several share the last start), and returns how
+   * many it deleted: retention (`server.metrics.retention_days`) in short statements. A change's
+   * buckets are never deleted: they are its rollout's evidence, and they end with the rollout.
+   */
+  deleteBefore(before: number, limit: number): Promise<number>;
 }

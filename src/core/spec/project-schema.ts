@@ -279,6 +279,18 @@ export const projectSchema = z
               .describe('Logged requests older than this many days are deleted; 0 keeps every row'),
           })
           .prefault({}),
+        metrics: z
+          .strictObject({
+            retention_days: z
+              .number()
+              .min(0)
+              .max(36_500)
+              .default(90)
+              .describe(
+                "Metric buckets of traffic outside any change older than this many days are deleted (a change's are kept); 0 keeps every bucket",
+              ),
+          })
+          .prefault({}),
         controller: z
           .strictObject({
             enabled: z.boolean().default(true).describe('Run the rollout controller inside ballast serve'),
