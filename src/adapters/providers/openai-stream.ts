@@ -31,8 +31,12 @@ export function openaiStreamDecoder(): WireStreamDecoder {
   const readLogprobs = (value: unknown): void => {
     if (!isRecord(value)) return;
     logprobs ??= { content: null, refusal: null };
-    if (Array.isArray(value.content)) (logprobs.content ??= []).push(...value.content);
-    if (Array.isArray(value.refusal)) (logprobs.refusal ??= []).push(...value.refusal);
+    for (const key of ['content', 'refusal'] as const) {
+      const tokens = value[key];
+      if (!Array.isArray(tokens)) continue;
+      logprobs[key] ??= [];
+      logprobs[key].push(...tokens);
+    }
   };
 
   const readToolCalls = (fragments: unknown): void => {
