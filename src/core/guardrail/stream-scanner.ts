@@ -34,6 +34,9 @@ export interface StreamScanner {
   readonly findings: readonly ActionedFinding[];
 }
 
+/** What a push releases while everything is still held back. */
+const NOTHING_YET: StreamStep = Object.freeze({ text: '', findings: Object.freeze([]), blocked: false });
+
 /** Released text kept in front of the next scan so lookbehinds (`(?<!\d)`) see what came before. */
 const CONTEXT = 32;
 
@@ -136,19 +139,28 @@ export function createStreamScanner(
     };
   }
 
+  /**
+   * Nothing can be released yet: every character still arriving is inside the holdback, and the
+   * length limit is not passed. A scan could only find matches that are held back too (they settle
+   * when released), so skip it: a short streamed answer is then scanned once, at its end.
+   */
+  const holding = (): boolean =>
+    pending.length <= holdback &&
+    (lengthRule === undefined || base + pending.length <= lengthRule.max_chars!);
+
   return {
     push(chunk) {
       if (blocked || truncated) return { text: '', findings: [], blocked };
       pending += chunk;
-      return step(false);
+      return holding() ? NOTHING_YET : step(false);
     },
     end() {
       if (blocked || truncated) return { text: '', findings: [], blocked };
       return step(true);
     },
-    get findings() {
-      return all;
-    },
+    // The same array, filled as findings settle (a getter would put this object literal on V8's
+    // slow path, and a scanner is made per streamed request).
+    findings: all,
   };
 }
 
