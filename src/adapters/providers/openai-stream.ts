@@ -83,16 +83,18 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       return typeof delta.content === 'string' ? { deltas: [delta.content] } : NOTHING;
     },
     summary(): WireSummary {
-      const toolCalls = [...tools.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([, t]) => ({ id: t.id, type: t.type, function: { name: t.name, arguments: t.arguments } }));
-      return {
-        ...(finishReason ? { finishReason } : {}),
-        ...(usage ? { usage } : {}),
-        ...(model ? { model } : {}),
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        ...(logprobs ? { logprobs } : {}),
-      };
+      // Assigned field by field: conditional spreads into a literal take V8's keyed slow path, and
+      // this runs at the end of every streamed call.
+      const summary: { -readonly [K in keyof WireSummary]: WireSummary[K] } = {};
+      if (finishReason) summary.finishReason = finishReason;
+      if (usage) summary.usage = usage;
+      if (model) summary.model = model;
+      if (tools.size > 0)
+        summary.toolCalls = [...tools.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([, t]) => ({ id: t.id, type: t.type, function: { name: t.name, arguments: t.arguments } }));
+      if (logprobs) summary.logprobs = logprobs;
+      return summary;
     },
   };
   return decoder;

@@ -35,5 +35,7 @@ export function applyVariant(
   }
   if (extra !== undefined && Object.keys(extra).length > 0) params.extra = extra;
   const system: ChatMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
-  return { ...rest, model: variant.model, messages: [...system, ...messages], params: params as ChatParams };
+  // The fixed fields first and `rest` (which never holds them) last: named fields after a spread
+  // are defined on whatever shape the spread left, which V8 does on its slow path.
+  return { model: variant.model, messages: [...system, ...messages], params: params as ChatParams, ...rest };
 }
