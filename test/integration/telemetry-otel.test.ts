@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayTelemetry } from '../../src/adapters/telemetry/create-gateway-telemetry.js';
 import { createOtelExport } from '../../src/adapters/telemetry/otel.js';
 import { projectSchema } from '../../src/core/spec/project-schema.js';
-import { requestRecord } from '../support/telemetry-records.js';
+import { discardingTelemetryStore, requestRecord } from '../support/telemetry-records.js';
 
 interface OtlpValue {
   stringValue?: string;
@@ -148,15 +148,7 @@ describe('OpenTelemetry export', () => {
   it('createGatewayTelemetry exports spans when server.otel is set, and flushes them on close', async () => {
     const token = `gw-${Math.random().toString(36).slice(2)}`;
     const server = projectSchema.shape.server.parse({ otel: { endpoint, service_name: token } });
-    const noStore = {
-      metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
-      requestLog: {
-        appendBatch: async () => {},
-        get: async () => undefined,
-        list: async () => [],
-        deleteBefore: async () => 0,
-      },
-    };
+    const noStore = discardingTelemetryStore();
     const telemetry = createGatewayTelemetry({
       store: noStore,
       server,

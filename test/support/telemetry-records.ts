@@ -1,4 +1,5 @@
 import type { FeedbackRecord, RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
+import type { StoreSession } from '../../src/app/ports/store.js';
 
 let next = 0;
 
@@ -40,5 +41,18 @@ export function feedbackRecord(overrides: Partial<FeedbackRecord> = {}): Feedbac
     value: 1,
     at: 1_760_000_000_000,
     ...overrides,
+  };
+}
+
+/** A telemetry store that takes every write and keeps nothing: for tests about something else. */
+export function discardingTelemetryStore(): Pick<StoreSession, 'metrics' | 'requestLog'> {
+  return {
+    metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
+    requestLog: {
+      appendBatch: async () => {},
+      get: async () => undefined,
+      list: async () => [],
+      deleteBefore: async () => 0,
+    },
   };
 }

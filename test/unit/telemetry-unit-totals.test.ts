@@ -7,7 +7,7 @@ import {
 import { UnitTotalsAggregator } from '../../src/adapters/telemetry/unit-totals-aggregator.js';
 import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
 import { addUnitTerms, emptyUnitTerms, type UnitTotalsDelta } from '../../src/app/ports/unit-totals-store.js';
-import { feedbackRecord, requestRecord } from '../support/telemetry-records.js';
+import { discardingTelemetryStore, feedbackRecord, requestRecord } from '../support/telemetry-records.js';
 
 const T = 1_760_000_000_000;
 const CHG = 'chg-1';
@@ -281,13 +281,7 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const standalone = new Map<string, Float64Array>();
   let calls = 0;
   const store: TelemetryStore = {
-    metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
-    requestLog: {
-      appendBatch: async () => {},
-      get: async () => undefined,
-      list: async () => [],
-      deleteBefore: async () => 0,
-    },
+    ...discardingTelemetryStore(),
     unitTotals: {
       async upsertBatch(rows, groups = []) {
         calls += 1;
