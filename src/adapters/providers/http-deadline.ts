@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Stoppable } from '../../core/async/call-slots.js';
+import { AbortFanout } from './abort-fanout.js';
 import type { AttemptFailure } from './http-errors.js';
 
 /** Why a call or an attempt was stopped from our side. */
@@ -30,11 +31,13 @@ export type StopReason = 'cancelled' | 'closed' | 'timeout' | 'idle';
  * signal (a long-lived caller signal would otherwise keep every finished call reachable).
  * An AbortSignal is made only when something asks for one (a retry's backoff sleep).
  */
+/** Every call's caller signal, one listener per signal (see AbortFanout). */
+const CALLERS = new AbortFanout<CallScope>((scope) => scope.stop('cancelled'));
+
 export class CallScope implements Stoppable {
   readonly timeoutMs: number;
   readonly #monotonic: () => number;
   readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.stop('cancelled');
   readonly #subscribers = new Set<() => void>();
   #controller: AbortController | undefined;
   #deadline: number | undefined;
@@ -45,8 +48,7 @@ export class CallScope implements Stoppable {
     this.timeoutMs = timeoutMs;
     this.#monotonic = monotonic;
     this.#caller = caller;
-    if (caller?.aborted) this.stop('cancelled');
-    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
+    if (caller !== undefined) CALLERS.add(caller, this);
   }
 
   /** Starts the total deadline; later calls do nothing. */
@@ -98,7 +100,7 @@ export class CallScope implements Stoppable {
   dispose(): void {
     clearTimeout(this.#timer);
     this.#subscribers.clear();
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    if (this.#caller !== undefined) CALLERS.delete(this.#caller, this);
   }
 }
 

@@ -1,12 +1,12 @@
+import { AbortFanout } from './abort-fanout.js';
+
 /**
  * The AbortSignals of a provider's calls. Each call gets its own signal that aborts when the
  * caller's signal does or when the provider is closed.
  *
- * Listeners are kept to one per distinct caller signal, however many calls share it: an eval
- * run typically passes one signal (Ctrl-C) to thousands of concurrent calls, and one listener
- * per call would trip Node's MaxListeners warning past 10 and make each removal O(n). Closing
- * walks the set of live calls rather than having them listen on a shared "closing" signal, for
- * the same reason. Everything a call registered is removed when it ends.
+ * Listeners are kept to one per distinct caller signal, however many calls share it (see
+ * AbortFanout). Closing walks the set of live calls rather than having them listen on a shared
+ * "closing" signal, for the same reason. Everything a call registered is removed when it ends.
  */
 export interface CallSignal {
   readonly signal: AbortSignal;
@@ -22,30 +22,10 @@ export interface CallSignals {
   readonly active: number;
 }
 
-interface Subscription {
-  readonly calls: Set<AbortController>;
-  readonly onAbort: () => void;
-}
-
 export function createCallSignals(): CallSignals {
   const live = new Set<AbortController>();
-  const byCaller = new Map<AbortSignal, Subscription>();
+  const callers = new AbortFanout<AbortController>((controller, caller) => controller.abort(caller.reason));
   let closed: { reason: unknown } | undefined;
-
-  const subscribe = (caller: AbortSignal, controller: AbortController): Subscription => {
-    let subscription = byCaller.get(caller);
-    if (subscription === undefined) {
-      const calls = new Set<AbortController>();
-      const onAbort = () => {
-        for (const call of calls) call.abort(caller.reason);
-      };
-      subscription = { calls, onAbort };
-      caller.addEventListener('abort', onAbort, { once: true });
-      byCaller.set(caller, subscription);
-    }
-    subscription.calls.add(controller);
-    return subscription;
-  };
 
   return {
     start(caller) {
@@ -55,17 +35,12 @@ export function createCallSignals(): CallSignals {
         return { signal: controller.signal, dispose: () => {} };
       }
       live.add(controller);
-      const subscription = caller === undefined ? undefined : subscribe(caller, controller);
+      if (caller !== undefined) callers.add(caller, controller);
       return {
         signal: controller.signal,
         dispose: () => {
           live.delete(controller);
-          if (caller === undefined || subscription === undefined) return;
-          subscription.calls.delete(controller);
-          if (subscription.calls.size === 0 && byCaller.get(caller) === subscription) {
-            caller.removeEventListener('abort', subscription.onAbort);
-            byCaller.delete(caller);
-          }
+          if (caller !== undefined) callers.delete(caller, controller);
         },
       };
     },
