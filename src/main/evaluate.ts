@@ -64,7 +64,8 @@ export async function evaluate(
   // Ctrl-C or a CI runner's SIGTERM stops the run between calls; the run stays `running` with the
   // cases it finished, and the error names it with the `--resume` hint.
   const stop = new AbortController();
-  // Every call in flight listens to it (up to --concurrency at once): not a leak, so no warning.
+  // HTTP and sim calls share one listener per provider (AbortFanout), but a fault profile's delays
+  // each listen to it, up to --concurrency at once: not a leak, so no warning.
   setMaxListeners(0, stop.signal);
   const onSignal = (signal: NodeJS.Signals) =>
     stop.abort(new BallastError('BALLAST_ERR_INTERRUPTED', `stopped by ${signal}`));

@@ -14,11 +14,11 @@ import {
   type Report,
   readTestFiles,
   reporter,
-  stripBom,
   type TestAt,
   type TestFiles,
   testsOfFile,
 } from './promptfoo-test-files.js';
+import { stripBom } from './read-dataset.js';
 
 /**
  * promptfoo users bring their tests (issue #4): the `tests:` of a promptfooconfig.yaml (or a

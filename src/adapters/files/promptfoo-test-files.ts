@@ -5,6 +5,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { testFromCsvRow } from '../../core/eval/scorers/from-promptfoo-csv.js';
 import type { Diagnostic } from '../../core/spec/diagnostic.js';
+import { jsonlRows, stripBom } from './read-dataset.js';
 
 /**
  * The test files a promptfoo config names (`tests: file://tests.csv`, `file://tests/*.yaml`, a list
@@ -65,10 +66,6 @@ export async function readTestFiles(text: string, file: string): Promise<TestFil
     }
   }
   return out;
-}
-
-export function stripBom(text: string): string {
-  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
 export type Report = (node: unknown, path: string, message: string, severity: Diagnostic['severity']) => void;
@@ -143,25 +140,17 @@ export function testsOfFile(
   }
   if (ext === '.jsonl') {
     const { report } = reporter(diagnostics, f.file);
-    body.split('\n').forEach((text, i) => {
-      if (text.trim() === '') return;
-      const node = { line: i + 1 };
-      const path = `${name} line ${i + 1}`;
-      let test: unknown;
-      try {
-        test = JSON.parse(text);
-      } catch (error) {
-        report(node, path, `JSON error: ${(error as Error).message}`, 'error');
-        return;
-      }
+    const at = (line: number) => ({ node: { line }, path: `${name} line ${line}` });
+    const rows = jsonlRows(body, (line, _path, message) => {
+      const { node, path } = at(line);
+      report(node, path, message, 'error');
+    });
+    for (const { value: test, line } of rows) {
+      const { node, path } = at(line);
       if (test === null || typeof test !== 'object' || Array.isArray(test))
         report(node, path, 'expected a test: an object with vars and assert', 'error');
-      else
-        out.push({
-          test: test as Record<string, unknown>,
-          at: { path, line: i + 1, node, report, meta: {} },
-        });
-    });
+      else out.push({ test: test as Record<string, unknown>, at: { path, line, node, report, meta: {} } });
+    }
     return out;
   }
   const lineCounter = new LineCounter();

@@ -76,7 +76,7 @@ export function parseDataset(
   file: string,
   format = datasetFormatOf(file) ?? 'jsonl',
 ): ParsedDataset {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const body = stripBom(text);
   const diagnostics: Diagnostic[] = [];
   const report = (line: number, path: string, message: string, col = line > 0 ? 1 : 0) =>
     diagnostics.push({ file, line, col, path, message, severity: 'error' });
@@ -118,17 +118,22 @@ export function knowledgeFromCases(
   return knowledge;
 }
 
-interface Row {
+export interface Row {
   readonly value: unknown;
   readonly line: number;
 }
 type Report = (line: number, path: string, message: string, col?: number) => void;
 
+export function stripBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
 /**
- * One JSON object per line (LF or CRLF); blank lines are skipped. Lines are cut with indexOf rather
- * than a regular-expression split: the whole dataset is read before the first call of a run.
+ * One JSON value per line (LF or CRLF) with its line number; blank lines are skipped, a line that
+ * is not JSON is reported. Lines are cut with indexOf rather than a regular-expression split: the
+ * whole dataset is read before the first call of a run. Also reads promptfoo's JSONL test files.
  */
-function jsonlRows(text: string, report: Report): Row[] {
+export function jsonlRows(text: string, report: Report): Row[] {
   const rows: Row[] = [];
   let line = 0;
   for (let start = 0; start < text.length; ) {

@@ -185,6 +185,20 @@ describe('tests kept in other files', () => {
     expect(a.hash).not.toBe(b.hash);
   });
 
+  it('a JSON Lines test file reports a line that is not JSON, or not a test, by file and line', () => {
+    const files = new Map([
+      ['file://t.jsonl', [{ file: '/x/t.jsonl', text: '{"vars":{"q":"one"}}\r\n\r\n{oops\n[1]\n' }]],
+    ]);
+    const parsed = parsePromptfooConfig('tests: file://t.jsonl\n', 'x.yaml', {}, files);
+    expect(parsed.cases.map((c) => c.input)).toEqual(['one']);
+    expect(parsed.diagnostics.map((d) => [d.file, d.line, d.path, d.severity])).toEqual([
+      ['/x/t.jsonl', 3, 't.jsonl line 3', 'error'],
+      ['/x/t.jsonl', 4, 't.jsonl line 4', 'error'],
+    ]);
+    expect(parsed.diagnostics[0]!.message).toContain('invalid JSON');
+    expect(parsed.diagnostics[1]!.message).toContain('expected a test');
+  });
+
   it('a file that is a bare list of tests reads like tests:', async () => {
     const dataset = await readPromptfooDataset(fixture('tests-list.yaml'));
     expect(dataset.cases.map((c) => c.input)).toEqual(['What is 2 + 2?', 'Name a primary colour.']);
