@@ -1,4 +1,9 @@
-import { applyGuardrails, type GuardrailRule } from '../../core/guardrail/check-text.js';
+import {
+  applyGuardrails,
+  type GuardrailOutcome,
+  type GuardrailRule,
+  redactedAny,
+} from '../../core/guardrail/check-text.js';
 import { applyVariant } from '../../core/provider/apply-variant.js';
 import type {
   ChatMessage,
@@ -362,13 +367,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
 /**
  * The answer with the output guardrails' text. A redacted answer loses its token
- * log-probabilities: their tokens would show what the redaction removed.
+ * log-probabilities: their tokens would show what the redaction removed (as when streamed).
  */
-function guardedResult(
-  result: ChatResult,
-  checked: { readonly text: string; readonly findings: readonly { readonly action: string }[] },
-): ChatResult {
-  if (!checked.findings.some((f) => f.action === 'redact')) return { ...result, text: checked.text };
+function guardedResult(result: ChatResult, checked: Pick<GuardrailOutcome, 'text' | 'findings'>): ChatResult {
+  if (!redactedAny(checked.findings)) return { ...result, text: checked.text };
   const { logprobs: _shown, ...rest } = result;
   return { ...rest, text: checked.text };
 }

@@ -1,4 +1,4 @@
-import type { GuardrailRule } from '../../core/guardrail/check-text.js';
+import { type GuardrailRule, redactedAny } from '../../core/guardrail/check-text.js';
 import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
 import type { ChatResult, FailureKind, FinishReason, StreamEvent } from '../../core/provider/chat.js';
 import type { RequestOutcome } from '../ports/gateway-telemetry.js';
@@ -83,7 +83,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
             ? { toolCalls: event.result.toolCalls }
             : {}),
           // Their tokens would show what a redaction removed.
-          ...(event.result.logprobs && !scanner?.findings.some((f) => f.action === 'redact')
+          ...(event.result.logprobs && !(scanner && redactedAny(scanner.findings))
             ? { logprobs: event.result.logprobs }
             : {}),
         };

@@ -75,6 +75,11 @@ export interface GuardrailOutcome {
  * Applies a policy's checks (the gateway's input or output side) to a whole text. Findings of
  * `flag` checks are only reported; `redact` ones are replaced; any `block` finding blocks.
  */
+/** Whether a guardrail changed the text: some finding was redacted (or, for length, cut). */
+export function redactedAny(findings: readonly Pick<ActionedFinding, 'action'>[]): boolean {
+  return findings.some((f) => f.action === 'redact');
+}
+
 export function applyGuardrails(text: string, rules: readonly GuardrailRule[]): GuardrailOutcome {
   const findings: ActionedFinding[] = [];
   for (const rule of rules) {
