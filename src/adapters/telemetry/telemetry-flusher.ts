@@ -116,7 +116,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly timer: { cancel(): void };
   private closing: Promise<void> | undefined;
   private readonly random: Random;
-  private readonly retention: readonly Retention[];
+  private readonly logRetention: Retention;
+  private readonly metricRetention: Retention;
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
@@ -128,20 +129,18 @@ export class TelemetryFlusher implements GatewayTelemetry {
       : undefined;
     this.random = options.random ?? Math.random;
     const { requestLog, metrics } = options.store;
-    this.retention = [
-      {
-        retentionMs: options.requestLog.retentionMs ?? 0,
-        deleteBefore: (before, limit) => requestLog.deleteBefore(before, limit),
-        pruneAt: 0,
-        pruned: 0,
-      },
-      {
-        retentionMs: options.metricRetentionMs ?? 0,
-        deleteBefore: (before, limit) => metrics.deleteBefore(before, limit),
-        pruneAt: 0,
-        pruned: 0,
-      },
-    ];
+    this.logRetention = {
+      retentionMs: options.requestLog.retentionMs ?? 0,
+      deleteBefore: (before, limit) => requestLog.deleteBefore(before, limit),
+      pruneAt: 0,
+      pruned: 0,
+    };
+    this.metricRetention = {
+      retentionMs: options.metricRetentionMs ?? 0,
+      deleteBefore: (before, limit) => metrics.deleteBefore(before, limit),
+      pruneAt: 0,
+      pruned: 0,
+    };
     this.timer = (options.schedule ?? intervalScheduler)(() => {
       // A slow store must not stack flushes up; the next tick takes whatever accumulated. While
       // the store is away, ticks back off (see flushOnce): every failed attempt rebuilt and put
@@ -216,8 +215,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
       unitRowsDropped,
       flushFailures: this.failures,
       lastFlushAt: this.lastFlushAt,
-      logRowsPruned: this.retention[0]!.pruned,
-      metricRowsPruned: this.retention[1]!.pruned,
+      logRowsPruned: this.logRetention.pruned,
+      metricRowsPruned: this.metricRetention.pruned,
     };
   }
 
@@ -270,7 +269,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
         this.lastFlushAt = now;
         this.failedInARow = 0;
         this.retryAt = 0;
-        for (const kind of this.retention) await this.prune(kind, now);
+        await this.prune(this.logRetention, now);
+        await this.prune(this.metricRetention, now);
       }
     } finally {
       this.flushing = false;
