@@ -17,6 +17,7 @@ import {
   NO_CHOICE,
   openaiFinish,
   openaiUsage,
+  toolCallFragment,
 } from './openai-response.js';
 
 export interface ReadyReport {
@@ -270,10 +271,15 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
         if (client.aborted) break;
         if (event.type === 'delta') {
           res.write(chunkFrame(completionId, created, model, { content: event.text }, null));
+        } else if (event.type === 'tool_call') {
+          // Fragments as the upstream sent them, so a client can show a call's arguments as they come.
+          res.write(
+            chunkFrame(completionId, created, model, { tool_calls: [toolCallFragment(event.call)] }, null),
+          );
         } else if (event.type === 'done') {
           model = event.model;
-          // Tool calls go out whole, each with its index, in one chunk before the finish: what the
-          // OpenAI clients accumulate from streamed fragments.
+          // Tool calls the provider did not stream go out whole, each with its index, in one chunk
+          // before the finish: what the OpenAI clients accumulate from streamed fragments.
           if (event.toolCalls)
             res.write(
               chunkFrame(

@@ -1,5 +1,5 @@
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
-import type { ChatResult, FinishReason, Usage } from '../core/provider/chat.js';
+import type { ChatResult, FinishReason, ToolCallDelta, Usage } from '../core/provider/chat.js';
 
 /** OpenAI's finish_reason for ours (`error` and `unknown` have no OpenAI name: `stop`). */
 export function openaiFinish(reason: FinishReason): string {
@@ -44,6 +44,19 @@ export function completionBody(id: string, created: number, result: ChatResult):
 }
 
 /** One `chat.completion.chunk` SSE event (the `data: …\n\n` frame). */
+/** A streamed tool-call fragment in OpenAI's `delta.tool_calls[]` shape; absent fields stay absent. */
+export function toolCallFragment(call: ToolCallDelta): Record<string, unknown> {
+  const fn: Record<string, string> = {};
+  if (call.name !== undefined) fn.name = call.name;
+  if (call.arguments !== undefined) fn.arguments = call.arguments;
+  return {
+    index: call.index,
+    ...(call.id !== undefined ? { id: call.id } : {}),
+    ...(call.type !== undefined ? { type: call.type } : {}),
+    function: fn,
+  };
+}
+
 export function chunkFrame(
   id: string,
   created: number,

@@ -6,7 +6,7 @@ import { startAnthropicWireServer } from '../support/wire-servers/anthropic-wire
 import { recordingClock, seededRandom } from '../support/wire-servers/recording-clock.js';
 import { wireContractSetup } from '../support/wire-servers/wire-harness.js';
 import type { WireServer } from '../support/wire-servers/wire-server.js';
-import { collect, done, failure, ok, providerContract } from './provider.contract.js';
+import { assembleToolCalls, collect, done, failure, ok, providerContract } from './provider.contract.js';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -166,8 +166,16 @@ describe('Anthropic specifics', () => {
           },
         ],
       });
-      const streamed = done(await collect(p.stream(request)));
-      expect(streamed).toMatchObject({ text: 'Checking.', finishReason: 'tool_calls', toolCalls: expected });
+      const run = await collect(p.stream(request));
+      expect(done(run)).toMatchObject({ text: 'Checking.', finishReason: 'tool_calls', toolCalls: expected });
+      // tool_use blocks come through as OpenAI-style fragments, numbered among the tool calls
+      // (the text block before is not counted), and merge to the whole call.
+      expect(run.tools).toEqual([
+        { index: 0, id: 'toolu_1', type: 'function', name: 'get_weather', arguments: '' },
+        { index: 0, arguments: '{"city":' },
+        { index: 0, arguments: '"Paris"}' },
+      ]);
+      expect(assembleToolCalls(run.tools)).toEqual(expected);
     }));
 
   it('tool call arguments that are not JSON are a bad_request, without a call', () =>

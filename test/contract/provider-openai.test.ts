@@ -10,7 +10,7 @@ import { startOpenAIWireServer, tokenLogprob } from '../support/wire-servers/ope
 import { recordingClock, seededRandom } from '../support/wire-servers/recording-clock.js';
 import { wireContractSetup } from '../support/wire-servers/wire-harness.js';
 import { DEFAULT_TEXT, splitText, type WireServer } from '../support/wire-servers/wire-server.js';
-import { collect, done, failure, ok, providerContract } from './provider.contract.js';
+import { assembleToolCalls, collect, done, failure, ok, providerContract } from './provider.contract.js';
 
 const MODEL = 'gpt-4o-mini';
 
@@ -141,8 +141,16 @@ describe('OpenAI-compatible specifics', () => {
       const whole = ok(await p.complete({ ...request, params: { extra: { tools } } }));
       expect(whole).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
       expect(server.requests[0]?.body?.tools).toEqual(tools);
-      const streamed = done(await collect(p.stream({ ...request, params: { extra: { tools } } })));
-      expect(streamed).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
+      const run = await collect(p.stream({ ...request, params: { extra: { tools } } }));
+      expect(done(run)).toMatchObject({ finishReason: 'tool_calls', toolCalls: expected });
+      // The fragments come through as they arrived (head with id and name, then the arguments in
+      // two pieces), before the end, and merge to the whole call.
+      expect(run.tools).toEqual([
+        { index: 0, id: 'call_1', type: 'function', name: 'get_weather', arguments: '' },
+        { index: 0, arguments: '{"city":' },
+        { index: 0, arguments: '"Paris"}' },
+      ]);
+      expect(assembleToolCalls(run.tools)).toEqual(expected);
     } finally {
       await p.close();
     }

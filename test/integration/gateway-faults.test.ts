@@ -340,6 +340,21 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     });
   }
 
+  it('a stream cut after the first tool-call fragment ends with an error event: the call was under way', async () => {
+    const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    h.candidate.setDefault({ text: '', toolCalls: [call], cutAfterChunks: 1 });
+    const unit = fresh();
+    const a = await ask(h.client, unit, true);
+    expect(a.variant).toBe('candidate');
+    expect(a.finish).toBeUndefined();
+    expect((a.error as InstanceType<typeof OpenAI.APIError>).code).toBe('stream_interrupted');
+    const r = await recordOf(h.telemetry, a);
+    expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'stream_interrupted' });
+    // The fragment had reached the client: no retry, no fallback to stable.
+    expect(h.candidate.requests).toHaveLength(1);
+    expect(h.stable.requests).toHaveLength(0);
+  });
+
   it('a malformed chunk in an otherwise healthy stream is skipped and the answer completes', async () => {
     h.candidate.setDefault({ malformedAt: 1 });
     const unit = fresh();

@@ -95,7 +95,14 @@ describe('gateway with the openai client', () => {
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
       tools,
     });
+    // The arguments come through in the pieces the upstream sent, as they arrive.
+    const pieces: string[] = [];
+    stream.on('chunk', (chunk) => {
+      for (const fragment of chunk.choices[0]?.delta.tool_calls ?? [])
+        pieces.push(fragment.function?.arguments ?? '');
+    });
     const final = await stream.finalChatCompletion();
+    expect(pieces).toEqual(['', '{"city":', '"Paris"}']);
     expect(final.choices[0]?.finish_reason).toBe('tool_calls');
     expect(final.choices[0]?.message.tool_calls).toEqual([
       { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },

@@ -90,6 +90,7 @@ async function call(provider: HttpModelProvider, i: number, abortAfterMs: number
     }
     let last = 'none';
     for await (const event of provider.stream(request(i), { signal: controller.signal })) {
+      if (event.type === 'tool_call') continue;
       if (event.type === 'delta') {
         if (mode === 7) controller.abort(); // cancelled after the first delta
         if (mode === 8) return 'left'; // the consumer walks away (return() on the iterator)

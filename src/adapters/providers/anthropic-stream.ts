@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../core/provider/chat.js';
+import type { FinishReason, ToolCallDelta } from '../../core/provider/chat.js';
 import { anthropicFinishReason, anthropicInputTokens, openaiToolCall } from './anthropic-wire.js';
 import type { StreamStep, WireStreamDecoder, WireSummary } from './http-attempt.js';
 import { failureFromWireError, isRecord, readWireError, WireFailure } from './http-errors.js';
@@ -9,7 +9,8 @@ const NOTHING: StreamStep = { deltas: [] };
 
 /**
  * Reads Messages streaming events: message_start (model, input tokens), content_block_start /
- * _delta / _stop (text deltas; tool_use input assembled from input_json_delta fragments),
+ * _delta / _stop (text deltas; tool_use blocks as OpenAI-style tool-call fragments, numbered in
+ * their order, with the input assembled from input_json_delta fragments),
  * message_delta (stop_reason and the cumulative output tokens), message_stop (the end), ping,
  * and error (overloaded_error and the like, mapped to the same kinds as HTTP statuses).
  * Unknown event types are ignored: Anthropic's versioning policy allows adding them.
@@ -19,7 +20,9 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
   let inputTokens: number | undefined;
   let outputTokens: number | undefined;
   let model: string | undefined;
-  const tools = new Map<number, { id: unknown; name: unknown; json: string }>();
+  // By content block index; `ordinal` is the call's index among the tool calls (OpenAI's numbering).
+  const tools = new Map<number, { id: unknown; name: unknown; json: string; ordinal: number }>();
+  const fragment = (call: ToolCallDelta): StreamStep => ({ deltas: [], tools: [call] });
 
   const readUsage = (usage: unknown): void => {
     if (!isRecord(usage)) return;
@@ -50,7 +53,17 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
         }
         case 'content_block_start': {
           const block = isRecord(event.content_block) ? event.content_block : {};
-          if (block.type === 'tool_use') tools.set(index, { id: block.id, name: block.name, json: '' });
+          if (block.type === 'tool_use') {
+            const ordinal = tools.size;
+            tools.set(index, { id: block.id, name: block.name, json: '', ordinal });
+            return fragment({
+              index: ordinal,
+              ...(typeof block.id === 'string' ? { id: block.id } : {}),
+              type: 'function',
+              ...(typeof block.name === 'string' ? { name: block.name } : {}),
+              arguments: '',
+            });
+          }
           return block.type === 'text' && typeof block.text === 'string' ? { deltas: [block.text] } : NOTHING;
         }
         case 'content_block_delta': {
@@ -59,8 +72,15 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
           const tool = tools.get(index);
           if (delta.type === 'input_json_delta' && tool && typeof delta.partial_json === 'string') {
             tool.json += delta.partial_json;
+            if (delta.partial_json !== '')
+              return fragment({ index: tool.ordinal, arguments: delta.partial_json });
           }
           return NOTHING;
+        }
+        case 'content_block_stop': {
+          // A tool called with no input sends no JSON; the whole call says `{}`, so the stream does too.
+          const tool = tools.get(index);
+          return tool && tool.json === '' ? fragment({ index: tool.ordinal, arguments: '{}' }) : NOTHING;
         }
         case 'message_delta': {
           const delta = isRecord(event.delta) ? event.delta : {};
@@ -76,7 +96,7 @@ export function anthropicStreamDecoder(): WireStreamDecoder {
             failureFromWireError(readWireError(event) ?? {}, 'error event in the stream'),
           );
         default:
-          // ping, content_block_stop, and event types added after this was written.
+          // ping, and event types added after this was written.
           return NOTHING;
       }
     },

@@ -169,7 +169,8 @@ export function withFaults(
     }
     let deltas = 0;
     for await (const event of inner.stream(request, callOptions)) {
-      if (event.type === 'delta') {
+      // A tool-call fragment is a chunk of the answer like a text delta: it can be stalled or cut after.
+      if (event.type === 'delta' || event.type === 'tool_call') {
         yield event;
         deltas++;
         if (deltas === 1 && plan.stallMs !== undefined) {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { ChatRequest, FinishReason, Usage } from '../../core/provider/chat.js';
+import type { ChatRequest, FinishReason, ToolCallDelta, Usage } from '../../core/provider/chat.js';
 import { type AttemptScope, stopFailure } from './http-deadline.js';
 import {
   type AttemptFailure,
@@ -35,6 +35,8 @@ export interface WireCompletion extends WireSummary {
 
 export interface StreamStep {
   readonly deltas: readonly string[];
+  /** Tool-call fragments the event carried, in order. */
+  readonly tools?: readonly ToolCallDelta[];
   /** The event could not be read and was skipped. */
   readonly malformed?: boolean;
 }
@@ -90,7 +92,8 @@ export async function completeAttempt(
 }
 
 /**
- * One streamed attempt: yields text deltas as they arrive and returns how it ended. A stream
+ * One streamed attempt: yields text deltas (strings) and tool-call fragments as they arrive, and
+ * returns how it ended. A stream
  * that ends (cleanly or not) after the model's finish reason is a complete answer even without
  * the end marker; one that ends before it, with neither, was cut.
  */
@@ -99,7 +102,7 @@ export async function* streamAttempt(
   wire: WireFormat,
   request: WireHttpRequest,
   onMalformed: () => void,
-): AsyncGenerator<string, AttemptOutcome<WireSummary>, void> {
+): AsyncGenerator<string | ToolCallDelta, AttemptOutcome<WireSummary>, void> {
   let response: Dispatcher.ResponseData | undefined;
   const decoder = wire.streamDecoder();
   try {
@@ -122,6 +125,12 @@ export async function* streamAttempt(
         if (delta === '') continue;
         ctx.attempt.pauseIdle();
         yield delta;
+        ctx.attempt.touch();
+      }
+      if (step.tools === undefined) continue;
+      for (const fragment of step.tools) {
+        ctx.attempt.pauseIdle();
+        yield fragment;
         ctx.attempt.touch();
       }
     }

@@ -157,6 +157,8 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
       const timing = new CallTiming(clock);
       let attempts = 0;
       let text = '';
+      // Whether a tool-call fragment reached the caller: like text, it makes a retry impossible.
+      let toolsSent = false;
       try {
         const mapped = mapRequest(request, true);
         if (!mapped.ok) {
@@ -182,8 +184,13 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
                 break;
               }
               timing.firstToken();
-              text += step.value;
-              yield { type: 'delta', text: step.value };
+              if (typeof step.value === 'string') {
+                text += step.value;
+                yield { type: 'delta', text: step.value };
+              } else {
+                toolsSent = true;
+                yield { type: 'tool_call', call: step.value };
+              }
             }
           } finally {
             // The consumer left mid-stream (break, return): close the response before the slot.
@@ -195,7 +202,7 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
             yield { type: 'done', result: result(request, { ...outcome.value, text }, attempts, timing) };
             return;
           }
-          const afterContent = text !== '';
+          const afterContent = text !== '' || toolsSent;
           const delay = afterContent ? undefined : retryDelay(outcome.failure, attempts, call);
           if (delay === undefined) {
             yield { type: 'error', failure: failed(outcome.failure, attempts, timing, afterContent).failure };

@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../../core/provider/chat.js';
+import type { FinishReason, ToolCallDelta, Usage } from '../../core/provider/chat.js';
 import type { StreamStep, WireStreamDecoder, WireSummary } from './http-attempt.js';
 import { failureFromWireError, isRecord, readWireError, WireFailure } from './http-errors.js';
 import type { EventSourceMessage } from './http-sse.js';
@@ -38,19 +38,36 @@ export function openaiStreamDecoder(): WireStreamDecoder {
     }
   };
 
-  const readToolCalls = (fragments: unknown): void => {
-    if (!Array.isArray(fragments)) return;
+  // Merges the fragments into the drafts the summary returns, and hands them on as they came.
+  const readToolCalls = (fragments: unknown): ToolCallDelta[] | undefined => {
+    if (!Array.isArray(fragments)) return undefined;
+    const out: ToolCallDelta[] = [];
     for (const fragment of fragments) {
       if (!isRecord(fragment)) continue;
       const index = typeof fragment.index === 'number' ? fragment.index : tools.size;
       const draft = tools.get(index) ?? { type: 'function', name: '', arguments: '' };
-      if (typeof fragment.id === 'string') draft.id = fragment.id;
-      if (typeof fragment.type === 'string') draft.type = fragment.type;
+      const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index };
+      if (typeof fragment.id === 'string') {
+        draft.id = fragment.id;
+        passed.id = fragment.id;
+      }
+      if (typeof fragment.type === 'string') {
+        draft.type = fragment.type;
+        passed.type = fragment.type;
+      }
       const fn = isRecord(fragment.function) ? fragment.function : {};
-      if (typeof fn.name === 'string') draft.name += fn.name;
-      if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
+      if (typeof fn.name === 'string') {
+        draft.name += fn.name;
+        passed.name = fn.name;
+      }
+      if (typeof fn.arguments === 'string') {
+        draft.arguments += fn.arguments;
+        passed.arguments = fn.arguments;
+      }
       tools.set(index, draft);
+      out.push(passed);
     }
+    return out.length > 0 ? out : undefined;
   };
 
   // A data property, not a getter: an object literal with an accessor is built on V8's slow path
@@ -78,9 +95,11 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       if (!isRecord(choice)) return NOTHING;
       finishReason = openaiFinishReason(choice.finish_reason) ?? finishReason;
       const delta = isRecord(choice.delta) ? choice.delta : {};
-      readToolCalls(delta.tool_calls);
+      const fragments = readToolCalls(delta.tool_calls);
       readLogprobs(choice.logprobs);
-      return typeof delta.content === 'string' ? { deltas: [delta.content] } : NOTHING;
+      const deltas = typeof delta.content === 'string' ? [delta.content] : [];
+      if (fragments) return { deltas, tools: fragments };
+      return deltas.length > 0 ? { deltas } : NOTHING;
     },
     summary(): WireSummary {
       // Assigned field by field: conditional spreads into a literal take V8's keyed slow path, and

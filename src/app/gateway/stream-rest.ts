@@ -1,6 +1,12 @@
 import { type GuardrailRule, redactedAny } from '../../core/guardrail/check-text.js';
 import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
-import type { ChatResult, FailureKind, FinishReason, StreamEvent } from '../../core/provider/chat.js';
+import type {
+  ChatResult,
+  FailureKind,
+  FinishReason,
+  StreamEvent,
+  ToolCallDelta,
+} from '../../core/provider/chat.js';
 import type { RequestOutcome } from '../ports/gateway-telemetry.js';
 import { type CallScope, TIMER_MESSAGES } from './call-scope.js';
 import { type GatewayError, guardrailBlocked, streamInterrupted } from './gateway-errors.js';
@@ -8,12 +14,17 @@ import { type GatewayError, guardrailBlocked, streamInterrupted } from './gatewa
 /** What a stream hands the HTTP layer after its first content. */
 export type GatewayStreamEvent =
   | { readonly type: 'delta'; readonly text: string }
+  /** A fragment of a tool call, passed on as it came (output guardrails read text, not tool calls). */
+  | { readonly type: 'tool_call'; readonly call: ToolCallDelta }
   | {
       readonly type: 'done';
       readonly finishReason: FinishReason;
       readonly usage: ChatResult['usage'];
       readonly model: string;
-      /** The tool calls of the answer, whole (the provider assembled the streamed fragments). */
+      /**
+       * The tool calls of the answer, whole, when the provider streamed none of them as fragments
+       * (a cached answer, the sim, an upstream that answered a stream with one JSON body).
+       */
       readonly toolCalls?: readonly unknown[];
       /** The answer's token log-probabilities, all of them; absent when a redaction changed the text. */
       readonly logprobs?: Readonly<Record<string, unknown>>;
@@ -21,7 +32,7 @@ export type GatewayStreamEvent =
   | { readonly type: 'error'; readonly error: GatewayError };
 
 export interface StreamRestOptions {
-  readonly first: Extract<StreamEvent, { type: 'delta' | 'done' }>;
+  readonly first: Extract<StreamEvent, { type: 'delta' | 'tool_call' | 'done' }>;
   readonly iterator: AsyncIterator<StreamEvent>;
   readonly scope: CallScope;
   readonly idleMs: number;
@@ -45,6 +56,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
   let kind: FailureKind | undefined;
   let result: ChatResult | undefined;
   let output = '';
+  let toolsSent = false;
   try {
     let event: StreamEvent | undefined = o.first;
     while (event !== undefined) {
@@ -62,6 +74,10 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         } else {
           yield { type: 'delta', text: event.text };
         }
+      } else if (event.type === 'tool_call') {
+        o.scope.phase('idle', o.idleMs);
+        toolsSent = true;
+        yield event;
       } else if (event.type === 'done') {
         result = event.result;
         if (scanner) {
@@ -79,7 +95,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           finishReason: event.result.finishReason,
           usage: event.result.usage,
           model: event.result.model || o.model,
-          ...(event.result.toolCalls && event.result.toolCalls.length > 0
+          ...(!toolsSent && event.result.toolCalls && event.result.toolCalls.length > 0
             ? { toolCalls: event.result.toolCalls }
             : {}),
           // Their tokens would show what a redaction removed.

@@ -96,9 +96,29 @@ export type ChatOutcome =
   | { readonly ok: true; readonly result: ChatResult }
   | { readonly ok: false; readonly failure: ProviderFailure };
 
-/** What a stream yields: text deltas, then exactly one `done` or `error`. */
+/**
+ * A fragment of a streamed tool call, as it arrived: the first fragment of call `index` names it
+ * (id, name); later ones add to its JSON arguments. Fragments of one index concatenate to the call
+ * that `ChatResult.toolCalls` holds whole at the end (OpenAI's streamed `delta.tool_calls`).
+ */
+export interface ToolCallDelta {
+  /** The call's position among the answer's tool calls (0 for the first). */
+  readonly index: number;
+  readonly id?: string;
+  /** `function` for function calls. */
+  readonly type?: string;
+  readonly name?: string;
+  /** The next piece of the call's JSON arguments. */
+  readonly arguments?: string;
+}
+
+/**
+ * What a stream yields: text deltas and tool-call fragments as they arrive, then exactly one
+ * `done` (whose result holds the whole text and tool calls) or `error`.
+ */
 export type StreamEvent =
   | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'tool_call'; readonly call: ToolCallDelta }
   | { readonly type: 'done'; readonly result: ChatResult }
   | { readonly type: 'error'; readonly failure: ProviderFailure };
 

@@ -5,6 +5,7 @@ import type {
   ChatResult,
   ProviderFailure,
   StreamEvent,
+  ToolCallDelta,
   Usage,
 } from '../../../src/core/provider/chat.js';
 import type { PricingTable } from '../../../src/core/provider/pricing.js';
@@ -93,16 +94,37 @@ export interface StreamRun {
   readonly events: readonly StreamEvent[];
   readonly deltas: readonly string[];
   readonly text: string;
+  /** The tool-call fragments, in order. */
+  readonly tools: readonly ToolCallDelta[];
 }
 
 export async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamRun> {
   const events: StreamEvent[] = [];
   for await (const event of stream) events.push(event);
   const deltas = events.flatMap((e) => (e.type === 'delta' ? [e.text] : []));
+  const tools = events.flatMap((e) => (e.type === 'tool_call' ? [e.call] : []));
   // Exactly one terminal event, and it is the last.
-  expect(events.filter((e) => e.type !== 'delta')).toHaveLength(1);
-  expect(events.at(-1)?.type).not.toBe('delta');
-  return { events, deltas, text: deltas.join('') };
+  const terminal = events.filter((e) => e.type !== 'delta' && e.type !== 'tool_call');
+  expect(terminal).toHaveLength(1);
+  expect(events.at(-1)).toBe(terminal[0]);
+  return { events, deltas, text: deltas.join(''), tools };
+}
+
+/** Tool-call fragments merged by index as the OpenAI SDK merges them, in the `toolCalls` shape. */
+export function assembleToolCalls(fragments: readonly ToolCallDelta[]): unknown[] {
+  const calls: { id?: string; type: string; function: { name: string; arguments: string } }[] = [];
+  for (const f of fragments) {
+    let call = calls[f.index];
+    if (call === undefined) {
+      call = { type: 'function', function: { name: '', arguments: '' } };
+      calls[f.index] = call;
+    }
+    if (f.id !== undefined) call.id = f.id;
+    if (f.type !== undefined) call.type = f.type;
+    call.function.name += f.name ?? '';
+    call.function.arguments += f.arguments ?? '';
+  }
+  return calls;
 }
 
 export function done(run: StreamRun): ChatResult {
