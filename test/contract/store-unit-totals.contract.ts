@@ -11,7 +11,7 @@ import {
 } from '../../src/app/ports/unit-totals-store.js';
 import { seededRandom } from '../../src/core/hash/random.js';
 import type { Arm } from '../../src/core/routing/assign.js';
-import { type StoreGetter, T0, uid } from './store-fixtures.js';
+import { type StoreGetter, seedRollout, T0, uid } from './store-fixtures.js';
 
 const ZERO: UnitSums = { n: 0, sumX: 0, sumY: 0, sumX2: 0, sumY2: 0, sumXY: 0 };
 
@@ -328,6 +328,48 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       expect(await store.unitTotals.deleteChange(stored)).toBe(50);
       // Only the two feedback rows were kept for the standalone change.
       expect(await store.unitTotals.deleteChange(alone)).toBe(2);
+    });
+
+    it('deleteEndedBefore deletes whole units of changes whose rollouts all ended before the cut-off, the first ended first, and keeps their sums', async () => {
+      const store = getStore();
+      // Times of their own (1970), so no other test's rollout is older than the cut-off.
+      const at = 1_000_000;
+      const cutoff = at + 50_000;
+      const withRollout = async (
+        units: number,
+        status: 'promoted' | 'rolled_back' | 'aborted' | 'running',
+        endedAt: number,
+      ) => {
+        const rollout = await seedRollout(store, undefined, at);
+        if (status !== 'running')
+          await store.rollouts.update(rollout.id, rollout.version, { status }, endedAt);
+        await store.unitTotals.upsertBatch(
+          Array.from({ length: units }, (_, i) =>
+            unitDelta(
+              { changeId: rollout.changeId, arm: i % 2 === 0 ? 'candidate' : 'comparison', unit: `u-${i}` },
+              { requests: 2, errors: i % 2 },
+            ),
+          ),
+        );
+        return rollout.changeId;
+      };
+      const rolledBack = await withRollout(2, 'rolled_back', at + 2_000);
+      const promoted = await withRollout(3, 'promoted', at + 1_000);
+      const running = await withRollout(2, 'running', at);
+      const abortedLate = await withRollout(1, 'aborted', cutoff + 1);
+      const sums = await store.unitTotals.armSumsAll(promoted, ['error_rate']);
+
+      // The change that ended first goes first, a bounded number of units at a time.
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 2)).toBe(2);
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 100)).toBe(1 + 2);
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 100)).toBe(0);
+      // Their sums (what the statistics read) stay, their rows are gone.
+      expect(await store.unitTotals.armSumsAll(promoted, ['error_rate'])).toEqual(sums);
+      expect(await store.unitTotals.deleteChange(promoted)).toBe(0);
+      expect(await store.unitTotals.deleteChange(rolledBack)).toBe(0);
+      // A running rollout's rows and those of one that ended after the cut-off stay.
+      expect(await store.unitTotals.deleteChange(running)).toBe(2);
+      expect(await store.unitTotals.deleteChange(abortedLate)).toBe(1);
     });
 
     it('keeps changes apart, and deleteChange removes one change only', async () => {

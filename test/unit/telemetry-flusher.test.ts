@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mergeEncodedSketches } from '../../src/adapters/telemetry/ddsketch-proto.js';
 import { decodeSketch } from '../../src/adapters/telemetry/latency-sketch.js';
 import { BUCKET_MS, bucketStartOf } from '../../src/adapters/telemetry/metric-aggregator.js';
-import { type Scheduler, TelemetryFlusher } from '../../src/adapters/telemetry/telemetry-flusher.js';
+import {
+  type Scheduler,
+  TelemetryFlusher,
+  type TelemetryStore,
+} from '../../src/adapters/telemetry/telemetry-flusher.js';
 import type { RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
 import type { MetricBucketDelta } from '../../src/app/ports/metric-store.js';
 import type { StoreSession } from '../../src/app/ports/store.js';
@@ -96,7 +100,7 @@ function manualScheduler() {
 }
 
 function flusher(
-  store: Pick<StoreSession, 'metrics' | 'requestLog'>,
+  store: TelemetryStore,
   overrides: Partial<ConstructorParameters<typeof TelemetryFlusher>[0]> = {},
 ) {
   let now = T;
@@ -353,6 +357,44 @@ describe('TelemetryFlusher', () => {
     await f2.flush();
     expect(kept.buckets.size).toBe(3);
     expect(f2.stats().metricRowsPruned).toBe(0);
+  });
+
+  it("deletes ended changes' per-unit rows past their retention, in batches, paced like the others", async () => {
+    const DAY = 86_400_000;
+    const s = fakeStore();
+    const calls: { before: number; limit: number }[] = [];
+    let left = 12_000; // rows of ended changes past the cut-off
+    const unitTotals = {
+      upsertBatch: async () => {},
+      deleteChange: async () => 0,
+      async deleteEndedBefore(before: number, limit: number) {
+        calls.push({ before, limit });
+        const n = Math.min(left, limit);
+        left -= n;
+        return n;
+      },
+    } as unknown as NonNullable<TelemetryStore['unitTotals']>;
+    const { f, advance } = flusher({ ...s.store, unitTotals }, { unitRetentionMs: 30 * DAY });
+    await f.flush();
+    // 5,000 + 5,000 + 2,000: a short batch says it is done.
+    expect(calls).toEqual([
+      { before: T - 30 * DAY, limit: 5_000 },
+      { before: T - 30 * DAY, limit: 5_000 },
+      { before: T - 30 * DAY, limit: 5_000 },
+    ]);
+    expect(f.stats()).toMatchObject({ unitRowsPruned: 12_000, flushFailures: 0 });
+    advance(1_000);
+    await f.flush(); // not again before 10 minutes
+    expect(calls).toHaveLength(3);
+    advance(10 * 60_000);
+    await f.flush();
+    expect(calls).toHaveLength(4);
+
+    // Without a retention (0) nothing is deleted.
+    const keep = flusher({ ...s.store, unitTotals }, { unitRetentionMs: 0 });
+    await keep.f.flush();
+    expect(calls).toHaveLength(4);
+    expect(keep.f.stats().unitRowsPruned).toBe(0);
   });
 
   it('keeps every request-log row without a retention, and a failed delete fails no flush', async () => {

@@ -315,6 +315,7 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
         throw new Error('not used');
       },
       deleteChange: async () => 0,
+      deleteEndedBefore: async () => 0,
     },
   };
   return { store, totals, standalone, calls: () => calls };

@@ -1,4 +1,5 @@
 import { type Insertable, sql } from 'kysely';
+import { ENDED_STATUSES } from '../../app/ports/rollout-store.js';
 import {
   type ArmSums,
   addMetricTerms,
@@ -22,6 +23,8 @@ import { atomically, type SqlContext } from './sql-context.js';
  * 65,535, so 500 rows (9,000 parameters) stay well inside both.
  */
 const ROWS_PER_STATEMENT = 500;
+
+const ENDED = [...ENDED_STATUSES];
 
 type CounterColumn = Exclude<keyof UnitTotalsTable, 'change_id' | 'arm' | 'unit' | 'updated_at'>;
 
@@ -290,6 +293,50 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
       await db.deleteFrom('change_sums').where('change_id', '=', changeId).execute();
       const result = await db.deleteFrom('unit_totals').where('change_id', '=', changeId).executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+
+    async deleteEndedBefore(before, limit) {
+      let deleted = 0;
+      while (deleted < limit) {
+        // The change whose rollouts all ended first, among those that still have per-unit rows
+        // (an EXISTS on the primary key's leading column per change).
+        const ended = await db
+          .selectFrom('rollouts')
+          .select('rollouts.change_id')
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom('unit_totals')
+                .select('unit_totals.unit')
+                .whereRef('unit_totals.change_id', '=', 'rollouts.change_id'),
+            ),
+          )
+          .groupBy('rollouts.change_id')
+          .having(
+            sql<number>`sum(case when rollouts.status in (${sql.join(ENDED)}) then 0 else 1 end)`,
+            '=',
+            0,
+          )
+          .having((eb) => eb.fn.max('rollouts.updated_at'), '<', before)
+          .orderBy((eb) => eb.fn.max('rollouts.updated_at'))
+          .limit(1)
+          .executeTakeFirst();
+        if (!ended) break;
+        // Whole units (a unit's row in either arm), a bounded number per statement.
+        const units = db
+          .selectFrom('unit_totals')
+          .select('unit')
+          .where('change_id', '=', ended.change_id)
+          .limit(limit - deleted);
+        const result = await db
+          .deleteFrom('unit_totals')
+          .where('change_id', '=', ended.change_id)
+          .where('unit', 'in', units)
+          .executeTakeFirst();
+        const n = Number(result.numDeletedRows);
+        if (n === 0) break;
+        deleted += n;
+      }
+      return deleted;
     },
   };
 }

@@ -69,6 +69,7 @@ export function createGatewayTelemetry(options: GatewayTelemetryOptions): Gatewa
       retentionMs: server.request_log.retention_days * 86_400_000,
     },
     metricRetentionMs: server.metrics.retention_days * 86_400_000,
+    unitRetentionMs: server.metrics.unit_retention_days * 86_400_000,
     ...(options.random ? { random: options.random } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     onDropped: (rows) => prometheus.droppedRows(rows),

@@ -9,7 +9,8 @@ import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 const MAX_RETRY_MS = 30_000;
 
 /**
- * Retention of request-log rows and metric buckets: rows older than their retention are deleted in
+ * Retention of request-log rows, metric buckets and the per-unit rows of ended changes: rows older
+ * than their retention are deleted in
  * statements of PRUNE_BATCH rows, at most PRUNE_BATCHES per flush and kind (so a backlog never
  * holds a flush up for long: it is worked off over the next flushes), and once nothing is left,
  * looked for again after PRUNE_EVERY_MS.
@@ -56,6 +57,8 @@ export type TelemetryStats = {
   readonly logRowsPruned: number;
   /** Metric buckets deleted by retention since start. */
   readonly metricRowsPruned: number;
+  /** Per-unit rows of ended changes deleted by retention since start. */
+  readonly unitRowsPruned: number;
 };
 
 /**
@@ -84,6 +87,11 @@ export interface TelemetryFlusherOptions {
    * (server.metrics.retention_days); 0 or absent keeps them all.
    */
   readonly metricRetentionMs?: number;
+  /**
+   * Per-unit rows of changes whose rollouts all ended longer ago than this are deleted
+   * (server.metrics.unit_retention_days); 0 or absent keeps them all.
+   */
+  readonly unitRetentionMs?: number;
   readonly random?: Random;
   /** Default intervalScheduler; pass one that never fires to flush only by hand. */
   readonly schedule?: Scheduler;
@@ -118,6 +126,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly random: Random;
   private readonly logRetention: Retention;
   private readonly metricRetention: Retention;
+  private readonly unitRetention: Retention | undefined;
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
@@ -128,7 +137,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
         })
       : undefined;
     this.random = options.random ?? Math.random;
-    const { requestLog, metrics } = options.store;
+    const { requestLog, metrics, unitTotals } = options.store;
     this.logRetention = {
       retentionMs: options.requestLog.retentionMs ?? 0,
       deleteBefore: (before, limit) => requestLog.deleteBefore(before, limit),
@@ -141,6 +150,14 @@ export class TelemetryFlusher implements GatewayTelemetry {
       pruneAt: 0,
       pruned: 0,
     };
+    this.unitRetention = unitTotals
+      ? {
+          retentionMs: options.unitRetentionMs ?? 0,
+          deleteBefore: (before, limit) => unitTotals.deleteEndedBefore(before, limit),
+          pruneAt: 0,
+          pruned: 0,
+        }
+      : undefined;
     this.timer = (options.schedule ?? intervalScheduler)(() => {
       // A slow store must not stack flushes up; the next tick takes whatever accumulated. While
       // the store is away, ticks back off (see flushOnce): every failed attempt rebuilt and put
@@ -217,6 +234,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       lastFlushAt: this.lastFlushAt,
       logRowsPruned: this.logRetention.pruned,
       metricRowsPruned: this.metricRetention.pruned,
+      unitRowsPruned: this.unitRetention?.pruned ?? 0,
     };
   }
 
@@ -271,6 +289,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
         this.retryAt = 0;
         await this.prune(this.logRetention, now);
         await this.prune(this.metricRetention, now);
+        if (this.unitRetention) await this.prune(this.unitRetention, now);
       }
     } finally {
       this.flushing = false;

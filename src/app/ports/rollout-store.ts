@@ -13,6 +13,9 @@ export const ROLLOUT_STATUSES = [
 
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
+/** The statuses a rollout never leaves: it was promoted, rolled back or aborted. */
+export const ENDED_STATUSES: ReadonlySet<RolloutStatus> = new Set(['rolled_back', 'promoted', 'aborted']);
+
 export interface Rollout {
   readonly id: string;
   readonly changeId: string;

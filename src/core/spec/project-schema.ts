@@ -289,6 +289,14 @@ export const projectSchema = z
               .describe(
                 "Metric buckets of traffic outside any change older than this many days are deleted (a change's are kept); 0 keeps every bucket",
               ),
+            unit_retention_days: z
+              .number()
+              .min(0)
+              .max(36_500)
+              .default(30)
+              .describe(
+                'Per-unit totals of a change whose rollouts all ended (promoted, rolled back, aborted) more than this many days ago are deleted (its per-arm sums, buckets and decisions are kept); 0 keeps them',
+              ),
           })
           .prefault({}),
         controller: z
