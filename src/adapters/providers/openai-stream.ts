@@ -44,9 +44,15 @@ export function openaiStreamDecoder(): WireStreamDecoder {
     const out: ToolCallDelta[] = [];
     for (const fragment of fragments) {
       if (!isRecord(fragment)) continue;
-      const index = typeof fragment.index === 'number' ? fragment.index : tools.size;
-      const draft = tools.get(index) ?? { type: 'function', name: '', arguments: '' };
-      const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index };
+      // Without a usable index (some servers omit it with one call): a fragment with an id starts
+      // the next call, one without continues the last.
+      let index = fragment.index;
+      if (!(Number.isInteger(index) && (index as number) >= 0)) {
+        const last = tools.size === 0 ? -1 : Math.max(...tools.keys());
+        index = typeof fragment.id === 'string' || last < 0 ? last + 1 : last;
+      }
+      const draft = tools.get(index as number) ?? { type: 'function', name: '', arguments: '' };
+      const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index: index as number };
       if (typeof fragment.id === 'string') {
         draft.id = fragment.id;
         passed.id = fragment.id;
@@ -64,7 +70,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
         draft.arguments += fn.arguments;
         passed.arguments = fn.arguments;
       }
-      tools.set(index, draft);
+      tools.set(index as number, draft);
       out.push(passed);
     }
     return out.length > 0 ? out : undefined;
