@@ -1,13 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anthropicStreamDecoder } from '../../../src/adapters/providers/anthropic-stream.js';
+import { parseAnthropicCompletion } from '../../../src/adapters/providers/anthropic-wire.js';
 import type { StreamStep, WireStreamDecoder } from '../../../src/adapters/providers/http-attempt.js';
-import { WireFailure } from '../../../src/adapters/providers/http-errors.js';
+import {
+  parseErrorBody,
+  retryAfterFromHeaders,
+  WireFailure,
+} from '../../../src/adapters/providers/http-errors.js';
 import { openaiStreamDecoder } from '../../../src/adapters/providers/openai-stream.js';
+import { parseOpenAICompletion } from '../../../src/adapters/providers/openai-wire.js';
 import type { ToolCallDelta } from '../../../src/core/provider/chat.js';
 import { assembleToolCalls } from '../../support/wire-servers/provider-harness.js';
 
-// The stream decoders read what an upstream sends, which can be anything. Whatever it is, a
+// The wire decoders read what an upstream sends, which can be anything. Whatever it is, a
 // decoder either reads it or throws a WireFailure (an in-band error event), never anything else;
 // and the tool-call fragments it hands on always merge to the calls its summary reports.
 
@@ -250,5 +256,62 @@ describe('OpenAI tool-call fragments without a usable index', () => {
       { id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } },
       { id: 'b', type: 'function', function: { name: 'g', arguments: '{}' } },
     ]);
+  });
+});
+
+describe('whole answers and error bodies, arbitrary', () => {
+  const body = fc.oneof(
+    fc.json({ maxDepth: 4 }).map((j) => JSON.parse(j) as unknown),
+    chunkLike.map((c) => ({
+      ...c,
+      choices: Array.isArray(c.choices) ? c.choices.map((x) => ({ message: x.delta, ...x })) : c.choices,
+    })),
+    fc.record(
+      {
+        content: fc.oneof(
+          field,
+          fc.array(fc.record({ type: field, text: field, id: field, name: field, input: field })),
+        ),
+        stop_reason: field,
+        usage: field,
+        model: field,
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  for (const [name, parse] of [
+    ['OpenAI', parseOpenAICompletion],
+    ['Anthropic', parseAnthropicCompletion],
+  ] as const) {
+    it(`${name}: a 200 body is read into text, finish reason and tool calls, or fails as a WireFailure`, () => {
+      fc.assert(
+        fc.property(body, (b) => {
+          try {
+            const c = parse(b);
+            expect(typeof c.text).toBe('string');
+            if (c.toolCalls !== undefined) expect(Array.isArray(c.toolCalls)).toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(WireFailure);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+
+  it('an error body of any text, and any Retry-After, read without throwing', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 60 }), fc.json({ maxDepth: 3 })),
+        fc.string({ maxLength: 30 }),
+        (text, retryAfter) => {
+          const e = parseErrorBody(text);
+          expect(typeof e).toBe('object');
+          const ms = retryAfterFromHeaders({ 'retry-after': retryAfter }, 1_760_000_000_000);
+          if (ms !== undefined) expect(Number.isFinite(ms) && ms >= 0).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
