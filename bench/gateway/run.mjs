@@ -9,6 +9,10 @@
 //        [--max-others-pct 10] [--retries 2]
 //        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--results-name gateway] [--no-copy]
 //
+// --targets may also name floor-http-http, floor-http-undici, floor-fastify-undici (floor-hop.mjs):
+// the floor under Ballast, a JSON hop built from each pair of server and client parts, e.g.
+//   node bench/gateway/run.mjs --targets direct,node,floor-http-http,floor-http-undici,floor-fastify-undici,ballast --results-name gateway-floor
+//
 // The upstream and the target run on core 0 (taskset -c 0), the load generator and the
 // one-connection client on core 1. Each target × {non-streaming, streaming}: 50 connections for
 // 20 s (requests/s, p50/p99, the target's CPU µs per request from /proc/PID/stat, peak and steady
@@ -45,6 +49,8 @@ const AUTOCANNON_BIN = join(HERE, 'node_modules', 'autocannon', 'autocannon.js')
 // of the working tree while the bench runs cannot change what is measured.
 const BALLAST_COPY = join(WORK, 'ballast-build');
 const ALL_TARGETS = ['direct', 'nginx', 'portkey', 'ballast', 'node'];
+// Not run by default: the floor under Ballast, a JSON hop from each pair of parts (floor-hop.mjs).
+const FLOOR_TARGETS = ['floor-http-http', 'floor-http-undici', 'floor-fastify-undici'];
 const MODES = ['json', 'stream'];
 const MODE_LABEL = { json: 'non-streaming', stream: 'streaming (10 SSE events)' };
 const TARGET_LABEL = {
@@ -53,6 +59,9 @@ const TARGET_LABEL = {
   portkey: "(c) Portkey's gateway",
   ballast: '(d) ballast serve',
   node: '(e) bare Node proxy hop',
+  'floor-http-http': '(f) JSON hop: node:http → node:http',
+  'floor-http-undici': '(g) JSON hop: node:http → undici',
+  'floor-fastify-undici': '(h) JSON hop: Fastify → undici',
 };
 // Figures measured before (issue #5) on another machine, non-streaming, 50 connections.
 const REFERENCE = {
@@ -126,13 +135,14 @@ function parseArgs(argv) {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
           .split('\n')
-          .slice(1, 16)
+          .slice(1, 21)
           .join('\n'),
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  for (const t of o.targets) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}`);
+  for (const t of o.targets)
+    if (!ALL_TARGETS.includes(t) && !FLOOR_TARGETS.includes(t)) throw new Error(`unknown target ${t}`);
   if (!(o.duration > 0)) throw new Error('--duration: seconds > 0');
   if (!Number.isInteger(o.connections) || o.connections < 1) throw new Error('--connections: ≥ 1');
   if (!Number.isInteger(o.seqRequests) || o.seqRequests < 10) throw new Error('--seq-requests: ≥ 10');
@@ -505,6 +515,28 @@ async function startTarget(name, ctx) {
       version: `node ${process.version}`,
       notes:
         'bench/gateway/node-hop.mjs: node:http server, node:http keep-alive agent to the upstream, bodies piped through untouched',
+    };
+  }
+  if (FLOOR_TARGETS.includes(name)) {
+    const variant = name.slice('floor-'.length);
+    const child = startProcess(name, 0, process.execPath, [
+      join(HERE, 'floor-hop.mjs'),
+      '--variant',
+      variant,
+      '--port',
+      String(port),
+      '--upstream',
+      `http://127.0.0.1:${upstream.port}`,
+    ]);
+    await waitForPort(child, port, 20);
+    return {
+      child,
+      port,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: {},
+      model: 'bench-model',
+      version: `node ${process.version}`,
+      notes: `bench/gateway/floor-hop.mjs --variant ${variant}: reads and parses the request, renames the model, sends it on, parses and re-serialises the answer (a streamed one is piped through unparsed)`,
     };
   }
   if (name === 'portkey') {
