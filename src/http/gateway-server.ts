@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ClientSignal, Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
@@ -43,6 +44,11 @@ export interface GatewayServerDeps {
   readonly logError: (message: string) => void;
   /** The rollout admin API; absent when the controller does not run. */
   readonly admin?: AdminDeps;
+  /**
+   * Origins whose pages may send feedback from the browser (server.feedback_cors_origins): CORS on
+   * `POST /v1/feedback` only; `*` is any origin, an empty list none.
+   */
+  readonly feedbackCorsOrigins?: readonly string[];
 }
 
 type Reply = FastifyReply;
@@ -164,7 +170,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     };
   });
 
-  app.post('/v1/feedback', async (request, reply) => {
+  const feedback = async (request: FastifyRequest, reply: Reply) => {
     const parsed = parseFeedbackBody(request.body);
     if (!parsed.ok)
       return sendError(reply, {
@@ -206,6 +212,26 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       variant: outcome.variant,
       value: outcome.value,
     });
+  };
+
+  // CORS for the feedback endpoint only, in a scope of its own: a page elsewhere can send feedback
+  // with the token its back end passed on, while a preflight for any other path still gets 404,
+  // so no page can make a browser call the model routes.
+  app.register(async (scope) => {
+    const origins = deps.feedbackCorsOrigins ?? [];
+    if (origins.length > 0) {
+      const policy = {
+        origin: origins.includes('*') ? '*' : [...origins],
+        methods: ['POST'],
+        allowedHeaders: ['content-type', 'x-ballast-feedback-token', 'authorization', 'x-api-key'],
+        maxAge: 600,
+      };
+      await scope.register(cors, {
+        delegator: (request, callback) =>
+          callback(null, request.url.split('?')[0] === '/v1/feedback' ? policy : { origin: false }),
+      });
+    }
+    scope.post('/v1/feedback', (request, reply) => feedback(request, reply));
   });
 
   app.post('/v1/chat/completions', { onRequest: requireScope(['gateway']) }, async (request, reply) => {

@@ -190,6 +190,7 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       },
       models: () => Object.keys(project.routes),
       bodyLimit: project.server.body_limit_bytes,
+      feedbackCorsOrigins: project.server.feedback_cors_origins,
       newRequestId: () => randomUUID(),
       // Derived from the request id, so the recent-request ring stores a mark instead of a string.
       randomUnit: randomUnitFor,

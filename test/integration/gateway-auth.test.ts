@@ -255,6 +255,98 @@ describe('gateway API keys and feedback tokens', () => {
   });
 });
 
+describe('CORS on the feedback endpoint', () => {
+  const PAGE = 'https://app.example';
+  const preflight = (url: string, path: string, origin = PAGE) =>
+    fetch(`${url}${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-ballast-feedback-token',
+      },
+    });
+
+  async function withGateway(extra: string, run: (gw: RunningGateway) => Promise<void>) {
+    const upstream = await startOpenAIWireServer();
+    const { dir, loaded } = gatewayProject({ stableUrl: `${upstream.url}/v1`, extra });
+    const gw = await startGateway(loaded, {
+      storeUrl: `sqlite:${dir}/.ballast/ballast.db`,
+      port: 0,
+      telemetry: () => recordingTelemetry(),
+    });
+    try {
+      await run(gw);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  }
+
+  it('by default any page may send feedback with its token; no page may call the model routes', () =>
+    withGateway(AUTH_YAML, async (gw) => {
+      const pre = await preflight(gw.url, '/v1/feedback');
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+      expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(pre.headers.get('access-control-allow-headers')).toContain('x-ballast-feedback-token');
+
+      const answer = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PAGE, ...bearer(KEYS.gateway) },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(answer.status).toBe(200);
+      // The application's back end called; a page reading this answer is not allowed.
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+      const token = answer.headers.get('x-ballast-feedback-token')!;
+      const requestId = answer.headers.get('x-ballast-request-id')!;
+      await answer.arrayBuffer();
+
+      const sent = await fetch(`${gw.url}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PAGE, 'x-ballast-feedback-token': token },
+        body: JSON.stringify({ request_id: requestId, value: 'up' }),
+      });
+      expect(sent.status).toBe(201);
+      expect(sent.headers.get('access-control-allow-origin')).toBe('*');
+      // A refusal is readable by the page too.
+      const refused = await fetch(`${gw.url}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: PAGE },
+        body: JSON.stringify({ request_id: requestId, value: 'up' }),
+      });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+
+      // A preflight anywhere else is a 404 without CORS headers: a page cannot make a browser call
+      // the model routes, the metrics or the admin API.
+      for (const path of ['/v1/chat/completions', '/metrics', '/v1/rollouts']) {
+        const other = await preflight(gw.url, path);
+        expect(other.status).toBe(404);
+        expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      }
+    }));
+
+  it('a list of origins admits those pages only, and an empty list none', async () => {
+    const origins = (list: string) =>
+      AUTH_YAML.replace('server:\n', `server:\n  feedback_cors_origins: ${list}\n`);
+    await withGateway(origins(`[${PAGE}]`), async (gw) => {
+      const ok = await preflight(gw.url, '/v1/feedback');
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe(PAGE);
+      expect(ok.headers.get('vary')).toContain('Origin');
+      const other = await preflight(gw.url, '/v1/feedback', 'https://elsewhere.example');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+    await withGateway(origins('[]'), async (gw) => {
+      const none = await preflight(gw.url, '/v1/feedback');
+      expect(none.status).toBe(404);
+      expect(none.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+});
+
 describe('gateway without keys', () => {
   it('binds 127.0.0.1 instead of 0.0.0.0 and says so', async () => {
     const upstream = await startOpenAIWireServer();

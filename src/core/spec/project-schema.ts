@@ -229,6 +229,12 @@ export const projectSchema = z
           .max(100 * 1024 * 1024)
           .default(2 * 1024 * 1024)
           .describe('Largest request body accepted; larger ones get 413'),
+        feedback_cors_origins: z
+          .array(z.string().min(1))
+          .default(['*'])
+          .describe(
+            "Origins whose web pages may POST /v1/feedback from the browser (CORS on that endpoint only); '*' any, [] none",
+          ),
         flush_interval_ms: z
           .number()
           .int()
