@@ -497,32 +497,11 @@ async function startTarget(name, ctx) {
       notes: `${relative(REPO, conf)}: 1 worker, keepalive 128 to the upstream, proxy_buffering off, access_log off`,
     };
   }
-  if (name === 'node') {
-    const child = startProcess('node-hop', 0, process.execPath, [
-      join(HERE, 'node-hop.mjs'),
-      '--port',
-      String(port),
-      '--upstream',
-      `http://127.0.0.1:${upstream.port}`,
-    ]);
-    await waitForPort(child, port, 10);
-    return {
-      child,
-      port,
-      url: `http://127.0.0.1:${port}/v1/chat/completions`,
-      headers: {},
-      model: 'bench-model',
-      version: `node ${process.version}`,
-      notes:
-        'bench/gateway/node-hop.mjs: node:http server, node:http keep-alive agent to the upstream, bodies piped through untouched',
-    };
-  }
-  if (FLOOR_TARGETS.includes(name)) {
-    const variant = name.slice('floor-'.length);
-    const child = startProcess(name, 0, process.execPath, [
-      join(HERE, 'floor-hop.mjs'),
-      '--variant',
-      variant,
+  // The Node hops of this folder (node-hop.mjs, floor-hop.mjs): a script, its port and upstream.
+  const nodeHop = async (logName, script, extraArgs, notes) => {
+    const child = startProcess(logName, 0, process.execPath, [
+      join(HERE, script),
+      ...extraArgs,
       '--port',
       String(port),
       '--upstream',
@@ -536,9 +515,23 @@ async function startTarget(name, ctx) {
       headers: {},
       model: 'bench-model',
       version: `node ${process.version}`,
-      notes: `bench/gateway/floor-hop.mjs --variant ${variant}: reads and parses the request, renames the model, sends it on, parses and re-serialises the answer (a streamed one is piped through unparsed)`,
+      notes: `bench/gateway/${script}${extraArgs.length > 0 ? ` ${extraArgs.join(' ')}` : ''}: ${notes}`,
     };
-  }
+  };
+  if (name === 'node')
+    return nodeHop(
+      'node-hop',
+      'node-hop.mjs',
+      [],
+      'node:http server, node:http keep-alive agent to the upstream, bodies piped through untouched',
+    );
+  if (FLOOR_TARGETS.includes(name))
+    return nodeHop(
+      name,
+      'floor-hop.mjs',
+      ['--variant', name.slice('floor-'.length)],
+      'reads and parses the request, renames the model, sends it on, parses and re-serialises the answer (a streamed one is piped through unparsed)',
+    );
   if (name === 'portkey') {
     const child = startProcess(
       'portkey',
