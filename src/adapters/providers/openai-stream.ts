@@ -38,21 +38,26 @@ export function openaiStreamDecoder(): WireStreamDecoder {
     }
   };
 
+  // The index of a fragment without a usable one (some servers omit it with one call): with an id
+  // it starts the next call, without one it continues the last.
+  const unnumbered = (startsCall: boolean): number => {
+    const last = tools.size === 0 ? -1 : Math.max(...tools.keys());
+    return startsCall || last < 0 ? last + 1 : last;
+  };
+
   // Merges the fragments into the drafts the summary returns, and hands them on as they came.
   const readToolCalls = (fragments: unknown): ToolCallDelta[] | undefined => {
     if (!Array.isArray(fragments)) return undefined;
     const out: ToolCallDelta[] = [];
     for (const fragment of fragments) {
       if (!isRecord(fragment)) continue;
-      // Without a usable index (some servers omit it with one call): a fragment with an id starts
-      // the next call, one without continues the last.
-      let index = fragment.index;
-      if (!(Number.isInteger(index) && (index as number) >= 0)) {
-        const last = tools.size === 0 ? -1 : Math.max(...tools.keys());
-        index = typeof fragment.id === 'string' || last < 0 ? last + 1 : last;
-      }
-      const draft = tools.get(index as number) ?? { type: 'function', name: '', arguments: '' };
-      const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index: index as number };
+      const given = fragment.index;
+      const index =
+        typeof given === 'number' && Number.isInteger(given) && given >= 0
+          ? given
+          : unnumbered(typeof fragment.id === 'string');
+      const draft = tools.get(index) ?? { type: 'function', name: '', arguments: '' };
+      const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index };
       if (typeof fragment.id === 'string') {
         draft.id = fragment.id;
         passed.id = fragment.id;
@@ -70,7 +75,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
         draft.arguments += fn.arguments;
         passed.arguments = fn.arguments;
       }
-      tools.set(index as number, draft);
+      tools.set(index, draft);
       out.push(passed);
     }
     return out.length > 0 ? out : undefined;
