@@ -105,6 +105,17 @@ describe('ballast chat on an OpenAI-compatible server', () => {
       ],
     });
 
+    // A model that calls a tool: the call is printed, whole or streamed.
+    const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    server.script({ text: '', toolCalls: [call] }, { text: '', toolCalls: [call] });
+    for (const flags of [[], ['--stream']]) {
+      const tool = await runCli(['chat', 'local-chat', 'weather?', ...flags], root, {
+        LOCAL_KEY: 'sk-local',
+      });
+      expect(tool.code).toBe(0);
+      expect(tool.stdout.trim().split('\n').at(-1)).toBe('tool call: get_weather({"city":"Paris"})');
+    }
+
     server.script({ status: 503, errorKind: 'upstream' });
     const failed = await runCli(['chat', 'local-chat', 'hello'], root, { LOCAL_KEY: 'sk-local' });
     expect(failed.code).toBe(3);

@@ -27,6 +27,13 @@ function summary(variant: string, id: string, r: ChatResult): string {
   );
 }
 
+/** A tool call as one line, `name(arguments)`, for the terminal (the JSON output has them whole). */
+function toolCallLine(call: unknown): string {
+  const fn = (call as { function?: { name?: unknown; arguments?: unknown } } | null)?.function;
+  const name = typeof fn?.name === 'string' ? fn.name : '?';
+  return `tool call: ${name}(${typeof fn?.arguments === 'string' ? fn.arguments : ''})`;
+}
+
 const describeFailure = (f: ProviderFailure) =>
   `${f.kind}${f.status ? ` (HTTP ${f.status})` : ''}: ${f.message}${f.attempts > 1 ? ` after ${f.attempts} attempts` : ''}`;
 
@@ -81,8 +88,11 @@ export function registerChat(program: Command, deps: CliDeps, setExit: (code: nu
           const outcome = await provider.complete(request);
           if (outcome.ok) result = outcome.result;
           else failure = outcome.failure;
-          if (result && !opts.json) deps.io.out(result.text);
+          if (result && !opts.json && (result.text !== '' || !result.toolCalls?.length))
+            deps.io.out(result.text);
         }
+        // A model that called tools (the variant's params can offer them) answers with no text.
+        if (result && !opts.json) for (const call of result.toolCalls ?? []) deps.io.out(toolCallLine(call));
         if (opts.json) {
           printJson(deps.io, {
             ...target,
