@@ -330,7 +330,7 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       expect(await store.unitTotals.deleteChange(alone)).toBe(2);
     });
 
-    it('deleteEndedBefore deletes whole units of changes whose rollouts all ended before the cut-off, the first ended first, and keeps their sums', async () => {
+    it('deleteEndedBefore deletes the per-unit rows of changes whose rollouts all ended before the cut-off, the first ended first, and keeps their sums', async () => {
       const store = getStore();
       // Times of their own (1970), so no other test's rollout is older than the cut-off.
       const at = 1_000_000;
@@ -359,7 +359,7 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       const abortedLate = await withRollout(1, 'aborted', cutoff + 1);
       const sums = await store.unitTotals.armSumsAll(promoted, ['error_rate']);
 
-      // The change that ended first goes first, a bounded number of units at a time.
+      // The change that ended first goes first, a bounded number of rows at a time.
       expect(await store.unitTotals.deleteEndedBefore(cutoff, 2)).toBe(2);
       expect(await store.unitTotals.deleteEndedBefore(cutoff, 100)).toBe(1 + 2);
       expect(await store.unitTotals.deleteEndedBefore(cutoff, 100)).toBe(0);
@@ -370,6 +370,27 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       // A running rollout's rows and those of one that ended after the cut-off stay.
       expect(await store.unitTotals.deleteChange(running)).toBe(2);
       expect(await store.unitTotals.deleteChange(abortedLate)).toBe(1);
+    });
+
+    it('deleteEndedBefore walks a change in key order across both arms, a limit at a time', async () => {
+      const store = getStore();
+      const rollout = await seedRollout(store, undefined, 2_000_000);
+      await store.rollouts.update(rollout.id, rollout.version, { status: 'rolled_back' }, 2_000_001);
+      await store.unitTotals.upsertBatch(
+        Array.from({ length: 7 }, (_, i) =>
+          unitDelta(
+            { changeId: rollout.changeId, arm: i % 2 === 0 ? 'candidate' : 'comparison', unit: `w-${i}` },
+            { requests: 1 },
+          ),
+        ),
+      );
+      const cutoff = 2_000_002;
+      // 4 candidate rows then 3 comparison rows: bounds land inside an arm and across arms.
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 3)).toBe(3);
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 3)).toBe(3);
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 3)).toBe(1);
+      expect(await store.unitTotals.deleteEndedBefore(cutoff, 3)).toBe(0);
+      expect(await store.unitTotals.deleteChange(rollout.changeId)).toBe(0);
     });
 
     it('keeps changes apart, and deleteChange removes one change only', async () => {

@@ -321,17 +321,26 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
           .limit(1)
           .executeTakeFirst();
         if (!ended) break;
-        // Whole units (a unit's row in either arm), a bounded number per statement.
-        const units = db
+        // A bounded number of rows in primary-key order: the last one's (arm, unit) bounds a range
+        // delete on the key, so each statement reads only the rows it deletes (an IN over a
+        // subquery of units read the change's whole rows every time).
+        const changeId = ended.change_id;
+        const bound = await db
           .selectFrom('unit_totals')
-          .select('unit')
-          .where('change_id', '=', ended.change_id)
-          .limit(limit - deleted);
-        const result = await db
-          .deleteFrom('unit_totals')
-          .where('change_id', '=', ended.change_id)
-          .where('unit', 'in', units)
+          .select(['arm', 'unit'])
+          .where('change_id', '=', changeId)
+          .orderBy('arm')
+          .orderBy('unit')
+          .offset(limit - deleted - 1)
+          .limit(1)
           .executeTakeFirst();
+        let statement = db.deleteFrom('unit_totals').where('change_id', '=', changeId);
+        // Without a bound the change has fewer rows left than the limit: all of them go.
+        if (bound)
+          statement = statement.where(({ and, eb, or }) =>
+            or([eb('arm', '<', bound.arm), and([eb('arm', '=', bound.arm), eb('unit', '<=', bound.unit)])]),
+          );
+        const result = await statement.executeTakeFirst();
         const n = Number(result.numDeletedRows);
         if (n === 0) break;
         deleted += n;

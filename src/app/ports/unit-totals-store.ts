@@ -185,8 +185,8 @@ export interface UnitTotalsStore {
   /** Deletes every row of the change; returns how many there were. */
   deleteChange(changeId: string): Promise<number>;
   /**
-   * Retention (`server.metrics.unit_retention_days`): deletes about `limit` per-unit rows (whole
-   * units) of changes whose every rollout ended (promoted, rolled back, aborted) before `before`,
+   * Retention (`server.metrics.unit_retention_days`): deletes at most `limit` per-unit rows of
+   * changes whose every rollout ended (promoted, rolled back, aborted) before `before`,
    * the change that ended first first; returns how many. The change's per-arm sums stay: they are
    * what its statistics read, and nothing adds to an ended change.
    */
