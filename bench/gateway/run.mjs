@@ -472,6 +472,16 @@ async function startTarget(name, ctx) {
       version: `node ${process.version} node:http`,
     };
   const port = await freePort();
+  // A proxy started here on `port` that takes the upstream's own requests (no extra headers).
+  const local = (child, version, notes) => ({
+    child,
+    port,
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: {},
+    model: 'bench-model',
+    version,
+    notes,
+  });
   if (name === 'nginx') {
     if (!tools.nginxBin) return { skipped: 'nginx is not installed (apt-get install -y nginx)' };
     const dir = join(WORK, 'nginx');
@@ -487,15 +497,11 @@ async function startTarget(name, ctx) {
     ]);
     await waitForPort(child, port, 10);
     const version = spawnSync(tools.nginxBin, ['-v'], { encoding: 'utf8' }).stderr.trim();
-    return {
+    return local(
       child,
-      port,
-      url: `http://127.0.0.1:${port}/v1/chat/completions`,
-      headers: {},
-      model: 'bench-model',
       version,
-      notes: `${relative(REPO, conf)}: 1 worker, keepalive 128 to the upstream, proxy_buffering off, access_log off`,
-    };
+      `${relative(REPO, conf)}: 1 worker, keepalive 128 to the upstream, proxy_buffering off, access_log off`,
+    );
   }
   // The Node hops of this folder (node-hop.mjs, floor-hop.mjs): a script, its port and upstream.
   const nodeHop = async (logName, script, extraArgs, notes) => {
@@ -508,15 +514,11 @@ async function startTarget(name, ctx) {
       `http://127.0.0.1:${upstream.port}`,
     ]);
     await waitForPort(child, port, 20);
-    return {
+    return local(
       child,
-      port,
-      url: `http://127.0.0.1:${port}/v1/chat/completions`,
-      headers: {},
-      model: 'bench-model',
-      version: `node ${process.version}`,
-      notes: `bench/gateway/${script}${extraArgs.length > 0 ? ` ${extraArgs.join(' ')}` : ''}: ${notes}`,
-    };
+      `node ${process.version}`,
+      `bench/gateway/${script}${extraArgs.length > 0 ? ` ${extraArgs.join(' ')}` : ''}: ${notes}`,
+    );
   };
   if (name === 'node')
     return nodeHop(
