@@ -293,6 +293,7 @@ async function measure(server, spec) {
   const out = openSync(join(dir, 'stdout.txt'), 'w');
   const err = openSync(join(dir, 'stderr.txt'), 'w');
   const t0 = process.hrtime.bigint();
+  const startedAt = Date.now();
   const code = await new Promise((resolve) => {
     const child = spawn(
       TIME,
@@ -306,6 +307,7 @@ async function measure(server, spec) {
     child.on('exit', (c) => resolve(c));
   });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const endedAt = Date.now();
   closeSync(out);
   closeSync(err);
   const stats = await server.stats();
@@ -337,6 +339,17 @@ async function measure(server, spec) {
     floor_s: round((Math.ceil(expectedCalls / concurrency) * stats.delayMs) / 1000, 2),
     exit_code: code,
     ok,
+    // Where the wall time went: until the server saw the first call (start-up: node, modules,
+    // project, dataset, store), from it to the last answer (the calls), and after it (scoring
+    // the last cases, the verdict, the report, exit). Epoch milliseconds, ±1 ms.
+    phases_s:
+      stats.firstCallAt === null
+        ? null
+        : {
+            start: round((stats.firstCallAt - startedAt) / 1000, 3),
+            calls: round((stats.lastAnswerAt - stats.firstCallAt) / 1000, 3),
+            end: round((endedAt - stats.lastAnswerAt) / 1000, 3),
+          },
     server: {
       max_in_flight: stats.maxInFlight,
       connections: stats.connections,
@@ -396,20 +409,31 @@ function summariseRuns(runs) {
         m((r) => r.peak_rss_mb),
         0,
       ),
+      phases_s: rs.every((r) => r.phases_s)
+        ? Object.fromEntries(
+            ['start', 'calls', 'end'].map((k) => [
+              k,
+              round(
+                m((r) => r.phases_s[k]),
+                2,
+              ),
+            ]),
+          )
+        : null,
     };
   });
 }
 
 function markdownTable(summary) {
   const lines = [
-    '| tool | cases | calls | concurrency | wall s (median; min–max) | floor s | calls/s | CPU s | CPU ms/call | peak RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| tool | cases | calls | concurrency | wall s (median; min–max) | start · calls · end s | floor s | calls/s | CPU s | CPU ms/call | peak RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const order = { client: 0, ballast: 1, 'promptfoo-1p': 2, 'promptfoo-2p': 3 };
   const rows = [...summary].sort((a, b) => a.cases - b.cases || order[a.tool] - order[b.tool]);
   for (const s of rows) {
     lines.push(
-      `| ${TOOL_LABEL[s.tool]}${s.all_ok ? '' : ' ⚠'} | ${s.cases.toLocaleString('en')} | ${s.calls.toLocaleString('en')} | ${s.concurrency} | ${s.wall_s} (${s.wall_s_min}–${s.wall_s_max}) | ${s.floor_s} | ${s.calls_per_s.toLocaleString('en')} | ${s.cpu_s} | ${s.cpu_ms_per_call} | ${s.peak_rss_mb} |`,
+      `| ${TOOL_LABEL[s.tool]}${s.all_ok ? '' : ' ⚠'} | ${s.cases.toLocaleString('en')} | ${s.calls.toLocaleString('en')} | ${s.concurrency} | ${s.wall_s} (${s.wall_s_min}–${s.wall_s_max}) | ${s.phases_s ? `${s.phases_s.start} · ${s.phases_s.calls} · ${s.phases_s.end}` : '–'} | ${s.floor_s} | ${s.calls_per_s.toLocaleString('en')} | ${s.cpu_s} | ${s.cpu_ms_per_call} | ${s.peak_rss_mb} |`,
     );
   }
   return lines.join('\n');

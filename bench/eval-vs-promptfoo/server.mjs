@@ -32,6 +32,10 @@ const reset = () => {
     maxInFlight: 0,
     connections: 0,
     badRequests: 0,
+    // Epoch ms of the first request and of the last answer sent: the bench splits a run's wall
+    // time into start-up (until the first call), the calls, and the end (after the last answer).
+    firstCallAt: null,
+    lastAnswerAt: null,
     cpu0: process.cpuUsage(),
   };
 };
@@ -55,6 +59,7 @@ function complete(res, body) {
     typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
   const model = String(parsed.model ?? 'unknown');
   stats.calls++;
+  stats.firstCallAt ??= Date.now();
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   stats.inFlight++;
   if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight;
@@ -80,6 +85,7 @@ function complete(res, body) {
     stats.inFlight--;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
     res.end(payload);
+    stats.lastAnswerAt = Date.now();
   }, delayMs);
 }
 

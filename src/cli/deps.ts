@@ -27,6 +27,8 @@ export interface EvalOptions {
   readonly judge?: string;
   /** `--merge`: completed runs whose cases get one verdict (no model calls); empty otherwise. */
   readonly merge: readonly string[];
+  /** The report lists every case (`--json`, `--out`, `--junit` read the list); default true. */
+  readonly perCase?: boolean;
 }
 
 import type { Io } from './io.js';

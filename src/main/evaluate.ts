@@ -170,6 +170,7 @@ export async function evaluate(
           ).values(),
         ].flat(),
         evalCases: evaluation.cases,
+        perCase: options.perCase ?? true,
         // Judges use the cache too; the report's rate is per arm sample, so scale by the hit rate.
         cacheHits: Math.round(
           models.cacheStats().hitRate *

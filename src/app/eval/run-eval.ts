@@ -147,7 +147,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const paired: PairedCase[] = [];
   for (let index = 0; index < input.cases.length; index++) {
     const c = input.cases[index] as EvalCase;
-    const arms = summaries.get(index);
+    const arms = summaries.view(index);
     if (arms === undefined || ids.has(c.id)) continue;
     ids.add(c.id);
     paired.push({ id: c.id, tags: c.tags, ...arms });

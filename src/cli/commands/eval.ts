@@ -148,7 +148,17 @@ export function registerEval(program: Command, deps: CliDeps, setExit: (code: nu
       const progress = startProgress(deps.io, { enabled: !opts.json, label: 'cases' });
       let report: EvalReport;
       try {
-        report = await deps.evaluate(loaded, { ...parsed, change: changeArg, storeUrl }, progress);
+        report = await deps.evaluate(
+          loaded,
+          {
+            ...parsed,
+            change: changeArg,
+            storeUrl,
+            // The terminal table and the Markdown summary do not list every case.
+            perCase: Boolean(opts.json || opts.out || opts.junit),
+          },
+          progress,
+        );
       } finally {
         progress.stop();
       }

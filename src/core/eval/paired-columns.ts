@@ -65,28 +65,40 @@ class ArmColumns {
   }
 
   get(row: number): ArmSummary {
-    const scorerScores: Record<string, number> = {};
-    const scorerPassRates: Record<string, number> = {};
-    for (const [name, columns] of this.scorers) {
-      const score = columns.score[row] as number;
-      if (Number.isNaN(score)) continue;
-      scorerScores[name] = score;
-      const passRate = columns.passRate[row] as number;
-      if (!Number.isNaN(passRate)) scorerPassRates[name] = passRate;
-    }
     const flags = this.flags[row] as number;
     return {
       samples: this.samples[row] as number,
       score: this.score[row] as number,
-      scorerScores,
+      scorerScores: this.scorerScores(row),
       passRate: this.passRate[row] as number,
-      scorerPassRates,
+      scorerPassRates: this.scorerPassRates(row),
       pass: (flags & PASS) !== 0,
       latencyMs: this.latencyMs[row] as number,
       costUsd: this.costUsd[row] as number,
       errors: this.errors[row] as number,
       flaky: (flags & FLAKY) !== 0,
     };
+  }
+
+  /** The row's per-scorer means, in the order the run first met each scorer. */
+  scorerScores(row: number): Record<string, number> {
+    const scores: Record<string, number> = {};
+    for (const [name, columns] of this.scorers) {
+      const score = columns.score[row] as number;
+      if (!Number.isNaN(score)) scores[name] = score;
+    }
+    return scores;
+  }
+
+  /** The row's per-scorer pass rates (a scorer with a score always has one; see set). */
+  scorerPassRates(row: number): Record<string, number> {
+    const rates: Record<string, number> = {};
+    for (const [name, columns] of this.scorers) {
+      if (Number.isNaN(columns.score[row] as number)) continue;
+      const passRate = columns.passRate[row] as number;
+      if (!Number.isNaN(passRate)) rates[name] = passRate;
+    }
+    return rates;
   }
 
   private scorer(name: string): ScorerColumns {
@@ -126,9 +138,60 @@ export class PairedColumns {
     return this.present[row] === 1;
   }
 
-  /** Both arms of a row that was set; undefined for a row never set. */
+  /** Both arms of a row that was set, as plain objects; undefined for a row never set. */
   get(row: number): { baseline: ArmSummary; candidate: ArmSummary } | undefined {
     if (!this.has(row)) return undefined;
     return { baseline: this.baseline.get(row), candidate: this.candidate.get(row) };
+  }
+
+  /**
+   * Both arms of a row that was set, as views that read the columns on each access: what a
+   * finished run hands to the verdict and the report. Two small objects per case instead of the
+   * ≈ 600 bytes of `get`'s objects and records, so the end of a run does not build a second copy
+   * of every case (peak RSS of 30,000 cases: see docs/eval.md, "Speed and memory"). The per-scorer
+   * records are built on each access; they are read a few times per case by the verdict.
+   * A view has no own properties: spread or serialise `get(row)` instead.
+   */
+  view(row: number): { baseline: ArmSummary; candidate: ArmSummary } | undefined {
+    if (!this.has(row)) return undefined;
+    return { baseline: new ArmView(this.baseline, row), candidate: new ArmView(this.candidate, row) };
+  }
+}
+
+/** One arm of one row, read from the columns (see PairedColumns.view). */
+class ArmView implements ArmSummary {
+  constructor(
+    private readonly columns: ArmColumns,
+    private readonly row: number,
+  ) {}
+  get samples(): number {
+    return this.columns.samples[this.row] as number;
+  }
+  get score(): number {
+    return this.columns.score[this.row] as number;
+  }
+  get scorerScores(): Readonly<Record<string, number>> {
+    return this.columns.scorerScores(this.row);
+  }
+  get passRate(): number {
+    return this.columns.passRate[this.row] as number;
+  }
+  get scorerPassRates(): Readonly<Record<string, number>> {
+    return this.columns.scorerPassRates(this.row);
+  }
+  get pass(): boolean {
+    return ((this.columns.flags[this.row] as number) & PASS) !== 0;
+  }
+  get latencyMs(): number {
+    return this.columns.latencyMs[this.row] as number;
+  }
+  get costUsd(): number {
+    return this.columns.costUsd[this.row] as number;
+  }
+  get errors(): number {
+    return this.columns.errors[this.row] as number;
+  }
+  get flaky(): boolean {
+    return ((this.columns.flags[this.row] as number) & FLAKY) !== 0;
   }
 }

@@ -59,6 +59,12 @@ export interface ReportInput {
   readonly evalCases?: readonly EvalCase[];
   readonly cacheHits: number;
   readonly worstRegressions?: number;
+  /**
+   * List every case in `cases` (default true). Only the JSON and JUnit outputs read that list;
+   * without them it is left empty, so a large run does not build a second object per case
+   * (≈ 360 bytes each) just before it exits.
+   */
+  readonly perCase?: boolean;
   readonly ballastVersion?: string;
 }
 
@@ -73,9 +79,13 @@ export function verdictExitCode(verdict: Verdict, inconclusive: 'pass' | 'fail' 
 }
 
 export function buildReport(input: ReportInput): EvalReport {
-  const cases = input.cases.map(reportCase);
-  const samples = cases.reduce((sum, c) => sum + c.baseline.samples + c.candidate.samples, 0);
-  const errors = cases.reduce((sum, c) => sum + c.baseline.errors + c.candidate.errors, 0);
+  const cases = input.perCase === false ? [] : input.cases.map(reportCase);
+  let samples = 0;
+  let errors = 0;
+  for (const c of input.cases) {
+    samples += c.baseline.samples + c.candidate.samples;
+    errors += c.baseline.errors + c.candidate.errors;
+  }
   const flaky = input.cases.filter((c) => c.baseline.flaky || c.candidate.flaky).map(flakyCase);
   return {
     schemaVersion: 1,
@@ -94,7 +104,7 @@ export function buildReport(input: ReportInput): EvalReport {
       wallMs: Math.max(0, input.finishedAt - input.startedAt),
     },
     counts: {
-      cases: cases.length,
+      cases: input.cases.length,
       samples,
       errors,
       cacheHits: input.cacheHits,
@@ -115,7 +125,7 @@ export function buildReport(input: ReportInput): EvalReport {
       criteria: s.criteria.map(reportCriterion),
     })),
     cases,
-    worstRegressions: worstRegressions(input, cases),
+    worstRegressions: worstRegressions(input),
     flaky,
   };
 }
@@ -235,7 +245,7 @@ export function worstRegressionIds(
  * The cases that lost most, with what each arm answered. The first sample (lowest index) stands
  * for the case: picking the worst candidate sample would overstate a regression under repeats.
  */
-function worstRegressions(input: ReportInput, cases: readonly ReportCase[]): ReportRegression[] {
+function worstRegressions(input: ReportInput): ReportRegression[] {
   const limit = input.worstRegressions ?? DEFAULT_WORST_REGRESSIONS;
   const firstSample = new Map<string, SampleResult>();
   for (const s of input.samples ?? []) {
@@ -256,7 +266,7 @@ function worstRegressions(input: ReportInput, cases: readonly ReportCase[]): Rep
       error: failure === undefined ? null : truncateText(`${failure.kind}: ${failure.message}`),
     };
   };
-  const byId = new Map(cases.filter((c) => wanted.has(c.id)).map((c) => [c.id, c]));
+  const byId = new Map(input.cases.filter((c) => wanted.has(c.id)).map((c) => [c.id, reportCase(c)]));
   return ids
     .map((id) => byId.get(id) as ReportCase)
     .map((c) => {

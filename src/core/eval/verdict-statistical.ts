@@ -1,7 +1,8 @@
 /**
  * The statistical criteria — non_inferior, superior, max_ratio — in two steps, because Holm's
  * correction needs every criterion's p-value before any can be settled:
- * `prepareCriterion` bootstraps one criterion, `settleCriterion` decides it given its
+ * `planCriterion` readies one criterion for its bootstrap (which verdict.ts runs, jointly for
+ * the criteria of a family on the same cases), `settleCriterion` decides it given its
  * Holm-adjusted p-value and level.
  *
  * Each criterion is a one-sided test against a boundary b, written as "θ ≥ b" (direction
@@ -14,14 +15,12 @@
  * is p_fail = P*(θ* ≥ b); mirrored for "θ ≤ b" (Davison & Hinkley 1997, §4.4, via
  * stats/paired-bootstrap).
  */
-import type { Random } from '../hash/random.js';
 import { exactMcNemar, type McNemarResult } from '../stats/mcnemar.js';
 import { moments } from '../stats/moments.js';
 import { moreCases } from '../stats/more-cases.js';
 import {
   type BootstrapDistribution,
-  bootstrapMean,
-  bootstrapRatioOfMeans,
+  type PairedStatistic,
   percentileInterval,
   pValueAtLeast,
   pValueAtMost,
@@ -51,12 +50,21 @@ export interface PreparedCriterion {
   readonly untestable?: string;
 }
 
-export function prepareCriterion(
-  cases: readonly PairedCase[],
-  criterion: CriterionSpec,
-  random: Random,
-  resamples: number | undefined,
-): PreparedCriterion {
+/**
+ * What a statistical criterion needs before its bootstrap: either it is settled without one
+ * (`prepared`: it cannot be tested), or the statistic to bootstrap on its `n` cases and how to
+ * finish preparing it from the distribution. The verdict bootstraps the criteria of a family
+ * that cover the same cases together (verdict.ts), so the bootstrap is not done here.
+ */
+export type CriterionPlan =
+  | { readonly prepared: PreparedCriterion }
+  | {
+      readonly statistic: PairedStatistic;
+      readonly n: number;
+      readonly finish: (dist: BootstrapDistribution) => PreparedCriterion;
+    };
+
+export function planCriterion(cases: readonly PairedCase[], criterion: CriterionSpec): CriterionPlan {
   const { baseline, candidate } = pairedValues(cases, criterion);
   const n = baseline.length;
   const base = moments(baseline);
@@ -70,11 +78,10 @@ export function prepareCriterion(
     ...(n === 0 ? {} : { baselineMean: base.mean, candidateMean: cand.mean }),
     ...(criterion.measure === 'pass' ? { mcnemar: discordantPairs(cases, criterion.scorer) } : {}),
   };
-  const untestable = (why: string): PreparedCriterion => ({ criterion, fields, untestable: why });
+  const untestable = (why: string): CriterionPlan => ({ prepared: { criterion, fields, untestable: why } });
   if (n === 0) return untestable(`no case has a value on both arms`);
   // One case gives no spread: every resample would repeat it and "prove" anything.
   if (n === 1) return untestable('only 1 case on both arms; the spread cannot be estimated from one case');
-  const options = { random, ...(resamples === undefined ? {} : { resamples }) };
 
   if (criterion.rule === 'max_ratio') {
     const max = criterion.max;
@@ -84,16 +91,21 @@ export function prepareCriterion(
         `the baseline's mean ${subject(criterion)} is ${formatNumber(base.mean)}, so no ratio can be formed`,
       );
     }
-    const dist = bootstrapRatioOfMeans(baseline, candidate, options);
-    // Delta method for a ratio of paired means (STATS.md §5): Var(r̂) ≈ Var(cᵢ − r·bᵢ)/(n·b̄²),
-    // so the per-case SD is sd(cᵢ − r·bᵢ)/b̄.
-    const r = dist.estimate;
-    const linear = baseline.map((b, i) => candidate[i]! - r * b);
-    const sd = moments(linear).sd / base.mean;
     return {
-      criterion,
-      fields: { ...fields, estimate: r, boundary: max },
-      test: ratioTest(dist, max, sd, baseline.length),
+      statistic: { kind: 'ratio', baseline, candidate },
+      n,
+      finish: (dist) => {
+        // Delta method for a ratio of paired means (STATS.md §5): Var(r̂) ≈ Var(cᵢ − r·bᵢ)/(n·b̄²),
+        // so the per-case SD is sd(cᵢ − r·bᵢ)/b̄.
+        const r = dist.estimate;
+        const linear = baseline.map((b, i) => candidate[i]! - r * b);
+        const sd = moments(linear).sd / base.mean;
+        return {
+          criterion,
+          fields: { ...fields, estimate: r, boundary: max },
+          test: ratioTest(dist, max, sd, n),
+        };
+      },
     };
   }
 
@@ -103,20 +115,25 @@ export function prepareCriterion(
   const boundary = (lower ? -gap : gap) + 0;
   const direction = lower ? 'below' : 'above';
   const diffs = candidate.map((c, i) => c - baseline[i]!);
-  const dist = bootstrapMean(diffs, options);
-  const test: BootstrapTest = {
-    kind: 'difference',
-    dist,
-    direction,
-    boundary,
-    pPass: Math.max(
-      direction === 'above' ? pValueAtMost(dist, boundary) : pValueAtLeast(dist, boundary),
-      signTestFloor(diffs.length),
-    ),
-    pFail: direction === 'above' ? pValueAtLeast(dist, boundary) : pValueAtMost(dist, boundary),
-    sd: moments(diffs).sd,
+  return {
+    statistic: { kind: 'mean', values: diffs },
+    n,
+    finish: (dist) => {
+      const test: BootstrapTest = {
+        kind: 'difference',
+        dist,
+        direction,
+        boundary,
+        pPass: Math.max(
+          direction === 'above' ? pValueAtMost(dist, boundary) : pValueAtLeast(dist, boundary),
+          signTestFloor(n),
+        ),
+        pFail: direction === 'above' ? pValueAtLeast(dist, boundary) : pValueAtMost(dist, boundary),
+        sd: moments(diffs).sd,
+      };
+      return { criterion, fields: { ...fields, estimate: dist.estimate, boundary }, test };
+    },
   };
-  return { criterion, fields: { ...fields, estimate: dist.estimate, boundary }, test };
 }
 
 /**

@@ -20,6 +20,7 @@
  */
 import { seededRandom } from '../hash/random.js';
 import { holmAdjust, holmLevels } from '../stats/holm.js';
+import { type BootstrapDistribution, bootstrapJointly } from '../stats/paired-bootstrap.js';
 import type {
   CriterionResult,
   CriterionSpec,
@@ -31,9 +32,10 @@ import type {
 } from './types.js';
 import { checkNoNewFailures } from './verdict-no-new-failures.js';
 import {
+  type CriterionPlan,
   type PreparedCriterion,
   passPValue,
-  prepareCriterion,
+  planCriterion,
   settleCriterion,
 } from './verdict-statistical.js';
 
@@ -78,16 +80,17 @@ function evaluateFamily(
   options: DecideOptions,
   family: string,
 ): CriterionResult[] {
-  const prepared: (PreparedCriterion | undefined)[] = criteria.map((criterion, i) =>
-    criterion.rule === 'no_new_failures'
-      ? undefined
-      : // A stream per family and criterion: adding a criterion or a slice leaves the others' resamples unchanged.
-        prepareCriterion(
-          cases,
-          criterion,
-          seededRandom('ballast-verdict', options.seed, family, i, criterion.rule),
-          options.resamples,
-        ),
+  const plans: (CriterionPlan | undefined)[] = criteria.map((criterion) =>
+    criterion.rule === 'no_new_failures' ? undefined : planCriterion(cases, criterion),
+  );
+  const dists = bootstrapFamily(
+    plans,
+    cases.length,
+    (i) => seededRandom('ballast-verdict', options.seed, family, i, criteria[i]!.rule),
+    options.resamples,
+  );
+  const prepared: (PreparedCriterion | undefined)[] = plans.map((plan, i) =>
+    plan === undefined ? undefined : 'prepared' in plan ? plan.prepared : plan.finish(dists.get(i)!),
   );
   const tested = prepared.filter((p): p is PreparedCriterion => p !== undefined);
   const pValues = tested.map(passPValue);
@@ -100,6 +103,45 @@ function evaluateFamily(
     const j = k++;
     return settleCriterion(p, { pAdjusted: adjusted[j]!, level: levels[j]!, alpha: options.alpha });
   });
+}
+
+/**
+ * The bootstrap distributions of a family's statistical criteria, by criterion index. The
+ * criteria with a value on every case of the family share one stream of resamples (a joint
+ * bootstrap: stats/paired-bootstrap.ts, bootstrapJointly), seeded as the first of them; a
+ * criterion that leaves cases out has a stream of its own. Each stream is seeded by the family
+ * and the criterion's place, so adding a slice leaves the others' resamples unchanged.
+ */
+function bootstrapFamily(
+  plans: readonly (CriterionPlan | undefined)[],
+  familySize: number,
+  stream: (criterion: number) => () => number,
+  resamples: number | undefined,
+): Map<number, BootstrapDistribution> {
+  const dists = new Map<number, BootstrapDistribution>();
+  const groups: number[][] = [];
+  const whole: number[] = [];
+  plans.forEach((plan, i) => {
+    if (plan === undefined || 'prepared' in plan) return;
+    if (plan.n === familySize) whole.push(i);
+    else groups.push([i]);
+  });
+  if (whole.length > 0) groups.unshift(whole);
+  for (const group of groups) {
+    const statistics = group.map((i) => {
+      const plan = plans[i] as Exclude<CriterionPlan, { prepared: PreparedCriterion }>;
+      return plan.statistic;
+    });
+    const first = group[0]!;
+    const results = bootstrapJointly(statistics, {
+      random: stream(first),
+      ...(resamples === undefined ? {} : { resamples }),
+    });
+    group.forEach((i, k) => {
+      dists.set(i, results[k]!);
+    });
+  }
+  return dists;
 }
 
 /** Tags with at least `minSlice` cases, alphabetically so reports are stable. */

@@ -7,9 +7,9 @@
  * Application", 1997, §5.2–5.3 and §4.4 for p-values).
  *
  * Speed: the values are copied once into a Float64Array, and each resample draws its indices
- * and sums in one unrolled loop — no array per resample (see resampleSums). 5,000 resamples ×
- * 10,000 cases is 5·10⁷ draws: about 85 ms on this machine, against 480 ms when every draw called
- * the `Random` closure.
+ * and sums in one unrolled loop — no array per resample (see resampleColumns). 5,000 resamples ×
+ * 10,000 cases is 5·10⁷ draws: about 85–95 ms on this machine, against 480 ms when every draw
+ * called the `Random` closure; statistics of the same cases share their draws (bootstrapJointly).
  */
 import type { Random } from '../hash/random.js';
 
@@ -49,21 +49,7 @@ export function bootstrapMean(
   differences: ArrayLike<number>,
   options: BootstrapOptions,
 ): BootstrapDistribution {
-  const n = differences.length;
-  requireCases(n);
-  const x = Float64Array.from(differences);
-  const state = indexState(options.random);
-  const b = resampleCount(options);
-  const replicates = new Float64Array(b);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += x[i]!;
-  const sums = new Float64Array(2);
-  for (let r = 0; r < b; r++) {
-    resampleSums(state, x, x, sums);
-    replicates[r] = sums[0]! / n;
-  }
-  replicates.sort();
-  return { estimate: total / n, replicates };
+  return bootstrapJointly([{ kind: 'mean', values: differences }], options)[0]!;
 }
 
 /**
@@ -78,27 +64,88 @@ export function bootstrapRatioOfMeans(
   candidate: ArrayLike<number>,
   options: BootstrapOptions,
 ): BootstrapDistribution {
-  const n = baseline.length;
+  return bootstrapJointly([{ kind: 'ratio', baseline, candidate }], options)[0]!;
+}
+
+/** A statistic of n paired cases: the mean of per-case values, or the ratio of two arms' means. */
+export type PairedStatistic =
+  | { readonly kind: 'mean'; readonly values: ArrayLike<number> }
+  | {
+      readonly kind: 'ratio';
+      readonly baseline: ArrayLike<number>;
+      readonly candidate: ArrayLike<number>;
+    };
+
+/** Columns summed per draw in one pass of the kernel (see resampleColumns). */
+const WIDTH = 3;
+
+/**
+ * Several statistics of the same n cases, bootstrapped on the same resamples: each resample
+ * draws n cases once and every statistic is recomputed on them (the joint bootstrap of Efron &
+ * Tibshirani 1993, ch. 6: each statistic's replicates are its own bootstrap distribution; across
+ * statistics they are correlated, as the statistics are). Drawing once for all of them costs
+ * about a third less than a stream per statistic (10,000 cases × 5,000 resamples, a mean and a
+ * ratio: 119 ms against 186 ms here, best of 12). With one statistic the replicates are bit for
+ * bit those of `bootstrapMean` / `bootstrapRatioOfMeans`, which are this function.
+ *
+ * The statistics' columns (a mean has one, a ratio two) are summed WIDTH at a time; more columns
+ * take several passes, each replaying the same draws from a copy of the generator's state.
+ * Throws RangeError for empty or unequal inputs.
+ */
+export function bootstrapJointly(
+  statistics: readonly PairedStatistic[],
+  options: BootstrapOptions,
+): BootstrapDistribution[] {
+  const columns = statistics.flatMap((st) =>
+    st.kind === 'mean' ? [st.values] : [st.baseline, st.candidate],
+  );
+  const n = columns[0]?.length ?? 0;
   requireCases(n);
-  if (candidate.length !== n) throw new RangeError('paired arrays must have the same length');
-  const base = Float64Array.from(baseline);
-  const cand = Float64Array.from(candidate);
+  if (columns.some((c) => c.length !== n)) throw new RangeError('paired arrays must have the same length');
+  // A block's unused places repeat its first column: a load from the same cache line, ignored.
+  const blocks: Float64Array[][] = [];
+  for (let first = 0; first < columns.length; first += WIDTH) {
+    const block = columns.slice(first, first + WIDTH).map((c) => Float64Array.from(c));
+    while (block.length < WIDTH) block.push(block[0]!);
+    blocks.push(block);
+  }
   const state = indexState(options.random);
+  const replay = new Int32Array(4);
   const b = resampleCount(options);
-  const replicates = new Float64Array(b);
-  const sums = new Float64Array(2);
+  const replicates = statistics.map(() => new Float64Array(b));
+  const sums = new Float64Array(blocks.length * WIDTH);
   for (let r = 0; r < b; r++) {
-    resampleSums(state, base, cand, sums);
-    replicates[r] = ratio(sums[1]!, sums[0]!);
+    if (blocks.length > 1) replay.set(state);
+    for (let k = 0; k < blocks.length; k++) {
+      if (k > 0) state.set(replay);
+      const [a, b, c] = blocks[k] as [Float64Array, Float64Array, Float64Array];
+      resampleColumns(state, a, b, c, sums, k * WIDTH);
+    }
+    let col = 0;
+    for (let s = 0; s < statistics.length; s++) {
+      const st = statistics[s]!;
+      if (st.kind === 'mean') replicates[s]![r] = sums[col++]! / n;
+      else {
+        replicates[s]![r] = ratio(sums[col + 1]!, sums[col]!);
+        col += 2;
+      }
+    }
   }
-  replicates.sort();
-  let totalBase = 0;
-  let totalCand = 0;
-  for (let i = 0; i < n; i++) {
-    totalBase += base[i]!;
-    totalCand += cand[i]!;
-  }
-  return { estimate: ratio(totalCand, totalBase), replicates };
+  return statistics.map((st, s) => {
+    const sorted = replicates[s]!.sort();
+    if (st.kind === 'mean') {
+      let total = 0;
+      for (let i = 0; i < n; i++) total += st.values[i]!;
+      return { estimate: total / n, replicates: sorted };
+    }
+    let totalBase = 0;
+    let totalCand = 0;
+    for (let i = 0; i < n; i++) {
+      totalBase += st.baseline[i]!;
+      totalCand += st.candidate[i]!;
+    }
+    return { estimate: ratio(totalCand, totalBase), replicates: sorted };
+  });
 }
 
 /**
@@ -111,9 +158,11 @@ export function bootstrapRatioOfMeans(
  * It stays below n even when t·n is rounded (n ≥ 2²¹): 2³²·n − n lies more than half an ulp
  * below 2³²·n, so the product never rounds up to it.
  *
- * Speed: the draw and the sum are fused, with no index array, and the loop is unrolled four
+ * Speed: the draw and the sums are fused, with no index array, and the loop is unrolled four
  * times. The additions happen in the same order as one draw per iteration, so the replicates
- * are bit for bit those of the plain loop (timings at resampleSums).
+ * are bit for bit those of the plain loop. Three separate columns measured faster than four, and
+ * than one row-major array of four values per case (119, 146 and 145 ms for a mean and a ratio
+ * of 10,000 cases × 5,000 resamples).
  */
 type IndexState = Int32Array;
 
@@ -122,19 +171,30 @@ const TWO_TO_MINUS_32 = 2.3283064365386963e-10;
 function indexState(random: Random): IndexState {
   const state = new Int32Array(4);
   for (let i = 0; i < 4; i++) state[i] = Math.floor(random() * 4294967296) | 0;
-  // Warm up as seededRandom does, so nearby seeds do not start with nearby indices.
-  const none = new Float64Array(12);
-  resampleSums(state, none, none, new Float64Array(2));
+  // Warm up as seededRandom does (12 draws), so nearby seeds do not start with nearby indices.
+  const zeros = new Float64Array(12);
+  const scratch = new Float64Array(WIDTH);
+  resampleColumns(state, zeros, zeros, zeros, scratch, 0);
+  // One draw on a throwaway state runs the kernel's remainder loop, which an even n never
+  // reaches: without it V8 compiled that loop with no type feedback and could fall back from the
+  // optimised kernel at the end of every resample (seen as repeated deoptimisations here).
+  const one = zeros.subarray(0, 1);
+  resampleColumns(new Int32Array(4), one, one, one, scratch, 0);
   return state;
 }
 
 /**
- * Σ a[j] and Σ b[j] over n uniform draws j in [0, n) (out[0], out[1]), advancing the sfc32 state
- * in place. One kernel for both statistics: the mean passes its values as both arrays, which costs
- * it one extra load and add per draw: 83 ms instead of 65 ms for 10,000 cases × 5,000 resamples,
- * against 274–290 ms before the loop was fused and unrolled.
+ * Σ a[j], Σ b[j] and Σ c[j] over n = a.length uniform draws j in [0, n) (out[at], out[at + 1],
+ * out[at + 2]), advancing the sfc32 state in place.
  */
-function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: Float64Array): void {
+function resampleColumns(
+  state: IndexState,
+  a: Float64Array,
+  b: Float64Array,
+  cc: Float64Array,
+  out: Float64Array,
+  at: number,
+): void {
   const n = a.length;
   let s0 = state[0]!;
   let s1 = state[1]!;
@@ -144,6 +204,7 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
   let j = 0;
   let sumA = 0;
   let sumB = 0;
+  let sumC = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
     t = (((s0 + s1) | 0) + c) | 0;
@@ -154,6 +215,7 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
     j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
     sumA += a[j]!;
     sumB += b[j]!;
+    sumC += cc[j]!;
     t = (((s0 + s1) | 0) + c) | 0;
     c = (c + 1) | 0;
     s0 = s1 ^ (s1 >>> 9);
@@ -162,6 +224,7 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
     j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
     sumA += a[j]!;
     sumB += b[j]!;
+    sumC += cc[j]!;
     t = (((s0 + s1) | 0) + c) | 0;
     c = (c + 1) | 0;
     s0 = s1 ^ (s1 >>> 9);
@@ -170,6 +233,7 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
     j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
     sumA += a[j]!;
     sumB += b[j]!;
+    sumC += cc[j]!;
     t = (((s0 + s1) | 0) + c) | 0;
     c = (c + 1) | 0;
     s0 = s1 ^ (s1 >>> 9);
@@ -178,6 +242,7 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
     j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
     sumA += a[j]!;
     sumB += b[j]!;
+    sumC += cc[j]!;
   }
   for (; i < n; i++) {
     t = (((s0 + s1) | 0) + c) | 0;
@@ -188,13 +253,15 @@ function resampleSums(state: IndexState, a: Float64Array, b: Float64Array, out: 
     j = ((t >>> 0) * n * TWO_TO_MINUS_32) | 0;
     sumA += a[j]!;
     sumB += b[j]!;
+    sumC += cc[j]!;
   }
   state[0] = s0;
   state[1] = s1;
   state[2] = s2;
   state[3] = c;
-  out[0] = sumA;
-  out[1] = sumB;
+  out[at] = sumA;
+  out[at + 1] = sumB;
+  out[at + 2] = sumC;
 }
 
 function ratio(numerator: number, denominator: number): number {

@@ -70,8 +70,17 @@ describe('PairedColumns', () => {
             columns.set(row, pair.baseline, pair.candidate);
           }
           for (let row = 0; row < cases.length; row++) {
-            if (expected[row] === undefined) expect(columns.get(row)).toBeUndefined();
-            else expect(columns.get(row)).toEqual(expected[row]);
+            if (expected[row] === undefined) {
+              expect(columns.get(row)).toBeUndefined();
+              expect(columns.view(row)).toBeUndefined();
+            } else {
+              expect(columns.get(row)).toEqual(expected[row]);
+              // A view reads the same values, field by field (it has no own properties to compare).
+              const view = columns.view(row)!;
+              for (const arm of ['baseline', 'candidate'] as const)
+                for (const key of Object.keys(expected[row]![arm]) as (keyof ArmSummary)[])
+                  expect(view[arm][key]).toEqual(expected[row]![arm][key]);
+            }
           }
         },
       ),
@@ -99,8 +108,14 @@ describe('PairedColumns', () => {
     expect(columns.get(0)).toEqual({ baseline: arm({ a: 1 }), candidate: arm({}) });
     expect(columns.get(2)).toEqual({ baseline: arm({ b: 0.25 }), candidate: arm({ a: 0, b: 1 }) });
     // Written again with fewer scorers: the dropped one reads as absent.
+    const view = columns.view(2)!;
     columns.set(2, arm({}), arm({ b: 1 }));
     expect(columns.get(2)).toEqual({ baseline: arm({}), candidate: arm({ b: 1 }) });
+    // A view taken before reads the columns, so it sees the new values.
+    expect(view.baseline.scorerScores).toEqual({});
+    expect(view.candidate.scorerScores).toEqual({ b: 1 });
+    expect(view.candidate.scorerPassRates).toEqual({ b: 1 });
+    expect(view.candidate).toMatchObject({ samples: 2, pass: true, flaky: true, errors: 1 });
   });
 
   it('refuses a row outside its size', () => {

@@ -204,6 +204,13 @@ describe('buildReport', () => {
     expect(buildReport({ ...input, worstRegressions: 1 }).worstRegressions).toHaveLength(1);
   });
 
+  it('leaves the per-case list empty when no output needs it, and nothing else', () => {
+    const short = buildReport({ ...input, perCase: false });
+    expect(short.cases).toEqual([]);
+    expect(report.cases).toHaveLength(input.cases.length);
+    expect({ ...short, cases: report.cases }).toEqual(report);
+  });
+
   it('lists flaky cases with the arms whose repeats disagree', () => {
     expect(report.flaky).toEqual([
       {

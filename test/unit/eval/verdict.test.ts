@@ -4,6 +4,12 @@ import { decide } from '../../../src/core/eval/verdict.js';
 import { normal } from '../../../src/core/hash/distributions.js';
 import { seededRandom } from '../../../src/core/hash/random.js';
 import { criterionSchema } from '../../../src/core/spec/change-schema.js';
+import {
+  bootstrapMean,
+  bootstrapRatioOfMeans,
+  pValueAtLeast,
+  pValueAtMost,
+} from '../../../src/core/stats/paired-bootstrap.js';
 
 const options = { alpha: 0.05, minSlice: 20, seed: 'test', resamples: 2000 };
 
@@ -256,5 +262,42 @@ describe('decide: slices', () => {
       ['short', 60, 'pass'],
     ]);
     expect(result.slices[0]!.criteria[0]!.n).toBe(25);
+  });
+});
+
+describe('decide: resamples shared within a family', () => {
+  const latencyRatio = criterion({ rule: 'max_ratio', measure: 'latency', max: 1.1 });
+  const withLatency = scoredCases(60, 0, 0.1, 9).map((c, i) => ({
+    ...c,
+    baseline: { ...c.baseline, latencyMs: 900 + ((i * 37) % 200) },
+    candidate: { ...c.candidate, latencyMs: 950 + ((i * 53) % 240) },
+  }));
+  const stream = (place: number, rule: string) => seededRandom('ballast-verdict', 'test', 'all', place, rule);
+  const base = withLatency.map((c) => c.baseline.latencyMs);
+  const cand = withLatency.map((c) => c.candidate.latencyMs);
+
+  it("bootstraps the criteria that cover every case on the first one's draws", () => {
+    const both = decide(withLatency, [nonInferior, latencyRatio], options);
+    // The first criterion keeps the p-value it has alone: its stream is unchanged.
+    expect(both.criteria[0]!.p).toBe(decide(withLatency, [nonInferior], options).criteria[0]!.p);
+    // The second is bootstrapped on the first one's stream.
+    const ratio = bootstrapRatioOfMeans(base, cand, { random: stream(0, 'non_inferior'), resamples: 2000 });
+    expect(both.criteria[1]!.p).toBe(pValueAtLeast(ratio, 1.1));
+    const own = bootstrapRatioOfMeans(base, cand, { random: stream(1, 'max_ratio'), resamples: 2000 });
+    // (which is not the stream it would have on its own)
+    expect(own.replicates).not.toEqual(ratio.replicates);
+  });
+
+  it('gives a criterion that leaves cases out a stream of its own', () => {
+    const unscored = (a: ArmSummary): ArmSummary => ({ ...a, scorerScores: {}, scorerPassRates: {} });
+    const partial = withLatency.map((c, i) =>
+      i % 3 === 0 ? { ...c, baseline: unscored(c.baseline), candidate: unscored(c.candidate) } : c,
+    );
+    const result = decide(partial, [latencyRatio, nonInferior], options);
+    expect(result.criteria[1]!.n).toBe(40);
+    const kept = partial.filter((_, i) => i % 3 !== 0);
+    const diffs = kept.map((c) => c.candidate.score - c.baseline.score);
+    const dist = bootstrapMean(diffs, { random: stream(1, 'non_inferior'), resamples: 2000 });
+    expect(result.criteria[1]!.p).toBe(Math.max(pValueAtMost(dist, -0.03), 0.5 ** 40));
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normal } from '../../../src/core/hash/distributions.js';
 import { seededRandom } from '../../../src/core/hash/random.js';
 import {
+  bootstrapJointly,
   bootstrapMean,
   bootstrapRatioOfMeans,
   DEFAULT_RESAMPLES,
@@ -138,5 +139,69 @@ describe('bootstrapRatioOfMeans', () => {
       Number.POSITIVE_INFINITY,
     );
     expect(() => bootstrapRatioOfMeans([1, 2], [1], { random: seededRandom('r') })).toThrow(RangeError);
+  });
+});
+
+describe('bootstrapJointly', () => {
+  const x = Array.from({ length: 101 }, (_, i) => Math.sin(i));
+  const y = Array.from({ length: 101 }, (_, i) => 2 + Math.cos(i));
+  const z = y.map((v, i) => v + x[i]! / 2);
+  const at = (d: { replicates: Float64Array }) => [0, 1234, 2500, 4999].map((i) => d.replicates[i]);
+
+  it('gives the replicates the kernel has always given for a seed (golden values)', () => {
+    // Taken from the implementation before the joint kernel (one stream per statistic, two
+    // columns per pass): a rewrite of the kernel must keep every bit.
+    expect(at(bootstrapMean(x, { random: seededRandom('golden', 1) }))).toEqual([
+      -0.2512183075206427, -0.047427846737640285, 0.0011985047336646596, 0.23592883570388795,
+    ]);
+    expect(at(bootstrapRatioOfMeans(y, z, { random: seededRandom('golden', 2) }))).toEqual([
+      0.9340605228117183, 0.9880993488050114, 0.999889055746379, 1.0679710174637336,
+    ]);
+  });
+
+  it('gives each statistic exactly its own bootstrap on the shared draws', () => {
+    const joint = bootstrapJointly(
+      [
+        { kind: 'mean', values: x },
+        { kind: 'ratio', baseline: y, candidate: z },
+      ],
+      { random: seededRandom('joint') },
+    );
+    const mean = bootstrapMean(x, { random: seededRandom('joint') });
+    const ratio = bootstrapRatioOfMeans(y, z, { random: seededRandom('joint') });
+    expect(joint[0]!.estimate).toBe(mean.estimate);
+    expect(joint[0]!.replicates).toEqual(mean.replicates);
+    expect(joint[1]!.estimate).toBe(ratio.estimate);
+    expect(joint[1]!.replicates).toEqual(ratio.replicates);
+  });
+
+  it('replays the same draws for columns past the first pass', () => {
+    // 1 + 2 + 1 + 2 columns: two passes of three; the repeated statistics must match exactly.
+    const joint = bootstrapJointly(
+      [
+        { kind: 'mean', values: x },
+        { kind: 'ratio', baseline: y, candidate: z },
+        { kind: 'mean', values: x },
+        { kind: 'ratio', baseline: y, candidate: z },
+      ],
+      { random: seededRandom('replay'), resamples: 2000 },
+    );
+    expect(joint[2]!.replicates).toEqual(joint[0]!.replicates);
+    expect(joint[3]!.replicates).toEqual(joint[1]!.replicates);
+    // Not a constant: the draws differ between resamples.
+    expect(joint[0]!.replicates[0]).toBeLessThan(joint[0]!.replicates[1999]!);
+  });
+
+  it('refuses statistics of different numbers of cases', () => {
+    expect(() =>
+      bootstrapJointly(
+        [
+          { kind: 'mean', values: x },
+          { kind: 'mean', values: x.slice(1) },
+        ],
+        { random: seededRandom('r') },
+      ),
+    ).toThrow(RangeError);
+    expect(() => bootstrapJointly([], { random: seededRandom('r') })).toThrow(RangeError);
   });
 });
