@@ -77,7 +77,7 @@ describe('gateway with the openai client', () => {
     const tools = [
       { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
     ];
-    upstream.script({ text: '', toolCalls: [call] }, { text: '', toolCalls: [call] });
+    upstream.script({ text: '', toolCalls: [call] });
     const whole = await client.chat.completions.create({
       model: 'chat',
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
@@ -90,23 +90,63 @@ describe('gateway with the openai client', () => {
     ]);
     expect(upstream.requests[0]?.body?.tools).toEqual(tools);
 
+    // Long arguments, so that the output guardrail (pii, redact) has something to release before
+    // the end: it holds back the last 128 characters of each call's arguments until they settle.
+    const long = {
+      ...call,
+      arguments: JSON.stringify({ city: 'Paris', note: 'bring an umbrella just in case '.repeat(10) }),
+    };
+    upstream.script({ text: '', toolCalls: [long] });
     const stream = client.chat.completions.stream({
       model: 'chat',
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
       tools,
     });
-    // The arguments come through in the pieces the upstream sent, as they arrive.
+    // The arguments come through in pieces as they arrive (less what the scanner holds back).
     const pieces: string[] = [];
     stream.on('chunk', (chunk) => {
       for (const fragment of chunk.choices[0]?.delta.tool_calls ?? [])
         pieces.push(fragment.function?.arguments ?? '');
     });
     const final = await stream.finalChatCompletion();
-    expect(pieces).toEqual(['', '{"city":', '"Paris"}']);
+    expect(pieces[0]).toBe('');
+    expect(pieces.length).toBeGreaterThanOrEqual(3);
+    expect(pieces[1]!.length).toBeGreaterThan(0);
+    expect(pieces.join('')).toBe(long.arguments);
     expect(final.choices[0]?.finish_reason).toBe('tool_calls');
     expect(final.choices[0]?.message.tool_calls).toEqual([
-      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: long.arguments } },
     ]);
+  });
+
+  it('redacts PII in tool-call arguments, whole and streamed, and the arguments stay JSON', async () => {
+    const call = { id: 'call_9', name: 'send_mail', arguments: '{"to":"jane.doe@example.com","body":"Hi"}' };
+    const tools = [
+      { type: 'function' as const, function: { name: 'send_mail', parameters: { type: 'object' } } },
+    ];
+    upstream.script({ text: '', toolCalls: [call] }, { text: '', toolCalls: [call] });
+    const request = { model: 'chat', messages: [{ role: 'user' as const, content: 'Mail Jane' }], tools };
+    const whole = await client.chat.completions.create(request);
+    const wholeArgs = whole.choices[0]?.message.tool_calls?.[0];
+    expect(wholeArgs?.type === 'function' && JSON.parse(wholeArgs.function.arguments)).toEqual({
+      to: '[REDACTED:email]',
+      body: 'Hi',
+    });
+    // Streamed, the address spans the upstream's two argument fragments.
+    const stream = client.chat.completions.stream(request);
+    const pieces: string[] = [];
+    stream.on('chunk', (chunk) => {
+      for (const fragment of chunk.choices[0]?.delta.tool_calls ?? [])
+        pieces.push(fragment.function?.arguments ?? '');
+    });
+    const final = await stream.finalChatCompletion();
+    expect(pieces.join('')).not.toContain('jane.doe');
+    const streamed = final.choices[0]?.message.tool_calls?.[0];
+    expect(streamed?.type === 'function' && JSON.parse(streamed.function.arguments)).toEqual({
+      to: '[REDACTED:email]',
+      body: 'Hi',
+    });
+    expect(streamed?.id).toBe('call_9');
   });
 
   it("returns the answer's token logprobs, whole and streamed; a redacted answer has none", async () => {

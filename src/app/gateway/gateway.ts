@@ -4,6 +4,7 @@ import {
   type GuardrailRule,
   redactedAny,
 } from '../../core/guardrail/check-text.js';
+import { checkToolCalls, type ToolCallsOutcome } from '../../core/guardrail/check-tool-calls.js';
 import { applyVariant } from '../../core/provider/apply-variant.js';
 import type {
   ChatMessage,
@@ -223,10 +224,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
           attempts.push({ variant, ok: true, latencyMs });
           const rules = rulesOf(variant, 'output');
           const checked = rules.length > 0 ? applyGuardrails(outcome.result.text, rules) : undefined;
-          const hits = inputHits + (checked?.findings.length ?? 0);
-          if (checked?.blocked) {
+          const calls = outcome.result.toolCalls;
+          const tools = checked && calls && calls.length > 0 ? checkToolCalls(calls, rules) : undefined;
+          const findings = [...(checked?.findings ?? []), ...(tools?.findings ?? [])];
+          const hits = inputHits + findings.length;
+          if (checked?.blocked || tools?.blocked) {
             const error = guardrailBlocked('output', [
-              ...new Set(checked.findings.filter((f) => f.action === 'block').map((f) => f.check)),
+              ...new Set(findings.filter((f) => f.action === 'block').map((f) => f.check)),
             ]);
             report(request, at, startedAt, {
               served,
@@ -241,7 +245,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
             });
             return { ok: false, served, error };
           }
-          const result = checked ? guardedResult(outcome.result, checked) : outcome.result;
+          const result = checked ? guardedResult(outcome.result, checked, tools) : outcome.result;
           report(request, at, startedAt, {
             served,
             status: 200,
@@ -369,8 +373,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
  * The answer with the output guardrails' text. A redacted answer loses its token
  * log-probabilities: their tokens would show what the redaction removed (as when streamed).
  */
-function guardedResult(result: ChatResult, checked: Pick<GuardrailOutcome, 'text' | 'findings'>): ChatResult {
-  if (!redactedAny(checked.findings)) return { ...result, text: checked.text };
-  const { logprobs: _shown, ...rest } = result;
-  return { ...rest, text: checked.text };
+function guardedResult(
+  result: ChatResult,
+  checked: Pick<GuardrailOutcome, 'text' | 'findings'>,
+  tools: ToolCallsOutcome | undefined,
+): ChatResult {
+  const guarded = { ...result, text: checked.text, ...(tools ? { toolCalls: tools.toolCalls } : {}) };
+  if (!redactedAny(checked.findings) && !redactedAny(tools?.findings ?? [])) return guarded;
+  // The token log-probabilities would show what a redaction removed.
+  const { logprobs: _shown, ...rest } = guarded;
+  return rest;
 }

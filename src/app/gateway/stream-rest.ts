@@ -1,5 +1,6 @@
-import { type GuardrailRule, redactedAny } from '../../core/guardrail/check-text.js';
-import { createStreamScanner } from '../../core/guardrail/stream-scanner.js';
+import { type ActionedFinding, type GuardrailRule, redactedAny } from '../../core/guardrail/check-text.js';
+import { checkToolCalls, toolArgumentRules } from '../../core/guardrail/check-tool-calls.js';
+import { createStreamScanner, type StreamScanner } from '../../core/guardrail/stream-scanner.js';
 import type {
   ChatResult,
   FailureKind,
@@ -14,7 +15,10 @@ import { type GatewayError, guardrailBlocked, streamInterrupted } from './gatewa
 /** What a stream hands the HTTP layer after its first content. */
 export type GatewayStreamEvent =
   | { readonly type: 'delta'; readonly text: string }
-  /** A fragment of a tool call, passed on as it came (output guardrails read text, not tool calls). */
+  /**
+   * A fragment of a tool call, passed on as it came; with output guardrails, its arguments are
+   * what the call's own scanner released (a match split over fragments is held back until whole).
+   */
   | { readonly type: 'tool_call'; readonly call: ToolCallDelta }
   | {
       readonly type: 'done';
@@ -52,6 +56,12 @@ export interface StreamRestOptions {
  */
 export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayStreamEvent, void, undefined> {
   const scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
+  // Each streamed tool call's arguments get a scanner of their own (check-tool-calls.ts).
+  const argumentRules = toolArgumentRules(o.rules);
+  const toolScanners = new Map<number, StreamScanner>();
+  /** Findings in tool calls that came whole at the end. */
+  let wholeToolFindings: readonly ActionedFinding[] = [];
+  const toolFindings = () => [...[...toolScanners.values()].flatMap((t) => t.findings), ...wholeToolFindings];
   let outcome: RequestOutcome = 'cancelled';
   let kind: FailureKind | undefined;
   let result: ChatResult | undefined;
@@ -77,7 +87,23 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
       } else if (event.type === 'tool_call') {
         o.scope.phase('idle', o.idleMs);
         toolsSent = true;
-        yield event;
+        const { arguments: piece, ...head } = event.call;
+        if (argumentRules.length === 0 || piece === undefined) yield event;
+        else {
+          let tool = toolScanners.get(head.index);
+          if (tool === undefined) {
+            tool = createStreamScanner(argumentRules);
+            toolScanners.set(head.index, tool);
+          }
+          const step = tool.push(piece);
+          if (step.text !== '' || head.id !== undefined || head.name !== undefined || head.type !== undefined)
+            yield { type: 'tool_call', call: { ...head, arguments: step.text } };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(tool)) };
+            return;
+          }
+        }
       } else if (event.type === 'done') {
         result = event.result;
         if (scanner) {
@@ -89,19 +115,38 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
             return;
           }
         }
+        // What each streamed call's scanner still held back, in the calls' order.
+        for (const index of [...toolScanners.keys()].sort((a, b) => a - b)) {
+          const tool = toolScanners.get(index) as StreamScanner;
+          const step = tool.end();
+          if (step.text !== '') yield { type: 'tool_call', call: { index, arguments: step.text } };
+          if (step.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(tool)) };
+            return;
+          }
+        }
+        let wholeCalls = !toolsSent && event.result.toolCalls?.length ? event.result.toolCalls : undefined;
+        if (wholeCalls && scanner) {
+          const checked = checkToolCalls(wholeCalls, o.rules);
+          wholeToolFindings = checked.findings;
+          if (checked.blocked) {
+            outcome = 'blocked';
+            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(checked)) };
+            return;
+          }
+          wholeCalls = checked.toolCalls;
+        }
+        const redacted = redactedAny(scanner?.findings ?? []) || redactedAny(toolFindings());
         outcome = 'ok';
         yield {
           type: 'done',
           finishReason: event.result.finishReason,
           usage: event.result.usage,
           model: event.result.model || o.model,
-          ...(!toolsSent && event.result.toolCalls && event.result.toolCalls.length > 0
-            ? { toolCalls: event.result.toolCalls }
-            : {}),
+          ...(wholeCalls ? { toolCalls: wholeCalls } : {}),
           // Their tokens would show what a redaction removed.
-          ...(event.result.logprobs && !(scanner && redactedAny(scanner.findings))
-            ? { logprobs: event.result.logprobs }
-            : {}),
+          ...(event.result.logprobs && !redacted ? { logprobs: event.result.logprobs } : {}),
         };
         return;
       } else {
@@ -131,7 +176,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     o.finish(outcome, {
       ...(kind ? { kind } : {}),
       ...(result ? { result } : {}),
-      hits: scanner?.findings.length ?? 0,
+      hits: (scanner?.findings.length ?? 0) + toolFindings().length,
       output,
     });
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallScope, type ClientSignal } from '../../../src/app/gateway/call-scope.js';
 import { streamRest } from '../../../src/app/gateway/stream-rest.js';
+import type { GuardrailRule } from '../../../src/core/guardrail/check-text.js';
 import type { ChatResult, StreamEvent } from '../../../src/core/provider/chat.js';
 
 const client: ClientSignal = { aborted: false, onAbort: () => () => {} };
@@ -29,19 +30,20 @@ function providerStream(events: StreamEvent[]) {
 }
 
 /** streamRest over a provider stream whose first event was already read, as the gateway does. */
-async function rest(events: StreamEvent[]) {
+async function rest(events: StreamEvent[], rules: readonly GuardrailRule[] = []) {
   const { state, iterator } = providerStream(events);
-  const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
-  const finished: { outcome?: string } = {};
+  const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' | 'tool_call' }>;
+  const finished: { outcome?: string; hits?: number } = {};
   const stream = streamRest({
     first,
     iterator,
     scope: new CallScope(client, 1000),
     idleMs: 1000,
-    rules: [],
+    rules,
     model: 'm',
-    finish: (outcome) => {
+    finish: (outcome, fields) => {
       finished.outcome = outcome;
+      finished.hits = fields.hits;
     },
   });
   return { state, finished, stream };
@@ -70,5 +72,76 @@ describe('streamRest', () => {
     for await (const _ of stream) break;
     expect(finished.outcome).toBe('cancelled');
     expect(state.cleanedUp).toBe(true);
+  });
+
+  describe('output guardrails on tool-call arguments', () => {
+    const args = '{"to":"jane.doe@example.com","body":"see you"}';
+    const fragments = (text: string, size: number): StreamEvent[] => {
+      const out: StreamEvent[] = [
+        {
+          type: 'tool_call',
+          call: { index: 0, id: 'call_1', type: 'function', name: 'send', arguments: '' },
+        },
+      ];
+      for (let i = 0; i < text.length; i += size)
+        out.push({ type: 'tool_call', call: { index: 0, arguments: text.slice(i, i + size) } });
+      return out;
+    };
+    const toolResult = { ...result, text: '', finishReason: 'tool_calls' } as ChatResult;
+    const collect = async (stream: AsyncGenerator<unknown>) => {
+      const events: { type: string; call?: { arguments?: string }; error?: { code?: string } }[] = [];
+      for await (const e of stream) events.push(e as (typeof events)[number]);
+      return events;
+    };
+
+    it('redacts a match split over fragments, holding it back until it is whole', async () => {
+      const { finished, stream } = await rest(
+        [...fragments(args, 5), { type: 'done', result: toolResult }],
+        [{ check: 'pii', action: 'redact' }],
+      );
+      const events = await collect(stream);
+      const sent = events.flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : [])).join('');
+      expect(sent).not.toContain('jane.doe');
+      expect(JSON.parse(sent)).toEqual({ to: '[REDACTED:email]', body: 'see you' });
+      expect(events[0]).toMatchObject({
+        type: 'tool_call',
+        call: { id: 'call_1', name: 'send', arguments: '' },
+      });
+      expect(events.at(-1)?.type).toBe('done');
+      expect(finished).toEqual({ outcome: 'ok', hits: 1 });
+    });
+
+    it('ends with a guardrail error instead of the call when a block rule hits', async () => {
+      const { finished, stream } = await rest(
+        [...fragments(args, 7), { type: 'done', result: toolResult }],
+        [{ check: 'pii', action: 'block' }],
+      );
+      const events = await collect(stream);
+      const sent = events.flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : [])).join('');
+      expect(sent).not.toContain('jane');
+      expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'guardrail_blocked' } });
+      expect(finished.outcome).toBe('blocked');
+    });
+
+    it('checks tool calls that come whole with the finish', async () => {
+      const whole = {
+        ...toolResult,
+        toolCalls: [{ id: 'c', type: 'function', function: { name: 'send', arguments: args } }],
+      } as ChatResult;
+      const { stream } = await rest(
+        [
+          { type: 'delta', text: 'ok' },
+          { type: 'done', result: whole },
+        ],
+        [{ check: 'pii', action: 'redact' }],
+      );
+      const done = (await collect(stream)).at(-1) as unknown as {
+        toolCalls: { function: { arguments: string } }[];
+      };
+      expect(JSON.parse(done.toolCalls[0]!.function.arguments)).toEqual({
+        to: '[REDACTED:email]',
+        body: 'see you',
+      });
+    });
   });
 });
