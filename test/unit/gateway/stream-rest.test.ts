@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CallScope, type ClientSignal } from '../../../src/app/gateway/call-scope.js';
 import { streamRest } from '../../../src/app/gateway/stream-rest.js';
 import type { GuardrailRule } from '../../../src/core/guardrail/check-text.js';
+import { checkToolCalls } from '../../../src/core/guardrail/check-tool-calls.js';
 import type { ChatResult, StreamEvent } from '../../../src/core/provider/chat.js';
 
 const client: ClientSignal = { aborted: false, onAbort: () => () => {} };
@@ -109,6 +111,40 @@ describe('streamRest', () => {
       });
       expect(events.at(-1)?.type).toBe('done');
       expect(finished).toEqual({ outcome: 'ok', hits: 1 });
+    });
+
+    it('sends, however the arguments are split, what checking them whole gives', async () => {
+      const rules: GuardrailRule[] = [
+        { check: 'pii', action: 'redact' },
+        { check: 'secrets', action: 'redact' },
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            to: fc.constantFrom('jane.doe@example.com', '+1 415 555 0132', 'nobody'),
+            body: fc.string({ maxLength: 40 }),
+            key: fc.constantFrom('', `sk-proj-${'a1B2c3D4e5'.repeat(6)}`),
+          }),
+          fc.integer({ min: 1, max: 25 }),
+          async (value, size) => {
+            const text = JSON.stringify(value);
+            const { stream } = await rest(
+              [...fragments(text, size), { type: 'done', result: toolResult }],
+              rules,
+            );
+            const events = await collect(stream);
+            const sent = events
+              .flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : []))
+              .join('');
+            const whole = checkToolCalls([{ function: { arguments: text } }], rules).toolCalls[0] as {
+              function: { arguments: string };
+            };
+            expect(sent).toBe(whole.function.arguments);
+            expect(() => JSON.parse(sent)).not.toThrow();
+          },
+        ),
+        { numRuns: 150 },
+      );
     });
 
     it('ends with a guardrail error instead of the call when a block rule hits', async () => {
