@@ -63,6 +63,11 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
   let wholeToolFindings: readonly ActionedFinding[] = [];
   const toolFindings = () => [...[...toolScanners.values()].flatMap((t) => t.findings), ...wholeToolFindings];
   let outcome: RequestOutcome = 'cancelled';
+  /** The error event that ends a stream an output check blocked (text or a tool call's arguments). */
+  const blockedBy = (source: { readonly findings: readonly ActionedFinding[] }): GatewayStreamEvent => {
+    outcome = 'blocked';
+    return { type: 'error', error: guardrailBlocked('output', blockedChecks(source)) };
+  };
   let kind: FailureKind | undefined;
   let result: ChatResult | undefined;
   let output = '';
@@ -77,8 +82,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           const step = scanner.push(event.text);
           if (step.text !== '') yield { type: 'delta', text: step.text };
           if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            yield blockedBy(scanner);
             return;
           }
         } else {
@@ -99,8 +103,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           if (step.text !== '' || head.id !== undefined || head.name !== undefined || head.type !== undefined)
             yield { type: 'tool_call', call: { ...head, arguments: step.text } };
           if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(tool)) };
+            yield blockedBy(tool);
             return;
           }
         }
@@ -110,8 +113,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           const step = scanner.end();
           if (step.text !== '') yield { type: 'delta', text: step.text };
           if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(scanner)) };
+            yield blockedBy(scanner);
             return;
           }
         }
@@ -121,8 +123,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           const step = tool.end();
           if (step.text !== '') yield { type: 'tool_call', call: { index, arguments: step.text } };
           if (step.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(tool)) };
+            yield blockedBy(tool);
             return;
           }
         }
@@ -131,8 +132,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           const checked = checkToolCalls(wholeCalls, o.rules);
           wholeToolFindings = checked.findings;
           if (checked.blocked) {
-            outcome = 'blocked';
-            yield { type: 'error', error: guardrailBlocked('output', blockedChecks(checked)) };
+            yield blockedBy(checked);
             return;
           }
           wholeCalls = checked.toolCalls;
