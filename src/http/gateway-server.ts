@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ClientSignal, Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
@@ -10,7 +11,7 @@ import { parseFeedbackBody } from './feedback-request.js';
 import { FEEDBACK_TOKEN_TTL_MS, type FeedbackTokens } from './feedback-token.js';
 import { parseChatBody } from './openai-request.js';
 import {
-  chunkFrame,
+  ChunkFrames,
   completionBody,
   DONE_FRAME,
   errorBody,
@@ -289,48 +290,43 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, reply.getHeaders() as Record<string, string>);
-    let model = opened.model;
-    res.write(chunkFrame(completionId, created, model, { role: 'assistant', content: '' }, null));
+    const out = new FrameBatch(res);
+    const frames = new ChunkFrames(completionId, created, opened.model);
+    out.write(frames.frame({ role: 'assistant', content: '' }, null));
     const events = opened.events;
     try {
       for await (const event of events as AsyncIterable<GatewayStreamEvent>) {
         if (client.aborted) break;
         if (event.type === 'delta') {
-          res.write(chunkFrame(completionId, created, model, { content: event.text }, null));
+          out.write(frames.content(event.text));
         } else if (event.type === 'tool_call') {
           // Fragments as the upstream sent them, so a client can show a call's arguments as they come.
-          res.write(
-            chunkFrame(completionId, created, model, { tool_calls: [toolCallFragment(event.call)] }, null),
-          );
+          out.write(frames.frame({ tool_calls: [toolCallFragment(event.call)] }, null));
         } else if (event.type === 'done') {
-          model = event.model;
+          frames.model = event.model;
           // Tool calls the provider did not stream go out whole, each with its index, in one chunk
           // before the finish: what the OpenAI clients accumulate from streamed fragments.
           if (event.toolCalls)
-            res.write(
-              chunkFrame(
-                completionId,
-                created,
-                model,
+            out.write(
+              frames.frame(
                 { tool_calls: event.toolCalls.map((call, index) => ({ index, ...(call as object) })) },
                 null,
               ),
             );
           // The token log-probabilities likewise, all in one chunk (the clients append them).
-          if (event.logprobs)
-            res.write(chunkFrame(completionId, created, model, {}, null, undefined, event.logprobs));
-          res.write(chunkFrame(completionId, created, model, {}, openaiFinish(event.finishReason)));
-          if (body.includeUsage)
-            res.write(chunkFrame(completionId, created, model, NO_CHOICE, null, openaiUsage(event.usage)));
-          res.write(DONE_FRAME);
+          if (event.logprobs) out.write(frames.frame({}, null, undefined, event.logprobs));
+          out.write(frames.frame({}, openaiFinish(event.finishReason)));
+          if (body.includeUsage) out.write(frames.frame(NO_CHOICE, null, openaiUsage(event.usage)));
+          out.write(DONE_FRAME);
         } else {
-          res.write(errorFrame(event.error));
+          out.write(errorFrame(event.error));
         }
       }
     } finally {
       // A client that left mid-stream: stop the generator (it reports the request as cancelled).
       await events.return(undefined);
       reply.raw.off('close', onClose);
+      out.flush();
       res.end();
     }
     return reply;
@@ -376,6 +372,37 @@ class ClientAbort implements ClientSignal {
     if (this.aborted) return;
     this.aborted = true;
     for (const fn of this.#listeners?.splice(0) ?? []) fn();
+  }
+}
+
+/**
+ * Writes SSE frames to a response in batches: the frames made in one turn of the event loop (the
+ * events of one read of the upstream — several often arrive in one TCP read) are joined and
+ * written once, when the promise chain that delivers them has drained (`process.nextTick`). The
+ * client gets the same bytes and the same events, none held past the turn that made it; only
+ * the HTTP chunk boundaries differ. One write instead of one per event: Node's HTTP writes cost
+ * several µs each (a chunk header, a cork and uncork, a buffer per piece in the `writev`).
+ */
+class FrameBatch {
+  #pending = '';
+  readonly #res: ServerResponse;
+  readonly #flush = () => this.flush();
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  write(frame: string): void {
+    if (this.#pending === '') process.nextTick(this.#flush);
+    this.#pending += frame;
+  }
+
+  /** Writes what is waiting (also what the pending tick would have written). */
+  flush(): void {
+    if (this.#pending === '') return;
+    const text = this.#pending;
+    this.#pending = '';
+    this.#res.write(text);
   }
 }
 

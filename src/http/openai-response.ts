@@ -77,6 +77,55 @@ export function chunkFrame(
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
+/**
+ * The frames of one streamed answer. A text delta — nearly every event of a stream — is the
+ * frame `chunkFrame` makes for `{content: text}`, byte for byte, with only the text serialised:
+ * the rest of the frame is made once per stream (and again when the model's name changes).
+ */
+export class ChunkFrames {
+  #model: string;
+  #prefix: string;
+
+  constructor(
+    readonly id: string,
+    readonly created: number,
+    model: string,
+  ) {
+    this.#model = model;
+    this.#prefix = contentPrefix(id, created, model);
+  }
+
+  get model(): string {
+    return this.#model;
+  }
+
+  set model(model: string) {
+    if (model === this.#model) return;
+    this.#model = model;
+    this.#prefix = contentPrefix(this.id, this.created, model);
+  }
+
+  content(text: string): string {
+    return `${this.#prefix}${JSON.stringify(text)}${CONTENT_SUFFIX}`;
+  }
+
+  frame(
+    delta: Record<string, unknown>,
+    finishReason: string | null,
+    usage?: ReturnType<typeof openaiUsage> | null,
+    logprobs?: unknown,
+  ): string {
+    return chunkFrame(this.id, this.created, this.#model, delta, finishReason, usage, logprobs);
+  }
+}
+
+const CONTENT_SUFFIX = '},"logprobs":null,"finish_reason":null}]}\n\n';
+
+function contentPrefix(id: string, created: number, model: string): string {
+  const head = JSON.stringify({ id, object: 'chat.completion.chunk', created, model });
+  return `data: ${head.slice(0, -1)},"choices":[{"index":0,"delta":{"content":`;
+}
+
 /** Pass as `delta` for the usage-only chunk (`choices: []`) OpenAI sends with include_usage. */
 export const NO_CHOICE: Record<string, unknown> = Object.freeze({});
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Stoppable } from '../../core/async/call-slots.js';
+import { Deadline, type TimerHost } from '../../core/async/deadline.js';
 import { AbortFanout } from './abort-fanout.js';
 import type { AttemptFailure } from './http-errors.js';
 
@@ -121,6 +122,14 @@ class AttemptSignal extends EventEmitter {
   }
 }
 
+type Timer = ReturnType<typeof setTimeout>;
+
+const IDLE_TIMERS: TimerHost<Timer> = {
+  now: () => performance.now(),
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (timer) => clearTimeout(timer),
+};
+
 /**
  * One HTTP attempt inside a call: stops with the call, or on its own when no byte arrived for
  * `idleMs` (the idle clock restarts on every chunk and is paused while the consumer of a stream
@@ -131,7 +140,8 @@ export class AttemptScope {
   readonly #call: CallScope;
   readonly #signal = new AttemptSignal();
   readonly #unsubscribe: () => void;
-  #idle: ReturnType<typeof setTimeout> | undefined;
+  /** Moved on by every chunk: a Deadline, so that costs no new timer each time. */
+  readonly #idle = new Deadline(IDLE_TIMERS, () => this.#stop('idle'));
   #reason: StopReason | undefined;
 
   constructor(call: CallScope, idleMs: number) {
@@ -152,24 +162,22 @@ export class AttemptScope {
   /** Bytes arrived (or we start waiting for them): restart the idle clock. */
   touch(): void {
     if (this.#reason !== undefined) return;
-    if (this.#idle) this.#idle.refresh();
-    else this.#idle = setTimeout(() => this.#stop('idle'), this.idleMs);
+    this.#idle.arm(this.idleMs);
   }
 
   pauseIdle(): void {
-    clearTimeout(this.#idle);
-    this.#idle = undefined;
+    this.#idle.disarm();
   }
 
   dispose(): void {
-    this.pauseIdle();
+    this.#idle.cancel();
     this.#unsubscribe();
   }
 
   #stop(reason: StopReason): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
-    this.pauseIdle();
+    this.#idle.cancel();
     this.#signal.abort(new Error(`attempt stopped: ${reason}`));
   }
 }

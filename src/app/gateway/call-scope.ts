@@ -1,3 +1,5 @@
+import { Deadline, type TimerHost } from '../../core/async/deadline.js';
+
 /**
  * The client's side of a request: whether it went away, and a way to hear when it does. Lighter
  * than an AbortSignal (an AbortController costs ≈ 5 µs, and a request used to make one here and
@@ -35,12 +37,23 @@ class AbortSignalClient implements ClientSignal {
 /** Why the gateway's own timer aborted a call. */
 export type TimerReason = 'first_token' | 'idle' | 'total';
 
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The process's timers and monotonic clock, for the phase deadline. */
+const TIMERS: TimerHost<Timer> = {
+  now: () => performance.now(),
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (timer) => clearTimeout(timer),
+};
+
 /** One upstream call's abort signal: the client going away plus the variant's time limits. */
 export class CallScope {
   readonly controller = new AbortController();
   reason: TimerReason | undefined;
-  #total: ReturnType<typeof setTimeout> | undefined;
-  #phase: ReturnType<typeof setTimeout> | undefined;
+  #total: Timer | undefined;
+  /** The first-token or idle limit, moved on by every event (a Deadline: no new timer each time). */
+  readonly #phase = new Deadline(TIMERS, () => this.#fire(this.#phaseReason));
+  #phaseReason: 'first_token' | 'idle' = 'first_token';
   readonly #unsubscribe: () => void;
 
   /** `totalMs` undefined: no separate total timer (the caller's phase timer is the tighter one). */
@@ -58,8 +71,8 @@ export class CallScope {
 
   /** (Re)arms the first-token or idle timer. */
   phase(reason: 'first_token' | 'idle', ms: number): void {
-    if (this.#phase !== undefined) clearTimeout(this.#phase);
-    this.#phase = setTimeout(() => this.#fire(reason), ms);
+    this.#phaseReason = reason;
+    this.#phase.arm(ms);
   }
 
   #fire(reason: TimerReason): void {
@@ -69,7 +82,7 @@ export class CallScope {
 
   dispose(): void {
     if (this.#total !== undefined) clearTimeout(this.#total);
-    if (this.#phase !== undefined) clearTimeout(this.#phase);
+    this.#phase.cancel();
     this.#unsubscribe();
   }
 }
