@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CancelSignal } from '../../src/app/ports/model-provider.js';
 import type { ChatRequest, ChatResult, FailureKind, StreamEvent } from '../../src/core/provider/chat.js';
 import {
   collect,
@@ -365,6 +366,48 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
           expect(error(await collect(h.provider.stream(request, { signal }))).kind).toBe('cancelled');
         }));
 
+      it.runIf(can('hang'))(
+        "the gateway's CancelSignal: abort while waiting → cancelled, no listener left",
+        () =>
+          harness({ timeoutMs: 60_000 }, async (h) => {
+            h.script({ kind: 'hang' });
+            const waiting = new TestCancel();
+            setTimeout(() => waiting.abort(), 50);
+            expect(failure(await h.provider.complete(request, { signal: waiting })).kind).toBe('cancelled');
+            expect(waiting.listeners).toBe(0);
+          }),
+      );
+
+      it("the gateway's CancelSignal: abort mid-stream or before → cancelled; no listener left", () =>
+        harness({ timeoutMs: 60_000 }, async (h) => {
+          h.script({ kind: 'reply', text: TEXT, chunks: 8, chunkDelayMs: 200 });
+          const midStream = new TestCancel();
+          const events: StreamEvent[] = [];
+          for await (const event of h.provider.stream(request, { signal: midStream })) {
+            events.push(event);
+            if (event.type === 'delta') midStream.abort();
+          }
+          expect(events.at(-1)).toMatchObject({
+            type: 'error',
+            failure: { kind: 'cancelled', afterContent: true },
+          });
+          expect(midStream.listeners).toBe(0);
+
+          const before = new TestCancel();
+          before.abort();
+          expect(failure(await h.provider.complete(request, { signal: before }))).toMatchObject({
+            kind: 'cancelled',
+            attempts: 0,
+          });
+          expect(error(await collect(h.provider.stream(request, { signal: before }))).kind).toBe('cancelled');
+
+          // Not aborted: the call answers and leaves nothing subscribed.
+          h.script({ kind: 'reply', text: TEXT });
+          const idle = new TestCancel();
+          expect(ok(await h.provider.complete(request, { signal: idle })).text).toBe(TEXT);
+          expect(idle.listeners).toBe(0);
+        }));
+
       it('time queued for a concurrency slot counts toward neither latency nor the total timeout', () =>
         harness({ maxConcurrency: 1, timeoutMs: 1_500 }, async (h) => {
           // Three 500 ms answers in single file: the last one waits ~1 s, then takes ~0.5 s.
@@ -399,4 +442,30 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
       });
     });
   });
+}
+
+/** A CancelSignal as the gateway passes one (no AbortController), counting its listeners. */
+class TestCancel implements CancelSignal {
+  aborted = false;
+  #listeners = new Set<() => void>();
+
+  get listeners(): number {
+    return this.#listeners.size;
+  }
+
+  onAbort(fn: () => void): () => void {
+    if (this.aborted) {
+      fn();
+      return () => {};
+    }
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  abort(): void {
+    this.aborted = true;
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    for (const fn of listeners) fn();
+  }
 }

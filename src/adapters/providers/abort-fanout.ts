@@ -1,3 +1,5 @@
+import { type CancelSignal, isCancelSignal } from '../../app/ports/model-provider.js';
+
 /**
  * Calls that stop when a caller's AbortSignal aborts, with one 'abort' listener per distinct
  * caller signal however many calls share it. An eval run passes one signal (Ctrl-C) to thousands
@@ -40,4 +42,26 @@ export class AbortFanout<T> {
     this.#byCaller.delete(caller);
     caller.removeEventListener('abort', entry.onAbort);
   }
+}
+
+/** What a CancelSignal's call is aborted with: what `AbortController.abort()` gives by default. */
+export function cancelledReason(): DOMException {
+  return new DOMException('The caller cancelled the call', 'AbortError');
+}
+
+const NOTHING = () => {};
+
+/**
+ * An AbortSignal for a call's signal, for code that needs a real one (a sleep): the signal itself
+ * when it is an AbortSignal; for a CancelSignal, one that aborts with it. `dispose` when the call
+ * is over.
+ */
+export function abortSignalOf(signal: AbortSignal | CancelSignal | undefined): {
+  readonly signal: AbortSignal | undefined;
+  dispose(): void;
+} {
+  if (signal === undefined || !isCancelSignal(signal)) return { signal, dispose: NOTHING };
+  const controller = new AbortController();
+  const dispose = signal.onAbort(() => controller.abort(cancelledReason()));
+  return { signal: controller.signal, dispose };
 }

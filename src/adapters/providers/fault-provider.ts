@@ -9,6 +9,7 @@ import type {
 } from '../../core/provider/chat.js';
 import { type FaultPlan, planFaults } from '../../core/provider/fault-plan.js';
 import type { FaultProfile } from '../../core/spec/fault-profile.js';
+import { abortSignalOf } from './abort-fanout.js';
 
 /** How many faults were injected, by type: drills report these next to what Ballast detected. */
 export interface FaultCounts {
@@ -113,9 +114,22 @@ export function withFaults(
   };
 
   async function faultyComplete(request: ChatRequest, callOptions?: CallOptions): Promise<ChatOutcome> {
+    const caller = abortSignalOf(callOptions?.signal);
+    try {
+      return await faultyCompleteWith(request, callOptions, caller.signal);
+    } finally {
+      caller.dispose();
+    }
+  }
+
+  async function faultyCompleteWith(
+    request: ChatRequest,
+    callOptions: CallOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ChatOutcome> {
     const started = clock.monotonic();
     const plan = begin();
-    if (!(await delay(plan, callOptions?.signal))) {
+    if (!(await delay(plan, signal))) {
       return {
         ok: false,
         failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
@@ -151,9 +165,22 @@ export function withFaults(
   }
 
   async function* faultyStream(request: ChatRequest, callOptions?: CallOptions): AsyncIterable<StreamEvent> {
+    const caller = abortSignalOf(callOptions?.signal);
+    try {
+      yield* faultyStreamWith(request, callOptions, caller.signal);
+    } finally {
+      caller.dispose();
+    }
+  }
+
+  async function* faultyStreamWith(
+    request: ChatRequest,
+    callOptions: CallOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<StreamEvent> {
     const started = clock.monotonic();
     const plan = begin();
-    if (!(await delay(plan, callOptions?.signal))) {
+    if (!(await delay(plan, signal))) {
       yield {
         type: 'error',
         failure: injected('cancelled', 'cancelled during added latency', clock.monotonic() - started),
@@ -176,7 +203,7 @@ export function withFaults(
         if (deltas === 1 && plan.stallMs !== undefined) {
           counts.stalled++;
           try {
-            await clock.sleep(plan.stallMs, callOptions?.signal);
+            await clock.sleep(plan.stallMs, signal);
           } catch {
             yield {
               type: 'error',

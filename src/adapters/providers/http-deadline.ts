@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { type CancelSignal, isCancelSignal } from '../../app/ports/model-provider.js';
 import type { Stoppable } from '../../core/async/call-slots.js';
 import { Deadline, type TimerHost } from '../../core/async/deadline.js';
 import { AbortFanout } from './abort-fanout.js';
@@ -38,18 +39,25 @@ const CALLERS = new AbortFanout<CallScope>((scope) => scope.stop('cancelled'));
 export class CallScope implements Stoppable {
   readonly timeoutMs: number;
   readonly #monotonic: () => number;
-  readonly #caller: AbortSignal | undefined;
+  #caller: AbortSignal | undefined;
+  #unsubscribeCaller: (() => void) | undefined;
   readonly #subscribers = new Set<() => void>();
   #controller: AbortController | undefined;
   #deadline: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reason: StopReason | undefined;
 
-  constructor(timeoutMs: number, monotonic: () => number, caller?: AbortSignal) {
+  constructor(timeoutMs: number, monotonic: () => number, caller?: AbortSignal | CancelSignal) {
     this.timeoutMs = timeoutMs;
     this.#monotonic = monotonic;
+    if (caller === undefined) return;
+    if (isCancelSignal(caller)) {
+      // A CancelSignal belongs to one call (the gateway's): a listener of its own costs nothing.
+      this.#unsubscribeCaller = caller.onAbort(() => this.stop('cancelled'));
+      return;
+    }
     this.#caller = caller;
-    if (caller !== undefined) CALLERS.add(caller, this);
+    CALLERS.add(caller, this);
   }
 
   /** Starts the total deadline; later calls do nothing. */
@@ -102,6 +110,7 @@ export class CallScope implements Stoppable {
     clearTimeout(this.#timer);
     this.#subscribers.clear();
     if (this.#caller !== undefined) CALLERS.delete(this.#caller, this);
+    this.#unsubscribeCaller?.();
   }
 }
 

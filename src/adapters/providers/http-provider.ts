@@ -1,5 +1,5 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
-import type { CallOptions, ModelProvider } from '../../app/ports/model-provider.js';
+import type { CallOptions, CancelSignal, ModelProvider } from '../../app/ports/model-provider.js';
 import type { ReleaseSlot } from '../../core/async/call-slots.js';
 import { backoffDelay } from '../../core/provider/backoff.js';
 import {
@@ -73,7 +73,7 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
   const counters = { calls: 0, retries: 0, malformedChunks: 0 };
   let closed = false;
 
-  const begin = (signal?: AbortSignal): CallScope => {
+  const begin = (signal?: AbortSignal | CancelSignal): CallScope => {
     const call = new CallScope(settings.timeoutMs, () => clock.monotonic(), signal);
     if (closed) call.stop('closed');
     open.add(call);

@@ -1,4 +1,8 @@
-import { AbortFanout } from './abort-fanout.js';
+import { type CancelSignal, isCancelSignal } from '../../app/ports/model-provider.js';
+import { AbortFanout, cancelledReason } from './abort-fanout.js';
+
+const reasonOf = (caller: AbortSignal | CancelSignal | undefined): unknown =>
+  caller === undefined || isCancelSignal(caller) ? cancelledReason() : caller.reason;
 
 /**
  * The AbortSignals of a provider's calls. Each call gets its own signal that aborts when the
@@ -15,7 +19,7 @@ export interface CallSignal {
 }
 
 export interface CallSignals {
-  start(caller: AbortSignal | undefined): CallSignal;
+  start(caller: AbortSignal | CancelSignal | undefined): CallSignal;
   /** Aborts every live call with `reason`, and every call started afterwards. */
   closeAll(reason: unknown): void;
   /** Calls in flight. */
@@ -31,10 +35,21 @@ export function createCallSignals(): CallSignals {
     start(caller) {
       const controller = new AbortController();
       if (closed !== undefined || caller?.aborted) {
-        controller.abort(closed !== undefined ? closed.reason : caller?.reason);
+        const reason = closed !== undefined ? closed.reason : reasonOf(caller);
+        controller.abort(reason);
         return { signal: controller.signal, dispose: () => {} };
       }
       live.add(controller);
+      if (caller !== undefined && isCancelSignal(caller)) {
+        const unsubscribe = caller.onAbort(() => controller.abort(cancelledReason()));
+        return {
+          signal: controller.signal,
+          dispose: () => {
+            live.delete(controller);
+            unsubscribe();
+          },
+        };
+      }
       if (caller !== undefined) callers.add(caller, controller);
       return {
         signal: controller.signal,

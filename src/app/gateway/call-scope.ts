@@ -1,15 +1,12 @@
 import { Deadline, type TimerHost } from '../../core/async/deadline.js';
+import type { CancelSignal } from '../ports/model-provider.js';
 
 /**
  * The client's side of a request: whether it went away, and a way to hear when it does. Lighter
  * than an AbortSignal (an AbortController costs ≈ 5 µs, and a request used to make one here and
  * one per upstream call); `signalOf` adapts an AbortSignal for callers that have one.
  */
-export interface ClientSignal {
-  readonly aborted: boolean;
-  /** Calls `fn` once when the client goes away (at once if it has); returns the unsubscribe. */
-  onAbort(fn: () => void): () => void;
-}
+export type ClientSignal = CancelSignal;
 
 export function signalOf(signal: AbortSignal): ClientSignal {
   return new AbortSignalClient(signal);
@@ -46,10 +43,14 @@ const TIMERS: TimerHost<Timer> = {
   clear: (timer) => clearTimeout(timer),
 };
 
-/** One upstream call's abort signal: the client going away plus the variant's time limits. */
-export class CallScope {
-  readonly controller = new AbortController();
+/**
+ * One upstream call's cancel signal: the client going away plus the variant's time limits. It is
+ * itself the CancelSignal handed to the provider (no AbortController per call).
+ */
+export class CallScope implements CancelSignal {
+  aborted = false;
   reason: TimerReason | undefined;
+  #listeners: (() => void)[] | undefined;
   #total: Timer | undefined;
   /** The first-token or idle limit, moved on by every event (a Deadline: no new timer each time). */
   readonly #phase = new Deadline(TIMERS, () => this.#fire(this.#phaseReason));
@@ -61,12 +62,36 @@ export class CallScope {
     readonly parent: ClientSignal,
     totalMs: number | undefined,
   ) {
-    this.#unsubscribe = parent.onAbort(() => this.controller.abort());
+    this.#unsubscribe = parent.onAbort(() => this.abort());
     if (totalMs !== undefined) this.#total = setTimeout(() => this.#fire('total'), totalMs);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** What the provider is given to stop the call. */
+  get signal(): CancelSignal {
+    return this;
+  }
+
+  onAbort(fn: () => void): () => void {
+    if (this.aborted) {
+      fn();
+      return () => {};
+    }
+    this.#listeners ??= [];
+    const listeners = this.#listeners;
+    listeners.push(fn);
+    return () => {
+      const i = listeners.indexOf(fn);
+      if (i >= 0) listeners.splice(i, 1);
+    };
+  }
+
+  /** Stops the call (its provider hears it at once). */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const fn of listeners) fn();
   }
 
   /** (Re)arms the first-token or idle timer. */
@@ -77,7 +102,7 @@ export class CallScope {
 
   #fire(reason: TimerReason): void {
     this.reason ??= reason;
-    this.controller.abort();
+    this.abort();
   }
 
   dispose(): void {

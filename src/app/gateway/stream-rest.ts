@@ -168,7 +168,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
   } finally {
     o.scope.dispose();
-    if (outcome !== 'ok') o.scope.controller.abort();
+    if (outcome !== 'ok') o.scope.abort();
     // Also after `done`: the provider's stream is suspended at its last yield, and only return()
     // runs its own cleanup (its timers and its list of open calls). Skipping it on success kept
     // every streamed call reachable: the gateway's heap grew ≈ 2 MB/s under streaming load.

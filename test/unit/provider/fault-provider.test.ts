@@ -122,6 +122,19 @@ describe('withFaults', () => {
       type: 'error',
       failure: { kind: 'cancelled', afterContent: true },
     });
+    // The gateway's CancelSignal (no AbortSignal) stops the stall the same way.
+    const gatewaySignal = {
+      aborted: true,
+      onAbort: (fn: () => void) => {
+        fn();
+        return () => {};
+      },
+    };
+    const cancelledByGateway = await collect(faulty.stream(request, { signal: gatewaySignal }));
+    expect(cancelledByGateway.at(-1)).toMatchObject({
+      type: 'error',
+      failure: { kind: 'cancelled', afterContent: true },
+    });
   });
 
   it('turns a good body into a malformed-JSON upstream failure, and can be switched at run time', async () => {
