@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ClientSignal, Gateway, GatewayStreamEvent, Served } from '../app/gateway/gateway.js';
+import { CancelSource, type Gateway, type GatewayStreamEvent, type Served } from '../app/gateway/gateway.js';
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
 import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
 import { resolveUnit } from '../app/gateway/unit.js';
@@ -256,7 +256,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     );
     reply.header('x-ballast-request-id', requestId);
     // The client going away aborts the upstream call (and everything waiting on it).
-    const client = new ClientAbort();
+    const client = new CancelSource();
     const onClose = () => {
       if (!reply.raw.writableFinished) client.abort();
     };
@@ -344,35 +344,6 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     });
 
   return app;
-}
-
-/**
- * A ClientSignal the connection's 'close' event fires. A class: an object literal with an
- * `aborted` getter is built on V8's slow path (≈ 0.6 µs against ≈ 0.01 µs), once per request.
- */
-class ClientAbort implements ClientSignal {
-  aborted = false;
-  #listeners: (() => void)[] | undefined;
-
-  onAbort(fn: () => void): () => void {
-    if (this.aborted) {
-      fn();
-      return () => {};
-    }
-    this.#listeners ??= [];
-    const listeners = this.#listeners;
-    listeners.push(fn);
-    return () => {
-      const i = listeners.indexOf(fn);
-      if (i >= 0) listeners.splice(i, 1);
-    };
-  }
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    for (const fn of this.#listeners?.splice(0) ?? []) fn();
-  }
 }
 
 /**

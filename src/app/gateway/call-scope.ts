@@ -44,32 +44,13 @@ const TIMERS: TimerHost<Timer> = {
 };
 
 /**
- * One upstream call's cancel signal: the client going away plus the variant's time limits. It is
- * itself the CancelSignal handed to the provider (no AbortController per call).
+ * A CancelSignal and the switch that fires it: the HTTP layer's "the client went away", and the
+ * base of each upstream call's scope. A class (an object literal with an `aborted` getter is
+ * built on V8's slow path, ≈ 0.6 µs against ≈ 0.01 µs) with a plain array of listeners.
  */
-export class CallScope implements CancelSignal {
+export class CancelSource implements CancelSignal {
   aborted = false;
-  reason: TimerReason | undefined;
   #listeners: (() => void)[] | undefined;
-  #total: Timer | undefined;
-  /** The first-token or idle limit, moved on by every event (a Deadline: no new timer each time). */
-  readonly #phase = new Deadline(TIMERS, () => this.#fire(this.#phaseReason));
-  #phaseReason: 'first_token' | 'idle' = 'first_token';
-  readonly #unsubscribe: () => void;
-
-  /** `totalMs` undefined: no separate total timer (the caller's phase timer is the tighter one). */
-  constructor(
-    readonly parent: ClientSignal,
-    totalMs: number | undefined,
-  ) {
-    this.#unsubscribe = parent.onAbort(() => this.abort());
-    if (totalMs !== undefined) this.#total = setTimeout(() => this.#fire('total'), totalMs);
-  }
-
-  /** What the provider is given to stop the call. */
-  get signal(): CancelSignal {
-    return this;
-  }
 
   onAbort(fn: () => void): () => void {
     if (this.aborted) {
@@ -85,13 +66,41 @@ export class CallScope implements CancelSignal {
     };
   }
 
-  /** Stops the call (its provider hears it at once). */
+  /** Fires once; listeners hear it at once, in the order they subscribed. */
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners) for (const fn of listeners) fn();
+  }
+}
+
+/**
+ * One upstream call's cancel signal: the client going away plus the variant's time limits. It is
+ * itself the CancelSignal handed to the provider (no AbortController per call).
+ */
+export class CallScope extends CancelSource {
+  reason: TimerReason | undefined;
+  #total: Timer | undefined;
+  /** The first-token or idle limit, moved on by every event (a Deadline: no new timer each time). */
+  readonly #phase = new Deadline(TIMERS, () => this.#fire(this.#phaseReason));
+  #phaseReason: 'first_token' | 'idle' = 'first_token';
+  readonly #unsubscribe: () => void;
+
+  /** `totalMs` undefined: no separate total timer (the caller's phase timer is the tighter one). */
+  constructor(
+    readonly parent: ClientSignal,
+    totalMs: number | undefined,
+  ) {
+    super();
+    this.#unsubscribe = parent.onAbort(() => this.abort());
+    if (totalMs !== undefined) this.#total = setTimeout(() => this.#fire('total'), totalMs);
+  }
+
+  /** What the provider is given to stop the call. */
+  get signal(): CancelSignal {
+    return this;
   }
 
   /** (Re)arms the first-token or idle timer. */

@@ -35,7 +35,7 @@ import { createReporter } from './report-request.js';
 import type { RoutingTable } from './routing-table.js';
 import { type GatewayStreamEvent, streamRest } from './stream-rest.js';
 
-export { type ClientSignal, signalOf } from './call-scope.js';
+export { CancelSource, type ClientSignal, signalOf } from './call-scope.js';
 export type { GatewayRequest, Served } from './plan-request.js';
 export type { GatewayStreamEvent } from './stream-rest.js';
 
