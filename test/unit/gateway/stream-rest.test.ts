@@ -95,6 +95,9 @@ describe('streamRest', () => {
       for await (const e of stream) events.push(e as (typeof events)[number]);
       return events;
     };
+    /** The arguments the client received, fragment after fragment. */
+    const argumentsSent = (events: Awaited<ReturnType<typeof collect>>) =>
+      events.flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : [])).join('');
 
     it('redacts a match split over fragments, holding it back until it is whole', async () => {
       const { finished, stream } = await rest(
@@ -102,7 +105,7 @@ describe('streamRest', () => {
         [{ check: 'pii', action: 'redact' }],
       );
       const events = await collect(stream);
-      const sent = events.flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : [])).join('');
+      const sent = argumentsSent(events);
       expect(sent).not.toContain('jane.doe');
       expect(JSON.parse(sent)).toEqual({ to: '[REDACTED:email]', body: 'see you' });
       expect(events[0]).toMatchObject({
@@ -133,9 +136,7 @@ describe('streamRest', () => {
               rules,
             );
             const events = await collect(stream);
-            const sent = events
-              .flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : []))
-              .join('');
+            const sent = argumentsSent(events);
             const whole = checkToolCalls([{ function: { arguments: text } }], rules).toolCalls[0] as {
               function: { arguments: string };
             };
@@ -153,7 +154,7 @@ describe('streamRest', () => {
         [{ check: 'pii', action: 'block' }],
       );
       const events = await collect(stream);
-      const sent = events.flatMap((e) => (e.type === 'tool_call' ? [e.call?.arguments ?? ''] : [])).join('');
+      const sent = argumentsSent(events);
       expect(sent).not.toContain('jane');
       expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'guardrail_blocked' } });
       expect(finished.outcome).toBe('blocked');
