@@ -318,6 +318,8 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
           out.write(frames.frame({}, openaiFinish(event.finishReason)));
           if (body.includeUsage) out.write(frames.frame(NO_CHOICE, null, openaiUsage(event.usage)));
           out.write(DONE_FRAME);
+          // The reply is whole: send it now, before the request is reported (the loop ends next).
+          out.end();
         } else {
           out.write(errorFrame(event.error));
         }
@@ -348,17 +350,17 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
 /**
  * Writes SSE frames to a response in batches: the frames made in one turn of the event loop (the
  * events of one read of the upstream — several often arrive in one TCP read) are joined and
- * written once, in the turn's check phase (`setImmediate`), after the I/O callbacks and promise
- * chains that deliver them. The client gets the same bytes and the same events, none held past
- * the turn that made it; only the HTTP chunk boundaries differ. One write instead of one per
- * event: Node's HTTP writes cost several µs each (a chunk header, a cork and uncork, a buffer per
- * piece in the `writev`), and each is a syscall. `process.nextTick` flushed too early: the
- * upstream body's end is delivered on a later tick of the same turn, so a reply that arrived in
- * one read left in two writes (strace: 3 `writev` per streamed request, 2 with `setImmediate`
- * and `end()` — CPU per streamed reply 8–10 % lower in interleaved runs).
+ * written once, when the promise chain that delivers them has drained (`process.nextTick`). The
+ * client gets the same bytes and the same events, none held past the turn that made it; only
+ * the HTTP chunk boundaries differ. One write instead of one per event: Node's HTTP writes cost
+ * several µs each (a chunk header, a cork and uncork, a buffer per piece in the `writev`), and
+ * each is a syscall. `end()` sends what is waiting with the chunked terminator in one `writev`:
+ * a reply that arrived in one read leaves in one write (strace: 2 `writev` per streamed request,
+ * the upstream call included, against 3 before).
  */
 class FrameBatch {
   #pending = '';
+  #ended = false;
   readonly #res: ServerResponse;
   readonly #flush = () => this.flush();
 
@@ -367,7 +369,8 @@ class FrameBatch {
   }
 
   write(frame: string): void {
-    if (this.#pending === '') setImmediate(this.#flush);
+    if (this.#ended) return;
+    if (this.#pending === '') process.nextTick(this.#flush);
     this.#pending += frame;
   }
 
@@ -380,10 +383,12 @@ class FrameBatch {
   }
 
   /**
-   * Ends the response with what is waiting: Node corks the socket for `end(data)`, so the last
-   * frames and the chunked terminator leave in one `writev` instead of two.
+   * Ends the response with what is waiting (once; later calls do nothing): Node corks the socket
+   * for `end(data)`, so the last frames and the chunked terminator leave in one `writev`.
    */
   end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
     const text = this.#pending;
     this.#pending = '';
     if (text === '') this.#res.end();

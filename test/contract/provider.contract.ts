@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { CancelSignal } from '../../src/app/ports/model-provider.js';
 import type { ChatRequest, ChatResult, FailureKind, StreamEvent } from '../../src/core/provider/chat.js';
 import {
@@ -277,6 +277,31 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
           const run = await collect(h.provider.stream(request));
           expect(run.text).toBe(TEXT);
           expect(error(run)).toMatchObject({ kind: 'network', afterContent: true, attempts: 1 });
+        }),
+      );
+
+      it.runIf(can('hold-after-end'))('a body held open after its end marker → done at the marker', () =>
+        // An idle timeout far beyond the test's own: waiting for the body's end would fail the test.
+        harness({ idleTimeoutMs: 120_000, timeoutMs: 120_000 }, async (h) => {
+          h.script(
+            { kind: 'hold-after-end', text: TEXT, usage: { inputTokens: 4, outputTokens: 6 } },
+            { kind: 'reply', text: 'Next.' },
+          );
+          const result = done(await collect(h.provider.stream(request)));
+          expect(result).toMatchObject({ text: TEXT, finishReason: 'stop', attempts: 1 });
+          expect(result.usage).toEqual({ inputTokens: 4, outputTokens: 6 });
+          // The held body keeps its connection; the next call gets another one.
+          expect(done(await collect(h.provider.stream(request))).text).toBe('Next.');
+          if (h.openConnections) expect(h.openConnections()).toBe(2);
+        }),
+      );
+
+      it.runIf(can('hold-after-end'))('… and its connection is closed once it has been idle too long', () =>
+        harness({ idleTimeoutMs: 200, timeoutMs: 60_000 }, async (h) => {
+          h.script({ kind: 'hold-after-end', text: TEXT });
+          expect(done(await collect(h.provider.stream(request))).text).toBe(TEXT);
+          const open = h.openConnections;
+          if (open) await vi.waitFor(() => expect(open()).toBe(0), { timeout: 10_000, interval: 20 });
         }),
       );
 

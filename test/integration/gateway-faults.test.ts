@@ -379,6 +379,19 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     const r = await recordOf(h.telemetry, a);
     expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'ok', inputTokens: 7, outputTokens: 11 });
   });
+  it('an upstream that keeps the body open after [DONE]: the client gets the whole stream', async () => {
+    h.candidate.setDefault({ holdAfterTerminator: true, usage: { input: 5, output: 9 } });
+    const unit = fresh();
+    const a = await ask(h.client, unit, true);
+    expect(a.error).toBeUndefined();
+    expect(a.variant).toBe('candidate');
+    expect(a.text).toBe(DEFAULT_TEXT);
+    expect(a.finish).toBe('stop');
+    expect(a.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 9 });
+    const r = await recordOf(h.telemetry, a);
+    expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'ok', inputTokens: 5, outputTokens: 9 });
+  });
+
   it('a client leaving mid-stream stops the upstream call: recorded as cancelled, no fallback', async () => {
     h.candidate.setDefault({ chunkDelayMs: 200 });
     // Its own connection pool: undici keeps a connection open after an aborted fetch until the

@@ -87,7 +87,7 @@ export async function completeAttempt(
   } catch (error) {
     return { ok: false, failure: thrownFailure(ctx, error) };
   } finally {
-    response?.body.destroy();
+    if (response !== undefined) abandonBody(response.body);
   }
 }
 
@@ -116,9 +116,10 @@ export async function* streamAttempt(
       if (whole.ok && whole.value.text !== '') yield whole.value.text;
       return whole;
     }
-    for await (const message of readSse(response.body, ctx.attempt)) {
-      // Past the end marker, keep reading to the end of the body so the socket goes back to the pool.
-      if (decoder.terminated) continue;
+    // Not destroyed when the loop below stops at the end marker: the rest of the body is left to
+    // arrive (see releaseBody), so the connection can go back to the pool.
+    const chunks = response.body.iterator({ destroyOnReturn: false });
+    for await (const message of readSse(chunks, ctx.attempt)) {
       const step = decoder.push(message);
       if (step.malformed) onMalformed();
       for (const delta of step.deltas) {
@@ -127,12 +128,15 @@ export async function* streamAttempt(
         yield delta;
         ctx.attempt.touch();
       }
-      if (step.tools === undefined) continue;
-      for (const fragment of step.tools) {
-        ctx.attempt.pauseIdle();
-        yield fragment;
-        ctx.attempt.touch();
-      }
+      if (step.tools !== undefined)
+        for (const fragment of step.tools) {
+          ctx.attempt.pauseIdle();
+          yield fragment;
+          ctx.attempt.touch();
+        }
+      // The answer is complete at its end marker: the caller gets it now, not when the server
+      // closes the body (it usually arrives with the marker, but may come later or never).
+      if (decoder.terminated) break;
     }
     if (decoder.terminated || decoder.summary().finishReason !== undefined) {
       return { ok: true, value: decoder.summary() };
@@ -154,8 +158,38 @@ export async function* streamAttempt(
     }
     return { ok: false, failure: thrownFailure(ctx, error) };
   } finally {
-    response?.body.destroy();
+    if (response !== undefined) {
+      if (decoder.terminated) releaseBody(response.body, ctx.attempt.idleMs);
+      else abandonBody(response.body);
+    }
   }
+}
+
+const ignore = (): void => {};
+
+/**
+ * Closes a body that is no longer read. Destroyed before its end, undici's body emits an abort
+ * error; nobody listens any more (the reader is gone), so it is ignored here rather than thrown.
+ */
+function abandonBody(body: Readable): void {
+  if (body.destroyed) return;
+  body.on('error', ignore);
+  body.destroy();
+}
+
+/**
+ * The body of a stream whose end marker was read: what is left (the chunked end, usually already
+ * here) is read and dropped, so undici sees the response end and keeps the connection for the
+ * next call — destroying the body before that would close it. A server that sends nothing more
+ * for `idleMs` gets its connection closed, as a stalled body would.
+ */
+function releaseBody(body: Readable, idleMs: number): void {
+  if (body.destroyed || body.readableEnded) return;
+  const timer = setTimeout(() => body.destroy(), idleMs);
+  timer.unref();
+  body.once('close', () => clearTimeout(timer));
+  body.on('error', ignore);
+  body.resume();
 }
 
 function send(ctx: AttemptContext, request: WireHttpRequest): Promise<Dispatcher.ResponseData> {

@@ -38,6 +38,8 @@ export type Scenario =
   | { readonly kind: 'cut'; readonly afterChunks: number; readonly text?: string }
   | { readonly kind: 'stall'; readonly afterChunks: number; readonly text?: string }
   | { readonly kind: 'malformed-chunk'; readonly atChunk: number; readonly text?: string }
+  /** A whole stream, end marker included, whose body the server then keeps open. */
+  | { readonly kind: 'hold-after-end'; readonly text?: string; readonly usage?: Usage }
   | {
       readonly kind: 'no-terminator';
       readonly withFinish: boolean;
@@ -72,6 +74,8 @@ export interface ProviderHarness {
   requestTimes?(): readonly number[];
   /** Stream chunks skipped as unreadable, if the provider counts them. */
   malformedChunks?(): number;
+  /** Sockets the backend has open, if it can tell. */
+  openConnections?(): number;
   close(): Promise<void>;
 }
 

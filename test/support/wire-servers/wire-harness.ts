@@ -27,6 +27,7 @@ const ALL: readonly ScenarioKind[] = [
   'malformed-chunk',
   'no-terminator',
   'stream-error',
+  'hold-after-end',
 ];
 
 /**
@@ -54,6 +55,7 @@ export function wireContractSetup(
         script: (...scenarios) => wire.script(...scenarios.map(wireStep)),
         requestTimes: () => wire.requests.map((r) => r.at),
         malformedChunks: () => provider.stats().malformedChunks,
+        openConnections: () => wire.openConnections(),
         close: () => provider.close(),
       };
     },
@@ -96,6 +98,12 @@ export function wireStep(scenario: Scenario): WireStep {
         usage: scenario.usage && { input: scenario.usage.inputTokens, output: scenario.usage.outputTokens },
         omitTerminator: true,
         omitFinish: !scenario.withFinish,
+      };
+    case 'hold-after-end':
+      return {
+        text: scenario.text,
+        usage: scenario.usage && { input: scenario.usage.inputTokens, output: scenario.usage.outputTokens },
+        holdAfterTerminator: true,
       };
     case 'stream-error':
       return {

@@ -44,6 +44,8 @@ export interface WireStep {
   readonly malformedAt?: number;
   /** Streams: end the body without the end marker ([DONE], message_stop). */
   readonly omitTerminator?: boolean;
+  /** Streams: send everything, end marker included, then keep the body open (no chunked end). */
+  readonly holdAfterTerminator?: boolean;
   /** Streams: leave out the finish-reason event. */
   readonly omitFinish?: boolean;
   /** Streams: send the dialect's in-band error event after N content chunks, then end. */
@@ -233,6 +235,7 @@ async function writeStream(
     }
     res.write(frame.text);
   }
+  if (step.holdAfterTerminator) return;
   res.end();
 }
 
