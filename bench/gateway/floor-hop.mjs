@@ -10,6 +10,10 @@
 // http-http       node:http server, node:http client (keep-alive agent)
 // http-undici     node:http server, undici client (the Agent and request Ballast uses)
 // fastify-undici  Fastify server (its JSON body parser and reply), undici client — Ballast's pair
+// http-undici-events  node:http server, undici client, and a streamed answer read event by event:
+//                 each SSE event parsed (eventsource-parser, as Ballast), its JSON parsed and
+//                 written again, the events of one read sent in one write — the least a gateway
+//                 that checks what it streams must do (non-streaming: as http-undici)
 
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -61,6 +65,39 @@ const viaNodeHttp = (body, stream) =>
     out.end(body);
   });
 
+const { createParser } = require('eventsource-parser');
+
+/**
+ * A streamed answer re-framed event by event: parsed from the upstream's bytes, each event's JSON
+ * parsed and serialised again, and the frames made from one read written at once.
+ */
+const pipeEvents = (source, res) =>
+  new Promise((resolve) => {
+    let out = '';
+    const parser = createParser({
+      onEvent: (event) => {
+        out +=
+          event.data === '[DONE]'
+            ? 'data: [DONE]\n\n'
+            : `data: ${JSON.stringify(JSON.parse(event.data))}\n\n`;
+      },
+    });
+    const decoder = new TextDecoder();
+    source.on('data', (chunk) => {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (out !== '') {
+        res.write(out);
+        out = '';
+      }
+    });
+    const done = () => {
+      res.end(out);
+      resolve();
+    };
+    source.on('end', done);
+    source.on('error', done);
+  });
+
 const undiciAgent = new Agent({ connections: 1000, headersTimeout: 0, bodyTimeout: 0 });
 const viaUndici = async (body, stream) => {
   const res = await undiciRequest.call(undiciAgent, {
@@ -99,14 +136,15 @@ if (variant === 'fastify-undici') {
   });
   await app.listen({ port, host: '127.0.0.1' });
   ready();
-} else if (variant === 'http-http' || variant === 'http-undici') {
+} else if (variant === 'http-http' || variant === 'http-undici' || variant === 'http-undici-events') {
   const call = variant === 'http-http' ? viaNodeHttp : viaUndici;
   const server = http.createServer(async (req, res) => {
     try {
       const out = await hop(JSON.parse(await readAll(req)), call);
       if (out.stream) {
         res.writeHead(out.status, { 'content-type': contentType(out) });
-        out.stream.pipe(res);
+        if (variant === 'http-undici-events') await pipeEvents(out.stream, res);
+        else out.stream.pipe(res);
         return;
       }
       res.writeHead(out.status, {

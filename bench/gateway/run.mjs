@@ -9,7 +9,7 @@
 //        [--max-others-pct 10] [--retries 2]
 //        [--loader wrk|autocannon] [--ballast-model chat] [--ballast-arg ARG]… [--ballast-node-arg ARG]… [--results-name gateway] [--no-copy]
 //
-// --targets may also name floor-http-http, floor-http-undici, floor-fastify-undici (floor-hop.mjs):
+// --targets may also name floor-http-http, floor-http-undici, floor-fastify-undici, floor-http-undici-events (floor-hop.mjs):
 // the floor under Ballast, a JSON hop built from each pair of server and client parts, e.g.
 //   node bench/gateway/run.mjs --targets direct,node,floor-http-http,floor-http-undici,floor-fastify-undici,ballast --results-name gateway-floor
 //
@@ -50,7 +50,12 @@ const AUTOCANNON_BIN = join(HERE, 'node_modules', 'autocannon', 'autocannon.js')
 const BALLAST_COPY = join(WORK, 'ballast-build');
 const ALL_TARGETS = ['direct', 'nginx', 'portkey', 'ballast', 'node'];
 // Not run by default: the floor under Ballast, a JSON hop from each pair of parts (floor-hop.mjs).
-const FLOOR_TARGETS = ['floor-http-http', 'floor-http-undici', 'floor-fastify-undici'];
+const FLOOR_TARGETS = [
+  'floor-http-http',
+  'floor-http-undici',
+  'floor-fastify-undici',
+  'floor-http-undici-events',
+];
 const MODES = ['json', 'stream'];
 const MODE_LABEL = { json: 'non-streaming', stream: 'streaming (10 SSE events)' };
 const TARGET_LABEL = {
@@ -62,6 +67,7 @@ const TARGET_LABEL = {
   'floor-http-http': '(f) JSON hop: node:http → node:http',
   'floor-http-undici': '(g) JSON hop: node:http → undici',
   'floor-fastify-undici': '(h) JSON hop: Fastify → undici',
+  'floor-http-undici-events': '(i) JSON hop: node:http → undici, streamed events parsed and re-framed',
 };
 // Figures measured before (issue #5) on another machine, non-streaming, 50 connections.
 const REFERENCE = {
@@ -999,7 +1005,7 @@ function modeTable(rows) {
 /** The issue's goals for Ballast; the other proxies are shown against the same bars for scale. */
 function goals(summary, soak) {
   const get = (t, m) => summary[m]?.find((r) => r.target === t);
-  const proxies = ['nginx', 'node', 'portkey', 'ballast'];
+  const proxies = goalColumns(summary).map((c) => c.target);
   const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
   const defs = [
     {
@@ -1070,17 +1076,36 @@ function goals(summary, soak) {
   });
 }
 
-function goalsTable(rows) {
+/**
+ * The goals table's columns: Ballast, and for scale nginx, the bare Node hop, Portkey and — when
+ * the run measured it — the hop that reads every streamed event (floor-http-undici-events), the
+ * least a gateway that checks what it streams must do.
+ */
+function goalColumns(summary) {
+  const measured = (t) => MODES.some((m) => summary[m]?.some((r) => r.target === t));
+  return [
+    { target: 'nginx', label: 'nginx (for scale)' },
+    { target: 'node', label: 'bare Node hop (for scale)' },
+    ...(measured('floor-http-undici-events')
+      ? [{ target: 'floor-http-undici-events', label: 'hop reading every event (for scale)' }]
+      : []),
+    { target: 'portkey', label: 'Portkey (for scale)' },
+    { target: 'ballast', label: '**Ballast**' },
+  ];
+}
+
+function goalsTable(rows, summary) {
   const cell = (c, unit) =>
     c.value === null
       ? c.status
       : `${typeof c.value === 'number' ? fmt(c.value, unit === '×' ? 1 : unit === ' MB' ? 1 : unit === ' ms' ? 3 : 1) : c.value}${unit} — ${c.status}`;
+  const columns = goalColumns(summary);
+  const bold = (t, text) => (t === 'ballast' ? `**${text}**` : text);
   return [
-    '| goal (issue #5, for Ballast) | nginx (for scale) | bare Node hop (for scale) | Portkey (for scale) | **Ballast** |',
-    '|---|---|---|---|---|',
+    `| goal (issue #5, for Ballast) | ${columns.map((c) => c.label).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
     ...rows.map(
-      (g) =>
-        `| ${g.goal} | ${cell(g.nginx, g.unit)} | ${cell(g.node, g.unit)} | ${cell(g.portkey, g.unit)} | **${cell(g.ballast, g.unit)}** |`,
+      (g) => `| ${g.goal} | ${columns.map((c) => bold(c.target, cell(g[c.target], g.unit))).join(' | ')} |`,
     ),
   ].join('\n');
 }
@@ -1523,7 +1548,7 @@ function markdown(result, o) {
     `Other processes on the machine used at most ${fmt(worst, 1)} % of a core during any measurement kept here${MODES.some((m) => (summary[m] ?? []).some((r) => r.contaminated)) ? `; ⚠ marks rows measured while other processes used more than ${s.max_others_pct_of_core_during} % of a core (after ${s.retries} retries)` : ''}.`,
     '',
   );
-  lines.push('## Goals', '', goalsTable(g), '');
+  lines.push('## Goals', '', goalsTable(g, summary), '');
   const cal = result.calibration;
   if (cal.rows.some((r) => r.here !== null)) {
     lines.push(
