@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { PrometheusTelemetry } from '../../src/adapters/telemetry/prometheus.js';
 import { feedbackRecord, requestRecord } from '../support/telemetry-records.js';
@@ -101,5 +103,83 @@ describe('PrometheusTelemetry', () => {
     ).toBe(1);
     expect(await b.metricsText()).not.toContain('outcome="ok"');
     expect(await b.metricsText()).not.toContain('process_cpu');
+  });
+
+  it("prints what prom-client's own Counter and Histogram print for the same requests", async () => {
+    // The adapter adds up between scrapes and hands prom-client the sums (and keeps its own
+    // histogram buckets); the exposition must not tell the difference, bucket bounds included.
+    const onBound = fc.constantFrom(25, 50, 100, 250, 500, 1_000, 2_500, 60_000, 120_000);
+    const record = fc.record({
+      route: fc.constantFrom('support', null),
+      served: fc.constantFrom('baseline', 'cand'),
+      stream: fc.boolean(),
+      latencyMs: fc.oneof(onBound, fc.double({ min: 0, max: 200_000, noNaN: true })),
+      ttftMs: fc.option(fc.oneof(onBound, fc.double({ min: 0, max: 20_000, noNaN: true }))),
+      outputTokens: fc.nat(2_000),
+      costUsd: fc.constantFrom(0, 0.25, 0.001, 1e-7),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { maxLength: 40 }), fc.nat(40), async (records, scrapeAt) => {
+        const prom = new PrometheusTelemetry({ defaultMetrics: false });
+        const registry = new Registry();
+        const rv = ['route', 'variant'];
+        const duration = new Histogram({
+          name: 'ballast_request_duration_seconds',
+          help: 'Arrival to last byte, by served variant',
+          labelNames: rv,
+          buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+          registers: [registry],
+        });
+        const ttft = new Histogram({
+          name: 'ballast_ttft_seconds',
+          help: 'Arrival to first content byte of streamed requests, by served variant',
+          labelNames: rv,
+          buckets: [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2.5, 5, 10],
+          registers: [registry],
+        });
+        const tokens = new Counter({ name: 't', help: 't', labelNames: [...rv, 'direction'], registers: [] });
+        const cost = new Counter({ name: 'c', help: 'c', labelNames: rv, registers: [] });
+        for (const [i, r] of records.entries()) {
+          // A scrape half-way: what was summed so far is handed over once, never twice.
+          if (i === scrapeAt) await prom.metricsText();
+          const route = r.route ?? '(direct)';
+          prom.record(
+            requestRecord({
+              route: r.route,
+              servedVariant: r.served,
+              stream: r.stream,
+              latencyMs: r.latencyMs,
+              ttftMs: r.ttftMs,
+              outputTokens: r.outputTokens,
+              inputTokens: 0,
+              costUsd: r.costUsd,
+            }),
+          );
+          duration.observe({ route, variant: r.served }, r.latencyMs / 1000);
+          if (r.stream && r.ttftMs !== null) ttft.observe({ route, variant: r.served }, r.ttftMs / 1000);
+          if (r.outputTokens > 0)
+            tokens.inc({ route, variant: r.served, direction: 'output' }, r.outputTokens);
+          if (r.costUsd > 0) cost.inc({ route, variant: r.served }, r.costUsd);
+        }
+        const expectedText = await registry.metrics();
+        const text = await prom.metricsText();
+        const lines = (t: string, prefix: string) =>
+          t
+            .split('\n')
+            .filter((l) => l.startsWith(prefix))
+            .sort();
+        for (const name of ['ballast_request_duration_seconds', 'ballast_ttft_seconds'])
+          expect(lines(text, name)).toEqual(lines(expectedText, name));
+        for (const { values } of [await tokens.get(), await cost.get()])
+          for (const v of values) {
+            const name = 'direction' in v.labels ? 'ballast_tokens_total' : 'ballast_cost_usd_total';
+            const labels = Object.entries(v.labels)
+              .map(([k, x]) => `${k}="${x}"`)
+              .join(',');
+            expect(sample(text, `${name}{${labels}}`)).toBeCloseTo(v.value, 9);
+          }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

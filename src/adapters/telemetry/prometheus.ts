@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, type Metric, Registry } from 'prom-client';
 import type { FeedbackRecord, RequestOutcome, RequestRecord } from '../../app/ports/gateway-telemetry.js';
 import { DIRECT_ROUTE } from './metric-aggregator.js';
 
@@ -10,20 +10,114 @@ const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
 const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2.5, 5, 10];
 
 type CounterChild = Counter.Internal;
-type HistogramChild = Histogram.Internal<string>;
 
-/** The labelled children of one route × variant, resolved once and reused for every request. */
+/**
+ * One labelled counter series whose increments wait in a plain number until the next scrape.
+ * prom-client's `inc` builds a string from the label set, validates the labels and looks the
+ * string up in a dictionary on every call; a request made about seven such calls, which was more
+ * than half of what telemetry cost per request (a CPU profile of `record`: ≈ 2.2 of 3.8 µs).
+ */
+class PendingCount {
+  pending = 0;
+  constructor(private readonly child: CounterChild) {}
+
+  add(value: number): void {
+    this.pending += value;
+  }
+
+  /** Hands what waited to prom-client (at scrape time). */
+  sync(): void {
+    if (this.pending === 0) return;
+    this.child.inc(this.pending);
+    this.pending = 0;
+  }
+}
+
+/** A histogram series by route × variant: a count per bucket (the last is +Inf), sum and count. */
+interface HistogramSeries {
+  readonly labels: { readonly route: string; readonly variant: string };
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram labelled by route and variant, in the shape prom-client's Registry formats
+ * (`registerMetric` with `get()`, as its own metrics): an observation is a search over a dozen
+ * bounds and three additions, instead of prom-client's per-call label hashing and validation.
+ * Exposed exactly as prom-client's Histogram would be: cumulative `_bucket{le=…}`, `_sum`, `_count`.
+ */
+class RouteVariantHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  series(route: string, variant: string): HistogramSeries {
+    const key = `${route}\0${variant}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      series = {
+        labels: { route, variant },
+        counts: new Float64Array(this.bounds.length + 1),
+        sum: 0,
+        count: 0,
+      };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+
+  observe(series: HistogramSeries, value: number): void {
+    const { bounds } = this;
+    let i = 0;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
+    series.counts[i] = (series.counts[i] as number) + 1;
+    series.sum += value;
+    series.count += 1;
+  }
+
+  get() {
+    const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+    for (const { labels, counts, sum, count } of this.#series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += counts[i] as number;
+        values.push({
+          value: cumulative,
+          labels: { le: i < this.bounds.length ? (this.bounds[i] as number) : '+Inf', ...labels },
+          metricName: `${this.name}_bucket`,
+        });
+      }
+      values.push({ value: sum, labels: { ...labels }, metricName: `${this.name}_sum` });
+      values.push({ value: count, labels: { ...labels }, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
+}
+
+/** The series of one route × variant, resolved once and reused for every request. */
 interface Children {
-  readonly duration: HistogramChild;
-  readonly ttft: HistogramChild;
-  readonly inputTokens: CounterChild;
-  readonly outputTokens: CounterChild;
-  readonly cost: CounterChild;
-  readonly guardrailHits: CounterChild;
-  readonly fallbacks: CounterChild;
-  readonly outcomes: Map<string, CounterChild>;
-  readonly errors: Map<string, CounterChild>;
-  readonly feedback: Map<string, CounterChild>;
+  /** Made at the first observation, so series appear in the order prom-client's would. */
+  duration?: HistogramSeries;
+  ttft?: HistogramSeries;
+  readonly inputTokens: PendingCount;
+  readonly outputTokens: PendingCount;
+  readonly cost: PendingCount;
+  readonly guardrailHits: PendingCount;
+  readonly fallbacks: PendingCount;
+  readonly outcomes: Map<string, PendingCount>;
+  readonly errors: Map<string, PendingCount>;
+  readonly feedback: Map<string, PendingCount>;
 }
 
 export interface PrometheusTelemetryOptions {
@@ -42,8 +136,10 @@ export class PrometheusTelemetry {
   private readonly children = new Map<string, Children>();
   private readonly requests: Counter<'route' | 'variant' | 'outcome'>;
   private readonly errors: Counter<'route' | 'variant' | 'kind'>;
-  private readonly duration: Histogram<'route' | 'variant'>;
-  private readonly ttft: Histogram<'route' | 'variant'>;
+  private readonly duration: RouteVariantHistogram;
+  private readonly ttft: RouteVariantHistogram;
+  /** Every counter series made so far, synced into prom-client at each scrape. */
+  private readonly pending: PendingCount[] = [];
   private readonly tokens: Counter<'route' | 'variant' | 'direction'>;
   private readonly cost: Counter<'route' | 'variant'>;
   private readonly guardrailHits: Counter<'route' | 'variant'>;
@@ -67,20 +163,18 @@ export class PrometheusTelemetry {
       labelNames: [...rv, 'kind'],
       registers,
     });
-    this.duration = new Histogram({
-      name: 'ballast_request_duration_seconds',
-      help: 'Arrival to last byte, by served variant',
-      labelNames: rv,
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.ttft = new Histogram({
-      name: 'ballast_ttft_seconds',
-      help: 'Arrival to first content byte of streamed requests, by served variant',
-      labelNames: rv,
-      buckets: TTFT_BUCKETS,
-      registers,
-    });
+    this.duration = new RouteVariantHistogram(
+      'ballast_request_duration_seconds',
+      'Arrival to last byte, by served variant',
+      DURATION_BUCKETS,
+    );
+    this.registry.registerMetric(this.duration as unknown as Metric);
+    this.ttft = new RouteVariantHistogram(
+      'ballast_ttft_seconds',
+      'Arrival to first content byte of streamed requests, by served variant',
+      TTFT_BUCKETS,
+    );
+    this.registry.registerMetric(this.ttft as unknown as Metric);
     this.tokens = new Counter({
       name: 'ballast_tokens_total',
       help: 'Tokens billed, by direction (input or output)',
@@ -134,31 +228,34 @@ export class PrometheusTelemetry {
     for (let i = 0; i < attempts.length - 1; i++) {
       const attempt = attempts[i] as (typeof attempts)[number];
       const c = this.childrenOf(route, attempt.variant);
-      c.fallbacks.inc();
-      labelled(c.errors, attempt.kind ?? 'unknown', () =>
-        this.errors.labels(route, attempt.variant, attempt.kind ?? 'unknown'),
-      ).inc();
+      c.fallbacks.add(1);
+      const kind = attempt.kind ?? 'unknown';
+      this.labelled(c.errors, kind, () => this.errors.labels(route, attempt.variant, kind)).add(1);
     }
     const variant = r.servedVariant;
     const c = this.childrenOf(route, variant);
-    labelled(c.outcomes, r.outcome, () => this.requests.labels(route, variant, r.outcome)).inc();
+    this.labelled(c.outcomes, r.outcome, () => this.requests.labels(route, variant, r.outcome)).add(1);
     if (isError(r.outcome)) {
       const kind = r.errorKind ?? r.outcome;
-      labelled(c.errors, kind, () => this.errors.labels(route, variant, kind)).inc();
+      this.labelled(c.errors, kind, () => this.errors.labels(route, variant, kind)).add(1);
     }
-    c.duration.observe(r.latencyMs / 1000);
-    if (r.stream && r.ttftMs !== null) c.ttft.observe(r.ttftMs / 1000);
-    if (r.inputTokens > 0) c.inputTokens.inc(r.inputTokens);
-    if (r.outputTokens > 0) c.outputTokens.inc(r.outputTokens);
-    if (r.costUsd > 0) c.cost.inc(r.costUsd);
-    if (r.guardrailHits > 0) c.guardrailHits.inc(r.guardrailHits);
+    c.duration ??= this.duration.series(route, variant);
+    this.duration.observe(c.duration, r.latencyMs / 1000);
+    if (r.stream && r.ttftMs !== null) {
+      c.ttft ??= this.ttft.series(route, variant);
+      this.ttft.observe(c.ttft, r.ttftMs / 1000);
+    }
+    if (r.inputTokens > 0) c.inputTokens.add(r.inputTokens);
+    if (r.outputTokens > 0) c.outputTokens.add(r.outputTokens);
+    if (r.costUsd > 0) c.cost.add(r.costUsd);
+    if (r.guardrailHits > 0) c.guardrailHits.add(r.guardrailHits);
   }
 
   recordFeedback(f: FeedbackRecord): void {
     const route = f.route ?? DIRECT_ROUTE;
     const sentiment = f.value < 0.5 ? 'negative' : 'positive';
     const c = this.childrenOf(route, f.variant);
-    labelled(c.feedback, sentiment, () => this.feedback.labels(route, f.variant, sentiment)).inc();
+    this.labelled(c.feedback, sentiment, () => this.feedback.labels(route, f.variant, sentiment)).add(1);
   }
 
   droppedRows(rows: number): void {
@@ -170,6 +267,7 @@ export class PrometheusTelemetry {
   }
 
   metricsText(): Promise<string> {
+    for (const count of this.pending) count.sync();
     return this.registry.metrics();
   }
 
@@ -178,13 +276,11 @@ export class PrometheusTelemetry {
     let c = this.children.get(key);
     if (!c) {
       c = {
-        duration: this.duration.labels(route, variant),
-        ttft: this.ttft.labels(route, variant),
-        inputTokens: this.tokens.labels(route, variant, 'input'),
-        outputTokens: this.tokens.labels(route, variant, 'output'),
-        cost: this.cost.labels(route, variant),
-        guardrailHits: this.guardrailHits.labels(route, variant),
-        fallbacks: this.fallbacks.labels(route, variant),
+        inputTokens: this.count(this.tokens.labels(route, variant, 'input')),
+        outputTokens: this.count(this.tokens.labels(route, variant, 'output')),
+        cost: this.count(this.cost.labels(route, variant)),
+        guardrailHits: this.count(this.guardrailHits.labels(route, variant)),
+        fallbacks: this.count(this.fallbacks.labels(route, variant)),
         outcomes: new Map(),
         errors: new Map(),
         feedback: new Map(),
@@ -193,17 +289,23 @@ export class PrometheusTelemetry {
     }
     return c;
   }
+
+  private count(child: CounterChild): PendingCount {
+    const count = new PendingCount(child);
+    this.pending.push(count);
+    return count;
+  }
+
+  private labelled(cache: Map<string, PendingCount>, key: string, create: () => CounterChild): PendingCount {
+    let count = cache.get(key);
+    if (!count) {
+      count = this.count(create());
+      cache.set(key, count);
+    }
+    return count;
+  }
 }
 
 function isError(outcome: RequestOutcome): boolean {
   return outcome === 'error' || outcome === 'stream_interrupted';
-}
-
-function labelled(cache: Map<string, CounterChild>, key: string, create: () => CounterChild): CounterChild {
-  let child = cache.get(key);
-  if (!child) {
-    child = create();
-    cache.set(key, child);
-  }
-  return child;
 }
