@@ -538,7 +538,9 @@ async function startTarget(name, ctx) {
       name,
       'floor-hop.mjs',
       ['--variant', name.slice('floor-'.length)],
-      'reads and parses the request, renames the model, sends it on, parses and re-serialises the answer (a streamed one is piped through unparsed)',
+      name === 'floor-http-undici-events'
+        ? 'reads and parses the request, renames the model, sends it on, parses and re-serialises the answer; a streamed one event by event (each SSE event parsed, its JSON parsed and serialised again, the events of one read written at once)'
+        : 'reads and parses the request, renames the model, sends it on, parses and re-serialises the answer (a streamed one is piped through unparsed)',
     );
   if (name === 'portkey') {
     const child = startProcess(
