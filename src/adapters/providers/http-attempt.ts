@@ -117,7 +117,8 @@ export async function* streamAttempt(
       return whole;
     }
     // Not destroyed when the loop below stops at the end marker: the rest of the body is left to
-    // arrive (see releaseBody), so the connection can go back to the pool.
+    // arrive (see releaseBody), so the connection can go back to the pool. (`Readable.iterator` is
+    // marked experimental in Node 20 and 22, unchanged since it came in 16.3.)
     const chunks = response.body.iterator({ destroyOnReturn: false });
     for await (const message of readSse(chunks, ctx.attempt)) {
       const step = decoder.push(message);
