@@ -367,8 +367,11 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'ok' });
   });
 
-  it('a stream with its finish reason but without [DONE] completes cleanly with usage', async () => {
-    h.candidate.setDefault({ omitTerminator: true, usage: { input: 7, output: 11 } });
+  it.each([
+    { name: 'a stream with its finish reason but without [DONE]', step: { omitTerminator: true } },
+    { name: 'a stream whose body stays open after [DONE]', step: { holdAfterTerminator: true } },
+  ])('$name completes cleanly with usage', async ({ step }) => {
+    h.candidate.setDefault({ ...step, usage: { input: 7, output: 11 } });
     const unit = fresh();
     const a = await ask(h.client, unit, true);
     expect(a.error).toBeUndefined();
@@ -378,18 +381,6 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     expect(a.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 11, total_tokens: 18 });
     const r = await recordOf(h.telemetry, a);
     expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'ok', inputTokens: 7, outputTokens: 11 });
-  });
-  it('an upstream that keeps the body open after [DONE]: the client gets the whole stream', async () => {
-    h.candidate.setDefault({ holdAfterTerminator: true, usage: { input: 5, output: 9 } });
-    const unit = fresh();
-    const a = await ask(h.client, unit, true);
-    expect(a.error).toBeUndefined();
-    expect(a.variant).toBe('candidate');
-    expect(a.text).toBe(DEFAULT_TEXT);
-    expect(a.finish).toBe('stop');
-    expect(a.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 9 });
-    const r = await recordOf(h.telemetry, a);
-    expect(r).toMatchObject({ servedVariant: 'candidate', outcome: 'ok', inputTokens: 5, outputTokens: 9 });
   });
 
   it('a client leaving mid-stream stops the upstream call: recorded as cancelled, no fallback', async () => {

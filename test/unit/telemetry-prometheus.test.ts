@@ -123,20 +123,18 @@ describe('PrometheusTelemetry', () => {
         const prom = new PrometheusTelemetry({ defaultMetrics: false });
         const registry = new Registry();
         const rv = ['route', 'variant'];
-        const duration = new Histogram({
-          name: 'ballast_request_duration_seconds',
-          help: 'Arrival to last byte, by served variant',
-          labelNames: rv,
-          buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
-          registers: [registry],
-        });
-        const ttft = new Histogram({
-          name: 'ballast_ttft_seconds',
-          help: 'Arrival to first content byte of streamed requests, by served variant',
-          labelNames: rv,
-          buckets: [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2.5, 5, 10],
-          registers: [registry],
-        });
+        const histogram = (name: string, help: string, buckets: number[]) =>
+          new Histogram({ name, help, labelNames: rv, buckets, registers: [registry] });
+        const duration = histogram(
+          'ballast_request_duration_seconds',
+          'Arrival to last byte, by served variant',
+          [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+        );
+        const ttft = histogram(
+          'ballast_ttft_seconds',
+          'Arrival to first content byte of streamed requests, by served variant',
+          [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2.5, 5, 10],
+        );
         const tokens = new Counter({ name: 't', help: 't', labelNames: [...rv, 'direction'], registers: [] });
         const cost = new Counter({ name: 'c', help: 'c', labelNames: rv, registers: [] });
         for (const [i, r] of records.entries()) {
