@@ -149,6 +149,25 @@ describe('gateway with the openai client', () => {
     expect(streamed?.id).toBe('call_9');
   });
 
+  it("redacts PII in a custom tool call's input", async () => {
+    upstream.script({
+      text: '',
+      toolCalls: [{ id: 'call_c', name: 'notes', arguments: 'write to jane.doe@example.com', custom: true }],
+    });
+    const tools = [{ type: 'custom' as const, custom: { name: 'notes' } }];
+    const whole = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user' as const, content: 'Take a note' }],
+      tools,
+    });
+    const custom = whole.choices[0]?.message.tool_calls?.[0];
+    expect(custom).toEqual({
+      id: 'call_c',
+      type: 'custom',
+      custom: { name: 'notes', input: 'write to [REDACTED:email]' },
+    });
+  });
+
   it("returns the answer's token logprobs, whole and streamed; a redacted answer has none", async () => {
     const expected = splitText(DEFAULT_TEXT).map(tokenLogprob);
     const whole = await client.chat.completions.create({

@@ -8,8 +8,9 @@ import { type ActionedFinding, applyGuardrails, type GuardrailRule } from './che
  * policy but `length`, which limits the text answer. A redaction replaces the match with
  * `[REDACTED:label]`, which needs no escaping inside a JSON string, so arguments that were valid
  * JSON stay valid when a match lies inside one string value (the usual case: an address, a
- * number, a key). Only OpenAI-shaped function calls (`{function: {arguments}}`, which the
- * providers also make of Anthropic's `tool_use` blocks) are checked; any other entry passes as it is.
+ * number, a key). OpenAI's function calls (`{function: {arguments}}`, which the providers also
+ * make of Anthropic's `tool_use` blocks) and custom-tool calls (`{type: 'custom', custom: {input}}`,
+ * free text) are checked; any other entry passes as it is.
  */
 
 /** The rules that apply to tool-call arguments: all but `length`. */
@@ -36,22 +37,33 @@ export function checkToolCalls(
   let blocked = false;
   let changed = false;
   const checked = toolCalls.map((call) => {
-    const fn = functionOf(call);
-    if (fn === undefined) return call;
-    const outcome = applyGuardrails(fn.arguments, argumentRules);
+    const text = checkedText(call);
+    if (text === undefined) return call;
+    const outcome = applyGuardrails(text.value, argumentRules);
     findings.push(...outcome.findings);
     if (outcome.blocked) blocked = true;
-    if (outcome.text === fn.arguments) return call;
+    if (outcome.text === text.value) return call;
     changed = true;
-    return { ...(call as object), function: { ...fn, arguments: outcome.text } };
+    return text.replacedBy(outcome.text);
   });
   return { blocked, findings, toolCalls: changed ? checked : toolCalls };
 }
 
-function functionOf(call: unknown): { readonly arguments: string } | undefined {
+/** Where a call's model-written text is: a function call's arguments, or a custom call's input. */
+const TEXT_FIELDS = [
+  ['function', 'arguments'],
+  ['custom', 'input'],
+] as const;
+
+/** The text of a call the checks read, and the call with that text replaced. */
+function checkedText(call: unknown): { value: string; replacedBy(text: string): unknown } | undefined {
   if (typeof call !== 'object' || call === null) return undefined;
-  const fn = (call as { function?: unknown }).function;
-  if (typeof fn !== 'object' || fn === null) return undefined;
-  const args = (fn as { arguments?: unknown }).arguments;
-  return typeof args === 'string' ? (fn as { arguments: string }) : undefined;
+  for (const [field, key] of TEXT_FIELDS) {
+    const inner = (call as Record<string, unknown>)[field];
+    if (typeof inner !== 'object' || inner === null) continue;
+    const value = (inner as Record<string, unknown>)[key];
+    if (typeof value !== 'string') continue;
+    return { value, replacedBy: (text) => ({ ...call, [field]: { ...inner, [key]: text } }) };
+  }
+  return undefined;
 }

@@ -26,11 +26,11 @@ export const openaiDialect: WireDialect = {
   accepts: (method, path) => method === 'POST' && path.endsWith('/chat/completions'),
 
   completion(r: ResolvedStep, request: RecordedRequest) {
-    const toolCalls = r.toolCalls.map((t) => ({
-      id: t.id,
-      type: 'function',
-      function: { name: t.name, arguments: t.arguments },
-    }));
+    const toolCalls = r.toolCalls.map((t) =>
+      t.custom
+        ? { id: t.id, type: 'custom', custom: { name: t.name, input: t.arguments } }
+        : { id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } },
+    );
     return {
       id: `chatcmpl-wire${r.serial}`,
       object: 'chat.completion',

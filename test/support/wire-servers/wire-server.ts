@@ -8,8 +8,13 @@ export type WireErrorKind = 'upstream' | 'rate_limit' | 'auth' | 'bad_request' |
 export interface WireToolCall {
   readonly id: string;
   readonly name: string;
-  /** JSON text, as OpenAI sends it. */
+  /** JSON text, as OpenAI sends it; for a custom-tool call, its free-text input. */
   readonly arguments: string;
+  /**
+   * A custom-tool call (`{type: 'custom', custom: {name, input}}`) in whole answers; streams send
+   * it as a function call (OpenAI does not document how a streamed custom call looks).
+   */
+  readonly custom?: boolean;
 }
 
 /** What the server does with one request; every field is optional. */

@@ -35,12 +35,8 @@ describe('checkToolCalls', () => {
     expect(flagged.toolCalls).toBe(calls);
   });
 
-  it('leaves the length rule to the text and entries that are not function calls alone', () => {
-    const calls = [
-      call('{"text":"a long argument"}'),
-      { type: 'custom', custom: { input: 'jane@example.com' } },
-      7,
-    ];
+  it('leaves the length rule to the text and entries that are neither function nor custom calls alone', () => {
+    const calls = [call('{"text":"a long argument"}'), { type: 'web_search', query: 'jane@example.com' }, 7];
     const out = checkToolCalls(calls, [
       { check: 'length', action: 'redact', max_chars: 3 },
       { check: 'pii', action: 'redact' },
@@ -48,5 +44,21 @@ describe('checkToolCalls', () => {
     expect(out.toolCalls).toBe(calls);
     expect(out.findings).toEqual([]);
     expect(checkToolCalls(calls, []).toolCalls).toBe(calls);
+  });
+
+  it("checks a custom tool call's free-text input like a function call's arguments", () => {
+    const custom = {
+      id: 'call_9',
+      type: 'custom',
+      custom: { name: 'notes', input: 'mail jane@example.com' },
+    };
+    const redacted = checkToolCalls([custom], [{ check: 'pii', action: 'redact' }]);
+    expect(redacted.toolCalls[0]).toEqual({
+      id: 'call_9',
+      type: 'custom',
+      custom: { name: 'notes', input: 'mail [REDACTED:email]' },
+    });
+    expect(redacted.findings.map((f) => f.check)).toEqual(['pii']);
+    expect(checkToolCalls([custom], [{ check: 'pii', action: 'block' }]).blocked).toBe(true);
   });
 });
