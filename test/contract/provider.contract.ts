@@ -296,13 +296,15 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         }),
       );
 
-      it.runIf(can('hold-after-end'))('… and its connection is closed once it has been idle too long', () =>
-        harness({ idleTimeoutMs: 200, timeoutMs: 60_000 }, async (h) => {
-          h.script({ kind: 'hold-after-end', text: TEXT });
-          expect(done(await collect(h.provider.stream(request))).text).toBe(TEXT);
-          const open = h.openConnections;
-          if (open) await vi.waitFor(() => expect(open()).toBe(0), { timeout: 10_000, interval: 20 });
-        }),
+      it.runIf(can('hold-after-end'))(
+        'a body held open after its end marker has its connection closed once idle too long',
+        () =>
+          harness({ idleTimeoutMs: 200, timeoutMs: 60_000 }, async (h) => {
+            h.script({ kind: 'hold-after-end', text: TEXT });
+            expect(done(await collect(h.provider.stream(request))).text).toBe(TEXT);
+            const open = h.openConnections;
+            if (open) await vi.waitFor(() => expect(open()).toBe(0), { timeout: 10_000, interval: 20 });
+          }),
       );
 
       it.runIf(can('stream-error'))('an error event after content ends the stream with that kind', () =>
