@@ -4,6 +4,7 @@ import { CancelSource, type Gateway, type GatewayStreamEvent, type Served } from
 import type { GatewayError } from '../app/gateway/gateway-errors.js';
 import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
 import { resolveUnit } from '../app/gateway/unit.js';
+import { InFlight } from '../core/async/in-flight.js';
 import { type AdminDeps, registerAdminRoutes } from './admin-routes.js';
 import type { KeyRing, Scope } from './auth.js';
 import { parseFeedbackBody } from './feedback-request.js';
@@ -50,6 +51,11 @@ export interface GatewayServerDeps {
    * `POST /v1/feedback` only; `*` is any origin, an empty list none.
    */
   readonly feedbackCorsOrigins?: readonly string[];
+  /**
+   * Counts chat and feedback requests until their handler has finished (and reported), so a stop
+   * can wait for them before telemetry's last flush.
+   */
+  readonly inFlight?: InFlight;
 }
 
 type Reply = FastifyReply;
@@ -77,6 +83,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     bodyLimit: deps.bodyLimit,
     return503OnClosing: true,
   });
+  const inFlight = deps.inFlight ?? new InFlight();
 
   const authorize = (request: FastifyRequest, reply: Reply, scopes: readonly Scope[]): boolean => {
     const result = deps.keys.check(
@@ -232,10 +239,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
           callback(null, request.url.split('?')[0] === '/v1/feedback' ? policy : { origin: false }),
       });
     }
-    scope.post('/v1/feedback', (request, reply) => feedback(request, reply));
+    scope.post('/v1/feedback', (request, reply) => inFlight.track(() => feedback(request, reply)));
   });
 
-  app.post('/v1/chat/completions', { onRequest: requireScope(['gateway']) }, async (request, reply) => {
+  app.post('/v1/chat/completions', { onRequest: requireScope(['gateway']) }, (request, reply) =>
+    inFlight.track(() => chat(request, reply)),
+  );
+
+  const chat = async (request: FastifyRequest, reply: Reply): Promise<Reply> => {
     const parsed = parseChatBody(request.body);
     if (!parsed.ok)
       return sendError(reply, {
@@ -331,7 +342,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       out.end();
     }
     return reply;
-  });
+  };
 
   const signFor = (requestId: string, served: Served, unit: string): string =>
     deps.tokens.sign({

@@ -7,6 +7,7 @@ import { type ActiveRollout, buildSnapshot, RoutingTable } from '../app/gateway/
 import type { GatewayTelemetry } from '../app/ports/gateway-telemetry.js';
 import type { Store } from '../app/ports/store.js';
 import type { LoadedProject } from '../config/load-project.js';
+import { InFlight } from '../core/async/in-flight.js';
 import type { ProjectConfig } from '../core/spec/project-schema.js';
 import { KeyRing } from '../http/auth.js';
 import { FeedbackTokens } from '../http/feedback-token.js';
@@ -29,6 +30,11 @@ export interface ServeOptions {
   readonly simTimeScale?: number;
   /** Replaces the telemetry (tests); default: aggregates flushed to the store, Prometheus, OTLP. */
   readonly telemetry?: (store: Store, project: ProjectConfig) => TelemetryHandle | Promise<TelemetryHandle>;
+  /**
+   * How long a stop lets requests in flight finish before their connections are cut (default
+   * 10 s; tests use less).
+   */
+  readonly shutdownGraceMs?: number;
   /** Where the server reports unexpected errors; default stderr. */
   readonly logError?: (message: string) => void;
   /** Where each rollout decision is reported as one line; default stderr. */
@@ -52,6 +58,10 @@ export interface RunningGateway {
 
 /** How long a stop waits for requests in flight before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After the server closed, how long requests it cut may take to report before telemetry closes. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+/** While stopping, how often connections that went idle are closed. */
+const SHUTDOWN_IDLE_CHECK_MS = 50;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -85,8 +95,14 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
   ]);
   const store = await openStore(options.storeUrl);
   const closers: (() => Promise<void>)[] = [() => store.close()];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+  // Last opened, first closed; one run however many callers ask (a second stop while the first
+  // waits on the server must not close the store before telemetry is flushed).
+  let closing: Promise<void> | undefined;
+  const closeAll = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const close of [...closers].reverse()) await close().catch(() => undefined);
+    })();
+    return closing;
   };
   try {
     const models = await createModelRegistry({
@@ -147,7 +163,9 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
       clock: systemClock,
     });
     const keys = new KeyRing(project.auth.keys);
+    const inFlight = new InFlight();
     const server = createGatewayServer({
+      inFlight,
       gateway,
       keys,
       tokens: new FeedbackTokens(secret),
@@ -208,10 +226,29 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
     closers.push(async () => {
       // Requests in flight get a grace period to finish; then any connection still open (a client
       // that stopped reading a stream, say) is cut, so a stop never hangs.
-      const force = setTimeout(() => server.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      const force = setTimeout(
+        () => server.server.closeAllConnections(),
+        options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+      );
       force.unref();
+      // A keep-alive connection whose last response ends after the stop began would otherwise stay
+      // open, idle, until the grace period ends: close those as they go idle.
+      const idle = setInterval(() => server.server.closeIdleConnections(), SHUTDOWN_IDLE_CHECK_MS);
+      idle.unref();
       await server.close();
       clearTimeout(force);
+      clearInterval(idle);
+      // A request whose connection was cut reports once its upstream call has stopped, after the
+      // server closed: wait for those reports (briefly) so telemetry's last flush holds them.
+      let late: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        inFlight.drained(),
+        new Promise<void>((resolve) => {
+          late = setTimeout(resolve, SHUTDOWN_DRAIN_MS);
+          late.unref();
+        }),
+      ]);
+      clearTimeout(late);
     });
     const address = server.server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
