@@ -153,9 +153,12 @@ export class AttemptScope {
   readonly #idle = new Deadline(IDLE_TIMERS, () => this.#stop('idle'));
   #reason: StopReason | undefined;
 
-  constructor(call: CallScope, idleMs: number) {
+  readonly #onActivity: (() => void) | undefined;
+
+  constructor(call: CallScope, idleMs: number, onActivity?: () => void) {
     this.#call = call;
     this.idleMs = idleMs;
+    this.#onActivity = onActivity;
     this.#unsubscribe = call.onStop(() => this.#stop(this.#call.reason ?? 'cancelled'));
   }
 
@@ -172,6 +175,12 @@ export class AttemptScope {
   touch(): void {
     if (this.#reason !== undefined) return;
     this.#idle.arm(this.idleMs);
+  }
+
+  /** Bytes arrived from the server: restart the idle clock, and tell the caller (CallOptions.onActivity). */
+  received(): void {
+    this.touch();
+    this.#onActivity?.();
   }
 
   pauseIdle(): void {

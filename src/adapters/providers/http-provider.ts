@@ -172,7 +172,7 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
             return;
           }
           attempts += 1;
-          const attempt = new AttemptScope(call, settings.idleTimeoutMs);
+          const attempt = new AttemptScope(call, settings.idleTimeoutMs, options?.onActivity);
           const inner = streamAttempt(context(attempt), wire, mapped.value, () => {
             counters.malformedChunks += 1;
           });

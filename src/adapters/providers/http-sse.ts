@@ -10,7 +10,7 @@ const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 /**
  * Server-sent events from a response body, parsed by eventsource-parser (which handles events
  * split across TCP chunks, CRLF, comments and multi-line data). Every chunk restarts the
- * attempt's idle clock. An error from the socket is thrown to the caller as it is.
+ * attempt's idle clock and counts as the caller's activity. An error from the socket is thrown to the caller as it is.
  *
  * Pulled, one chunk at a time, as the consumer asks: each chunk's events reach the client before
  * the next chunk is read. Reading with 'data' events instead (as readText does for whole bodies)
@@ -37,7 +37,7 @@ export async function* readSse(
     parser.feed(text);
   };
   for await (const chunk of body) {
-    attempt.touch();
+    attempt.received();
     feed(decoder.decode(chunk, { stream: true }));
     while (queue.length > 0) yield queue.shift()!;
   }

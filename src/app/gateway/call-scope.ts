@@ -109,6 +109,15 @@ export class CallScope extends CancelSource {
     this.#phase.arm(ms);
   }
 
+  /**
+   * The upstream sent something: once content has started (the idle phase), the silence limit
+   * counts from now. Before the first content it changes nothing — the first-token limit is for
+   * content, however much else arrives before it.
+   */
+  activity(ms: number): void {
+    if (this.#phaseReason === 'idle' && this.#phase.armed) this.#phase.arm(ms);
+  }
+
   #fire(reason: TimerReason): void {
     this.reason ??= reason;
     this.abort();

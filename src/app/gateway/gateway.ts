@@ -293,7 +293,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const t0 = monotonic();
         const iterator = deps.models
           .forVariant(variant)
-          .stream(chatRequest(variant, messages, request.params, request.requestId), { signal: scope.signal })
+          .stream(chatRequest(variant, messages, request.params, request.requestId), {
+            signal: scope.signal,
+            // Any bytes from the upstream after content started (a ping, reasoning, the usage
+            // chunk) end a silence, not only the content the client is sent.
+            onActivity: () => scope.activity(limits.idle_ms),
+          })
           [Symbol.asyncIterator]();
         // Before the first content nothing has reached the client: a failure here falls back.
         let first: StreamEvent | undefined;
@@ -351,7 +356,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
                   ? 'guardrail_blocked'
                   : outcome === 'ok'
                     ? null
-                    : (fields.kind ?? 'upstream'),
+                    : (fields.kind ?? (outcome === 'cancelled' ? 'cancelled' : 'upstream')),
               stream: true,
               ttftMs,
               result: fields.result,

@@ -166,6 +166,12 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     outcome = 'stream_interrupted';
     kind = 'upstream';
     yield { type: 'error', error: streamInterrupted('the stream ended without a finish') };
+  } catch {
+    // A provider's stream ends with an error event rather than throwing; one that throws anyway
+    // (a bug) still ends the client's stream with an explicit error, and counts against the variant.
+    outcome = 'stream_interrupted';
+    kind = 'upstream';
+    yield { type: 'error', error: streamInterrupted('the stream failed in the gateway') };
   } finally {
     o.scope.dispose();
     if (outcome !== 'ok') o.scope.abort();

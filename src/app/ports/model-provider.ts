@@ -14,6 +14,12 @@ export interface CancelSignal {
 export interface CallOptions {
   /** Aborting ends the call promptly with a `cancelled` failure; nothing is left running. */
   readonly signal?: AbortSignal | CancelSignal;
+  /**
+   * Called whenever bytes of a stream arrive from the upstream, content or not (keep-alive
+   * comments, `ping`, reasoning, the finish and usage chunks): the gateway's "silence between
+   * events" limit counts from the last of them. Providers that have no wire (sim) need not call it.
+   */
+  readonly onActivity?: () => void;
 }
 
 /** Whether a call's signal is a CancelSignal rather than an AbortSignal. */

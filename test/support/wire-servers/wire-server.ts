@@ -51,6 +51,11 @@ export interface WireStep {
   readonly omitTerminator?: boolean;
   /** Streams: send everything, end marker included, then keep the body open (no chunked end). */
   readonly holdAfterTerminator?: boolean;
+  /**
+   * Streams: after N content chunks, `count` SSE comments (`: ping`), one every `everyMs`, before
+   * the rest — bytes that carry no content, as keep-alives and reasoning do.
+   */
+  readonly pingsAfterChunks?: { readonly after: number; readonly count: number; readonly everyMs: number };
   /** Streams: leave out the finish-reason event. */
   readonly omitFinish?: boolean;
   /** Streams: send the dialect's in-band error event after N content chunks, then end. */
@@ -228,6 +233,13 @@ async function writeStream(
         return;
       }
       if (content === step.stallAfterChunks) return;
+      const pings = step.pingsAfterChunks;
+      if (pings !== undefined && content === pings.after && frame.kind === 'content') {
+        for (let i = 0; i < pings.count; i++) {
+          if (!(await wait(pings.everyMs, res))) return;
+          res.write(': ping\n\n');
+        }
+      }
       if (content === step.streamErrorAfterChunks) {
         res.end(dialect.streamError(step));
         return;

@@ -76,6 +76,33 @@ describe('streamRest', () => {
     expect(state.cleanedUp).toBe(true);
   });
 
+  it('ends with an explicit error, counted as interrupted, when the provider stream throws', async () => {
+    async function* throwing(): AsyncGenerator<StreamEvent, void, void> {
+      yield { type: 'delta', text: 'a' };
+      throw new Error('a bug in a provider');
+    }
+    const iterator = throwing();
+    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
+    const finished: { outcome?: string; kind?: string } = {};
+    const stream = streamRest({
+      first,
+      iterator,
+      scope: new CallScope(client, 1000),
+      idleMs: 1000,
+      rules: [],
+      model: 'm',
+      finish: (outcome, fields) => {
+        finished.outcome = outcome;
+        finished.kind = fields.kind;
+      },
+    });
+    const out: { type: string; code?: string }[] = [];
+    for await (const e of stream)
+      out.push(e.type === 'error' ? { type: e.type, code: e.error.code } : { type: e.type });
+    expect(out).toEqual([{ type: 'delta' }, { type: 'error', code: 'stream_interrupted' }]);
+    expect(finished).toEqual({ outcome: 'stream_interrupted', kind: 'upstream' });
+  });
+
   describe('output guardrails on tool-call arguments', () => {
     const args = '{"to":"jane.doe@example.com","body":"see you"}';
     const fragments = (text: string, size: number): StreamEvent[] => {
