@@ -291,6 +291,38 @@ describe('TelemetryFlusher', () => {
     expect(s3.log.size).toBe(0);
   });
 
+  it('keeps pending text within its budget while the store is away: later rows wait without text', async () => {
+    const content = (n: number) => ({
+      messages: [{ role: 'user' as const, content: 'x'.repeat(n) }],
+      output: 'ok',
+    });
+    let down = true;
+    const s = fakeStore(() => down);
+    const { f } = flusher(s.store, {
+      requestLog: { sampleRate: 1, logContent: true, maxPendingContentChars: 250 },
+      onFlushFailure: () => {},
+    });
+    // 100 + 2 characters each: two rows fit the budget of 250, the third waits without its text.
+    const records = [0, 1, 2].map(() => requestRecord({ content: content(100) }));
+    for (const r of records) f.record(r);
+    await f.flush();
+    expect(f.stats().logContentDropped).toBe(1);
+    // Rows put back after the failed write still count against the budget.
+    const fourth = requestRecord({ content: content(100) });
+    f.record(fourth);
+    expect(f.stats().logContentDropped).toBe(2);
+    down = false;
+    await f.flush();
+    const kept = [records[0], records[1], records[2], fourth].map((r) => s.log.get(r?.requestId as string));
+    expect(kept.map((r) => r !== undefined)).toEqual([true, true, true, true]);
+    expect(kept.map((r) => r?.content !== undefined)).toEqual([true, true, false, false]);
+    // Written, the budget is free again.
+    const fifth = requestRecord({ content: content(100) });
+    f.record(fifth);
+    await f.flush();
+    expect(s.log.get(fifth.requestId)?.content).toEqual(content(100));
+  });
+
   it('record never throws, even on a malformed record', () => {
     const errors: unknown[] = [];
     const { f } = flusher(fakeStore().store, { onFlushFailure: (e) => errors.push(e) });

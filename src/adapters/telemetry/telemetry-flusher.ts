@@ -59,6 +59,11 @@ export type TelemetryStats = {
   readonly metricRowsPruned: number;
   /** Per-unit rows of ended changes deleted by retention since start. */
   readonly unitRowsPruned: number;
+  /**
+   * Logged requests whose prompt and output text was left out because the pending rows already
+   * held maxPendingContentChars of it (the row itself was kept).
+   */
+  readonly logContentDropped: number;
 };
 
 /**
@@ -81,6 +86,12 @@ export interface TelemetryFlusherOptions {
     readonly logContent: boolean;
     /** Rows older than this are deleted (server.request_log.retention_days); 0 or absent keeps them all. */
     readonly retentionMs?: number;
+    /**
+     * Most prompt and output characters the pending rows may hold (default 16 Mi): rows count, but
+     * with log_content each can carry a long conversation, and while the store is away they wait.
+     * A row past the budget is kept without its text.
+     */
+    readonly maxPendingContentChars?: number;
   };
   /**
    * Metric buckets of traffic outside any change older than this are deleted
@@ -114,6 +125,9 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly units: UnitTotalsAggregator | undefined;
   private log: RequestRecord[] = [];
   private logDropped = 0;
+  /** Prompt and output characters held by `log`, and rows whose text was left out for the budget. */
+  private logContentChars = 0;
+  private logContentDropped = 0;
   private failures = 0;
   private lastFlushAt: number | null = null;
   /** Failed flushes in a row, and when the timer may try again (epoch ms). */
@@ -175,7 +189,13 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const { sampleRate, logContent } = this.options.requestLog;
       if (sampleRate > 0 && this.random() < sampleRate) {
         if (this.log.length < this.options.maxPendingRows) {
-          this.log.push(logContent || request.content === undefined ? request : withoutContent(request));
+          this.log.push(
+            logContent
+              ? this.withinContentBudget(request)
+              : request.content === undefined
+                ? request
+                : withoutContent(request),
+          );
         } else {
           this.logDropped += 1;
           dropped += 1;
@@ -235,6 +255,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       logRowsPruned: this.logRetention.pruned,
       metricRowsPruned: this.metricRetention.pruned,
       unitRowsPruned: this.unitRetention?.pruned ?? 0,
+      logContentDropped: this.logContentDropped,
     };
   }
 
@@ -245,6 +266,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const rows = this.aggregator.drain();
       const logs = this.log;
       this.log = [];
+      this.logContentChars = 0;
       const units = this.units?.drain(now) ?? [];
       const standalone = this.units?.drainStandalone() ?? [];
       let failed = false;
@@ -345,7 +367,34 @@ export class TelemetryFlusher implements GatewayTelemetry {
       this.options.onDropped?.(excess);
     }
     this.log = merged;
+    this.logContentChars = 0;
+    for (const row of merged) this.logContentChars += contentChars(row);
   }
+
+  /** The row as it is, or without its text when the pending rows' text would pass the budget. */
+  private withinContentBudget(request: RequestRecord): RequestRecord {
+    if (request.content === undefined) return request;
+    const chars = contentChars(request);
+    const budget = this.options.requestLog.maxPendingContentChars ?? DEFAULT_MAX_PENDING_CONTENT_CHARS;
+    if (this.logContentChars + chars > budget) {
+      this.logContentDropped += 1;
+      return withoutContent(request);
+    }
+    this.logContentChars += chars;
+    return request;
+  }
+}
+
+const DEFAULT_MAX_PENDING_CONTENT_CHARS = 16 * 1024 * 1024;
+
+/** The prompt and output text a logged row carries (parts other than text by their JSON). */
+function contentChars(request: RequestRecord): number {
+  const content = request.content;
+  if (content === undefined) return 0;
+  let chars = content.output.length;
+  for (const m of content.messages)
+    chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? null).length;
+  return chars;
 }
 
 function withoutContent(request: RequestRecord): RequestRecord {
