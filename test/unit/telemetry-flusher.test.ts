@@ -325,9 +325,15 @@ describe('TelemetryFlusher', () => {
 
   it('record never throws, even on a malformed record', () => {
     const errors: unknown[] = [];
-    const { f } = flusher(fakeStore().store, { onFlushFailure: (e) => errors.push(e) });
+    const failures: unknown[] = [];
+    const { f } = flusher(fakeStore().store, {
+      onRecordError: (e) => errors.push(e),
+      onFlushFailure: (e) => failures.push(e),
+    });
     expect(() => f.record({ ...requestRecord(), attempts: null } as unknown as RequestRecord)).not.toThrow();
     expect(errors).toHaveLength(1);
+    // Reported as what it is, not as a failed write (ballast_telemetry_flush_failures_total).
+    expect(failures).toHaveLength(0);
   });
 
   it('a failed request-log write does not make the metric write repeat', async () => {

@@ -78,6 +78,7 @@ export function createGatewayTelemetry(options: GatewayTelemetryOptions): Gatewa
       prometheus.flushFailure();
       options.onError?.(error);
     },
+    onRecordError: (error) => options.onError?.(error),
   });
   const otel: OtelExport | undefined = server.otel
     ? createOtelExport({

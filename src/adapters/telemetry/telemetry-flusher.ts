@@ -110,6 +110,8 @@ export interface TelemetryFlusherOptions {
   readonly onDropped?: (rows: number) => void;
   /** Told of each failed write; the rows are kept and retried (feeds the failures counter and the log). */
   readonly onFlushFailure?: (error: unknown) => void;
+  /** Told of a record that could not be counted (a bug: it is forgotten; not a failed write). */
+  readonly onRecordError?: (error: unknown) => void;
 }
 
 /**
@@ -204,7 +206,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       if (dropped > 0) this.options.onDropped?.(dropped);
     } catch (error) {
       // Telemetry must never fail a request; a malformed record is reported and forgotten.
-      this.options.onFlushFailure?.(error);
+      this.options.onRecordError?.(error);
     }
   }
 
@@ -216,7 +218,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const dropped = this.droppedAggregates() - before;
       if (dropped > 0) this.options.onDropped?.(dropped);
     } catch (error) {
-      this.options.onFlushFailure?.(error);
+      this.options.onRecordError?.(error);
     }
   }
 
