@@ -212,7 +212,7 @@ export class PrometheusTelemetry {
     });
     this.flushFailures = new Counter({
       name: 'ballast_telemetry_flush_failures_total',
-      help: 'Telemetry writes to the store that failed (their rows are retried)',
+      help: 'Telemetry writes (their rows are retried) and retention deletes to the store that failed',
       registers,
     });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
