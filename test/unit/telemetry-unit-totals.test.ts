@@ -466,7 +466,7 @@ describe('TelemetryFlusher with per-unit totals', () => {
       slowThresholdMs: () => {
         throw new Error('spec gone');
       },
-      onFlushFailure: (e) => errors.push(e),
+      onRecordError: (e) => errors.push(e),
     });
     f.record(rolloutRequest());
     expect(errors).toHaveLength(1);

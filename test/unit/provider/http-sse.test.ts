@@ -5,10 +5,10 @@ import type { AttemptScope } from '../../../src/adapters/providers/http-deadline
 import { WireFailure } from '../../../src/adapters/providers/http-errors.js';
 import { readSse } from '../../../src/adapters/providers/http-sse.js';
 
-/** An attempt that only counts the chunks that restarted its idle clock. */
+/** An attempt that only counts the chunks it was told of (each restarts its idle clock). */
 function attempt() {
   const seen = { touches: 0 };
-  return { seen, scope: { touch: () => seen.touches++ } as unknown as AttemptScope };
+  return { seen, scope: { received: () => seen.touches++ } as unknown as AttemptScope };
 }
 
 async function collect(body: PassThrough, scope: AttemptScope, slow = false) {
