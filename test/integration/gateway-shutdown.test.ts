@@ -115,7 +115,7 @@ describe('ballast serve: stopping', () => {
     // server had closed) and that record was there for telemetry's last flush.
     expect(cut).toBeDefined();
     expect(telemetry.requests).toHaveLength(1);
-    expect(telemetry.requests[0]?.outcome).not.toBe('ok');
+    expect(telemetry.requests[0]?.outcome).toBe('cancelled');
     expect(stop.recordedAtClose).toBe(1);
   });
 });
