@@ -320,7 +320,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
           if (event.toolCalls)
             out.write(
               frames.frame(
-                { tool_calls: event.toolCalls.map((call, index) => ({ index, ...(call as object) })) },
+                {
+                  // A call without a type (some servers leave it out) is a function call, as in OpenAI's.
+                  tool_calls: event.toolCalls.map((call, index) => ({
+                    index,
+                    type: 'function',
+                    ...(call as object),
+                  })),
+                },
                 null,
               ),
             );

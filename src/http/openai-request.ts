@@ -18,7 +18,7 @@ const messageSchema = z.looseObject({
 export const chatBodySchema = z.looseObject({
   model: z.string().min(1, 'model must name a route or a variant'),
   messages: z.array(messageSchema).min(1, 'messages must hold at least one message'),
-  stream: z.boolean().optional(),
+  stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),

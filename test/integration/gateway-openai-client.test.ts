@@ -119,6 +119,47 @@ describe('gateway with the openai client', () => {
     ]);
   });
 
+  it("gives a call the upstream sent without a type the type the SDK's stream helper needs", async () => {
+    const call = { id: 'call_u', name: 'get_weather', arguments: '{"city":"Oslo"}', untyped: true };
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    const messages = [{ role: 'user' as const, content: 'Weather in Oslo?' }];
+    const expected = [
+      { id: 'call_u', type: 'function', function: { name: 'get_weather', arguments: call.arguments } },
+    ];
+    // Streamed by the upstream, and answered whole to a streamed request (relayed as one chunk).
+    upstream.script({ text: '', toolCalls: [call] });
+    const streamed = await client.chat.completions
+      .stream({ model: 'chat', messages, tools })
+      .finalChatCompletion();
+    expect(streamed.choices[0]?.message.tool_calls).toEqual(expected);
+    upstream.script({
+      rawBody: JSON.stringify({
+        id: 'chatcmpl-whole',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm-stable',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_u', function: expected[0]?.function }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+      }),
+    });
+    const whole = await client.chat.completions
+      .stream({ model: 'chat', messages, tools })
+      .finalChatCompletion();
+    expect(whole.choices[0]?.message.tool_calls).toEqual(expected);
+  });
+
   it('redacts PII in tool-call arguments, whole and streamed, and the arguments stay JSON', async () => {
     const call = { id: 'call_9', name: 'send_mail', arguments: '{"to":"jane.doe@example.com","body":"Hi"}' };
     const tools = [

@@ -56,8 +56,12 @@ export function openaiStreamDecoder(): WireStreamDecoder {
         typeof given === 'number' && Number.isInteger(given) && given >= 0
           ? given
           : unnumbered(typeof fragment.id === 'string');
-      const draft = tools.get(index) ?? { type: 'function', name: '', arguments: '' };
+      const known = tools.get(index);
+      const draft = known ?? { type: 'function', name: '', arguments: '' };
       const passed: { -readonly [K in keyof ToolCallDelta]: ToolCallDelta[K] } = { index };
+      // The first piece of a call says its type, as OpenAI's does: the SDK's stream helper refuses
+      // a call without one, and some servers leave it out.
+      if (known === undefined) passed.type = draft.type;
       if (typeof fragment.id === 'string') {
         draft.id = fragment.id;
         passed.id = fragment.id;

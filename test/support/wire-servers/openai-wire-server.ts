@@ -29,7 +29,11 @@ export const openaiDialect: WireDialect = {
     const toolCalls = r.toolCalls.map((t) =>
       t.custom
         ? { id: t.id, type: 'custom', custom: { name: t.name, input: t.arguments } }
-        : { id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } },
+        : {
+            id: t.id,
+            ...(t.untyped ? {} : { type: 'function' }),
+            function: { name: t.name, arguments: t.arguments },
+          },
     );
     return {
       id: `chatcmpl-wire${r.serial}`,
@@ -74,7 +78,12 @@ export const openaiDialect: WireDialect = {
       frames.push({ kind: 'content', text: delta({ content: piece }, null, logprobs) });
     });
     r.toolCalls.forEach((t, index) => {
-      const head = { index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } };
+      const head = {
+        index,
+        id: t.id,
+        ...(t.untyped ? {} : { type: 'function' }),
+        function: { name: t.name, arguments: '' },
+      };
       frames.push({ kind: 'content', text: delta({ tool_calls: [head] }) });
       const half = Math.ceil(t.arguments.length / 2);
       for (const part of [t.arguments.slice(0, half), t.arguments.slice(half)]) {

@@ -15,6 +15,8 @@ export interface WireToolCall {
    * it as a function call (OpenAI does not document how a streamed custom call looks).
    */
   readonly custom?: boolean;
+  /** Leave `type` out of the call (some OpenAI-compatible servers do, streamed and whole). */
+  readonly untyped?: boolean;
 }
 
 /** What the server does with one request; every field is optional. */
