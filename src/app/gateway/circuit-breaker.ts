@@ -7,6 +7,12 @@
  * triggers of resilience4j's and Envoy's outlier detection. Open: calls are refused until
  * `cooldown_ms` has passed; then one probe is let through (half-open). The probe's success closes
  * the circuit with a fresh window; its failure opens it for another cool-down.
+ *
+ * Each call's outcome is told through the permit `allow()` gave it, so a call counts only in the
+ * state it was let through in: a slow call admitted before the circuit opened that ends during the
+ * cool-down (or beside the probe) says nothing about the upstream now, and is ignored — otherwise
+ * its success would close an open circuit at once, and its failure re-open a half-open one while
+ * the probe is still out (letting a second probe through).
  */
 export interface BreakerSettings {
   readonly enabled: boolean;
@@ -21,13 +27,17 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 
 const SLOTS = 10;
 
-export interface CircuitBreaker {
-  /** Whether a call may go out now; in half-open state only one probe at a time. */
-  allow(): boolean;
+/** One admitted call's way to report how it ended; a permit reports once (later calls do nothing). */
+export interface BreakerPermit {
   success(): void;
   failure(): void;
   /** The call ended without saying anything about the upstream (the client left): frees the probe slot. */
   release(): void;
+}
+
+export interface CircuitBreaker {
+  /** A permit when a call may go out now (in half-open state, one probe at a time); else undefined. */
+  allow(): BreakerPermit | undefined;
   state(): BreakerState;
 }
 
@@ -40,6 +50,8 @@ export function createCircuitBreaker(settings: BreakerSettings, now: () => numbe
   let state: BreakerState = 'closed';
   let openedAt = 0;
   let probing = false;
+  /** Moves on whenever the circuit opens or closes: permits of an earlier period are stale. */
+  let period = 0;
 
   /** Clears the slots that fell out of the window since the last call. */
   const advance = (t: number): number => {
@@ -69,55 +81,80 @@ export function createCircuitBreaker(settings: BreakerSettings, now: () => numbe
     state = 'open';
     openedAt = t;
     probing = false;
+    period += 1;
   };
   const close = (): void => {
     state = 'closed';
     probing = false;
     inRow = 0;
     slotEpoch = -1;
+    period += 1;
+  };
+  const counted = (ok: boolean): void => {
+    const t = now();
+    const slot = advance(t);
+    calls[slot]! += 1;
+    if (ok) {
+      inRow = 0;
+      return;
+    }
+    inRow += 1;
+    failures[slot]! += 1;
+    const [c, f] = totals();
+    if (
+      inRow >= settings.consecutive_failures ||
+      (c >= settings.min_requests && f / c >= settings.error_rate)
+    )
+      open(t);
+  };
+  const ALWAYS: BreakerPermit = { success() {}, failure() {}, release() {} };
+
+  /** A permit for a call let through now: a probe (half-open) or an ordinary call (closed). */
+  const permit = (probe: boolean): BreakerPermit => {
+    const given = period;
+    let done = false;
+    const current = (): boolean => {
+      if (done) return false;
+      done = true;
+      return given === period;
+    };
+    return probe
+      ? {
+          success: () => {
+            if (current()) close();
+          },
+          failure: () => {
+            if (current()) open(now());
+          },
+          release: () => {
+            if (current()) probing = false;
+          },
+        }
+      : {
+          success: () => {
+            if (current()) counted(true);
+          },
+          failure: () => {
+            if (current()) counted(false);
+          },
+          release: () => {
+            done = true;
+          },
+        };
   };
 
   return {
     allow() {
-      if (!settings.enabled || state === 'closed') return true;
+      if (!settings.enabled) return ALWAYS;
+      if (state === 'closed') return permit(false);
       const t = now();
       if (state === 'open') {
-        if (t - openedAt < settings.cooldown_ms) return false;
+        if (t - openedAt < settings.cooldown_ms) return undefined;
         state = 'half_open';
       }
-      if (probing) return false;
+      if (probing) return undefined;
       probing = true;
-      return true;
-    },
-    success() {
-      if (!settings.enabled) return;
-      if (state !== 'closed') {
-        close();
-        return;
-      }
-      inRow = 0;
-      calls[advance(now())]! += 1;
-    },
-    failure() {
-      if (!settings.enabled) return;
-      const t = now();
-      if (state !== 'closed') {
-        open(t);
-        return;
-      }
-      inRow += 1;
-      const slot = advance(t);
-      calls[slot]! += 1;
-      failures[slot]! += 1;
-      const [c, f] = totals();
-      if (
-        inRow >= settings.consecutive_failures ||
-        (c >= settings.min_requests && f / c >= settings.error_rate)
-      )
-        open(t);
-    },
-    release() {
-      probing = false;
+      return permit(true);
     },
     state() {
       if (state === 'open' && now() - openedAt >= settings.cooldown_ms) return 'half_open';

@@ -20,7 +20,7 @@ import type { Clock } from '../ports/clock.js';
 import type { AttemptRecord, GatewayTelemetry, RequestOutcome } from '../ports/gateway-telemetry.js';
 import type { ModelRegistry } from '../ports/model-registry.js';
 import { CallScope, type ClientSignal, TIMER_MESSAGES } from './call-scope.js';
-import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
+import { type BreakerPermit, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   circuitOpen,
   fallsBack,
@@ -135,16 +135,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { ok: false, served, error };
   };
 
-  /** Whether the variant's breaker lets a call through; a skipped variant is recorded as circuit_open. */
-  const admitted = (variant: string, attempts: AttemptRecord[], skipped: string[]): boolean => {
-    if (breakerOf(variant).allow()) return true;
+  /**
+   * The variant's breaker's permit for a call, through which the call reports how it ended; a
+   * variant its breaker skips is recorded as circuit_open.
+   */
+  const admitted = (
+    variant: string,
+    attempts: AttemptRecord[],
+    skipped: string[],
+  ): BreakerPermit | undefined => {
+    const permit = breakerOf(variant).allow();
+    if (permit) return permit;
     attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
     skipped.push(variant);
-    return false;
+    return undefined;
   };
 
   /** Judges an attempt's failure for the breaker and the chain. */
-  const judge = (breaker: CircuitBreaker, kind: FailureKind): void => {
+  const judge = (breaker: BreakerPermit, kind: FailureKind): void => {
     if (kind === 'cancelled') breaker.release();
     else if (UNHEALTHY.has(kind)) breaker.failure();
     else breaker.success();
@@ -157,11 +165,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
    * and `fallsBack` says whether one may be tried.
    */
   const failedAttempt = (
-    a: { client: ClientSignal; scope: CallScope; attempts: AttemptRecord[]; variant: string },
+    a: {
+      client: ClientSignal;
+      scope: CallScope;
+      attempts: AttemptRecord[];
+      variant: string;
+      breaker: BreakerPermit;
+    },
     latencyMs: number,
     failure: Pick<ProviderFailure, 'kind' | 'message' | 'retryAfterMs'>,
   ): { cancelled: boolean; fallsBack: boolean; error: GatewayError } => {
-    const breaker = breakerOf(a.variant);
+    const breaker = a.breaker;
     const kind: FailureKind = a.scope.reason ? 'timeout' : failure.kind;
     a.attempts.push({ variant: a.variant, ok: false, kind, latencyMs });
     if (kind === 'cancelled' && a.client.aborted) {
@@ -203,8 +217,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
-        if (!admitted(variant, attempts, skipped)) continue;
-        const breaker = breakerOf(variant);
+        const breaker = admitted(variant, attempts, skipped);
+        if (!breaker) continue;
         const limits = variantOf(variant).timeouts;
         // Not streaming, the first content is the whole answer: one timer, the tighter of the
         // first-token and total limits.
@@ -260,7 +274,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
           });
           return { ok: true, served, result };
         }
-        const failed = failedAttempt({ client, scope, attempts, variant }, latencyMs, outcome.failure);
+        const failed = failedAttempt(
+          { client, scope, attempts, variant, breaker },
+          latencyMs,
+          outcome.failure,
+        );
         if (failed.cancelled)
           return fail(request, at, startedAt, false, served, failed.error, attempts, inputHits, 'cancelled');
         last = failed.error;
@@ -285,8 +303,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
-        if (!admitted(variant, attempts, skipped)) continue;
-        const breaker = breakerOf(variant);
+        const breaker = admitted(variant, attempts, skipped);
+        if (!breaker) continue;
         const limits = variantOf(variant).timeouts;
         const scope = new CallScope(client, limits.total_ms);
         scope.phase('first_token', limits.first_token_ms);
@@ -314,7 +332,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           scope.dispose();
           await iterator.return?.(undefined);
           const failed = failedAttempt(
-            { client, scope, attempts, variant },
+            { client, scope, attempts, variant, breaker },
             latencyMs,
             first?.type === 'error'
               ? first.failure
