@@ -1,4 +1,8 @@
-import { applyGuardrails, type GuardrailRule } from '../../core/guardrail/check-text.js';
+import {
+  type ActionedFinding,
+  applyGuardrails,
+  type GuardrailRule,
+} from '../../core/guardrail/check-text.js';
 import type { ChatMessage, ChatParams } from '../../core/provider/chat.js';
 import { type Arm, assign } from '../../core/routing/assign.js';
 import type { ProjectConfig, VariantConfig } from '../../core/spec/project-schema.js';
@@ -34,17 +38,42 @@ export interface Plan {
   readonly inputHits: number;
 }
 
-/** Text of a message for the input checks: a string, or the text parts of a content array. */
-function textOf(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((p) =>
-      p && typeof p === 'object' && (p as { type?: unknown }).type === 'text'
-        ? String((p as { text?: unknown }).text ?? '')
-        : '',
-    )
-    .join('\n');
+/** What the input checks made of one message's content. */
+interface CheckedContent {
+  readonly content: ChatMessage['content'];
+  readonly findings: readonly ActionedFinding[];
+}
+
+/**
+ * Runs the input checks over a message's text: a string, or each text part of a content array —
+ * a part with a string `text` (OpenAI's `{type: "text"}`, and the like), or a bare string, which
+ * OpenAI-compatible servers and Ballast's Anthropic mapping read as text. A redaction changes only
+ * the text it applies to: the other parts (images, audio, files) stay as they came, in place.
+ */
+function checkContent(content: ChatMessage['content'], rules: readonly GuardrailRule[]): CheckedContent {
+  if (typeof content === 'string') {
+    if (content === '') return { content, findings: [] };
+    const outcome = applyGuardrails(content, rules);
+    return { content: outcome.text, findings: outcome.findings };
+  }
+  if (!Array.isArray(content)) return { content, findings: [] };
+  const findings: ActionedFinding[] = [];
+  let changed = false;
+  const parts = content.map((part: unknown) => {
+    const text =
+      typeof part === 'string'
+        ? part
+        : part !== null && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string'
+          ? (part as { text: string }).text
+          : undefined;
+    if (text === undefined || text === '') return part;
+    const outcome = applyGuardrails(text, rules);
+    findings.push(...outcome.findings);
+    if (outcome.text === text) return part;
+    changed = true;
+    return typeof part === 'string' ? outcome.text : { ...(part as object), text: outcome.text };
+  });
+  return { content: changed ? (parts as ChatMessage['content']) : content, findings };
 }
 
 export interface PlanContext {
@@ -109,12 +138,10 @@ export function planRequest(request: GatewayRequest, ctx: PlanContext): Planned 
     const blocked = new Set<string>();
     messages = request.messages.map((m) => {
       if (m.role !== 'user') return m;
-      const text = textOf(m.content);
-      if (text === '') return m;
-      const outcome = applyGuardrails(text, rules);
-      inputHits += outcome.findings.length;
-      if (outcome.blocked) for (const f of outcome.findings) if (f.action === 'block') blocked.add(f.check);
-      return outcome.text === text ? m : { ...m, content: outcome.text };
+      const checked = checkContent(m.content, rules);
+      inputHits += checked.findings.length;
+      for (const f of checked.findings) if (f.action === 'block') blocked.add(f.check);
+      return checked.content === m.content ? m : { ...m, content: checked.content };
     });
     if (blocked.size > 0)
       return { ok: false, error: guardrailBlocked('input', [...blocked]), served, inputHits };
