@@ -47,10 +47,8 @@ export function detectSecrets(text: string): Finding[] {
     eachMatch(re, text, (m) => {
       let end = m.index + m[0].length;
       if (label === 'private-key') end = pemEnd(text, end);
-      else if (
-        label === 'openai-key' &&
-        !looksRandom(m[0].replace(/^sk-(?:proj-|svcacct-|admin-)?/, ''), 3)
-      ) {
+      else if (!FIXED_LENGTH.has(label)) end = tokenEnd(text, end, TOKEN_TAIL[label] ?? TOKEN_CHARS);
+      if (label === 'openai-key' && !looksRandom(m[0].replace(/^sk-(?:proj-|svcacct-|admin-)?/, ''), 3)) {
         // `sk-learn-is-a-python-library` has the shape but not the randomness of a key.
         return undefined;
       }
@@ -63,14 +61,41 @@ export function detectSecrets(text: string): Finding[] {
     [BEARER, 'bearer-token'],
   ] as const) {
     eachMatch(re, text, (m) => {
-      const [start, end] = m.indices?.[1] ?? [m.index, m.index + m[0].length];
-      const value = m[1] ?? '';
+      const [start, matchedEnd] = m.indices?.[1] ?? [m.index, m.index + m[0].length];
+      // The pattern stops at its bound; the value runs on as long as its characters do.
+      const end = tokenEnd(text, matchedEnd, label === 'secret' ? ASSIGNED_CHARS : BEARER_CHARS);
+      const value = text.slice(start, end);
       if (!PLACEHOLDER.test(value) && looksRandom(value, 2))
         found.push({ check: 'secrets', start, end, label });
       return undefined;
     });
   }
   return withoutOverlaps(found);
+}
+
+/** Characters a token runs on with, past the length its pattern stops at (by label; default TOKEN_CHARS). */
+const TOKEN_CHARS = /[A-Za-z0-9_-]/y;
+/** Shapes of one length, whose patterns already refuse a longer token. */
+const FIXED_LENGTH: ReadonlySet<string> = new Set(['aws-access-key', 'google-api-key']);
+const TOKEN_TAIL: Readonly<Record<string, RegExp>> = {
+  jwt: /[A-Za-z0-9_.-]/y,
+  'slack-webhook': /[A-Za-z0-9_/]/y,
+};
+const ASSIGNED_CHARS = /[A-Za-z0-9/+_.~=!@#$%^&*-]/y;
+const BEARER_CHARS = /[A-Za-z0-9._~+/=-]/y;
+
+/**
+ * Where a token that matched up to `end` really ends: the patterns bound their repetitions (so the
+ * scan stays linear), and a longer token would otherwise leave its tail in clear after the
+ * redaction. One pass over the tail: still linear.
+ */
+function tokenEnd(text: string, end: number, chars: RegExp): number {
+  let i = end;
+  for (;;) {
+    chars.lastIndex = i;
+    if (!chars.test(text)) return i;
+    i += 1;
+  }
 }
 
 /** A PEM block ends at its END line when that is in view; otherwise the header alone is reported. */

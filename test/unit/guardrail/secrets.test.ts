@@ -84,6 +84,23 @@ describe('detectSecrets', () => {
     expect(checkText(`key:\n${pem}\nok`, 'secrets').redacted).toBe('key:\n[REDACTED:private-key]\nok');
   });
 
+  it('redacts a token longer than its pattern reaches, to its last character', () => {
+    // Random-looking and longer than every bound (300, 500, 2,000 characters per segment).
+    const random = (n: number) => Array.from({ length: n }, (_, i) => 'aB3dE5gH7jK9'[(i * 7) % 12]).join('');
+    const key = `sk-proj-${random(427)}`;
+    const jwt = `eyJ${random(33)}.eyJ${random(3000)}.${random(2100)}`;
+    for (const [text, label] of [
+      [`use ${key} now`, 'openai-key'],
+      [`client_secret=${random(427)} now`, 'secret'],
+      [`Authorization: Bearer ${random(600)} now`, 'bearer-token'],
+      [`token ${jwt} now`, 'jwt'],
+    ] as const) {
+      const redacted = checkText(text, 'secrets').redacted;
+      expect(redacted).toMatch(new RegExp(`\\[REDACTED:${label}\\] now$`));
+      expect(redacted).not.toMatch(/aB3/);
+    }
+  });
+
   it('keeps the credential name and redacts the value', () => {
     expect(checkText('export API_KEY=A8f3kLm92QpX7zR1 && run', 'secrets').redacted).toBe(
       'export API_KEY=[REDACTED:secret] && run',
