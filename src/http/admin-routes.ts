@@ -106,10 +106,20 @@ export function registerAdminRoutes(
     },
   );
 
-  app.get<{ Querystring: { change?: string; limit?: string } }>(
+  app.get<{ Querystring: { change?: string | string[]; limit?: string | string[] } }>(
     '/api/decisions',
     { onRequest: guard(['read']) },
     async (request, reply) => {
+      const { change } = request.query;
+      // A parameter given twice arrives as an array: one change and one limit per request.
+      if (Array.isArray(change) || Array.isArray(request.query.limit))
+        return reply.code(400).send(
+          errorBody({
+            message: 'give change and limit at most once each',
+            type: 'invalid_request_error',
+            code: 'invalid_request',
+          }),
+        );
       const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 10_000))
         return reply.code(400).send(
@@ -122,7 +132,7 @@ export function registerAdminRoutes(
       return reply.send({
         object: 'list',
         data: await deps.decisions({
-          ...(request.query.change ? { changeId: request.query.change } : {}),
+          ...(change ? { changeId: change } : {}),
           ...(limit !== undefined ? { limit } : {}),
         }),
       });

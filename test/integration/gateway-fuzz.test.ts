@@ -223,6 +223,18 @@ describe('gateway request fuzzing', () => {
     );
   });
 
+  it('deeply nested content and tool calls, to the sim variant and the HTTP one', async () => {
+    // Deeper than JSON.stringify can go: whoever serialises it must not turn that into a 5xx.
+    const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`;
+    const text = `{"model":"simv","messages":[{"role":"user","content":${deep}}]}`;
+    for (const model of ['simv', 'chat'])
+      await send({
+        path: '/v1/chat/completions',
+        body: text.replace('"simv"', JSON.stringify(model)),
+        contentType: 'application/json',
+      });
+  });
+
   it('huge strings', async () => {
     await fc.assert(
       fc.asyncProperty(

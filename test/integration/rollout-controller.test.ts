@@ -168,6 +168,10 @@ describe('rollout controller inside ballast serve', () => {
       /^error_rate \+[\d.]+ pp, one-sided [\d.]+ % bound \+[\d.]+ pp > tolerance 0 pp after [\d,]+ units per arm$/,
     );
     expect(lines.some((l) => l.includes('flaky') && l.includes('rollback'))).toBe(true);
+    // A parameter given twice is a 400 in the API's error shape, not a 500.
+    const twice = await fetch(`${gw.url}/api/decisions?change=flaky&change=other`);
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toMatchObject({ error: { code: 'invalid_request' } });
 
     // Every later request is served by stable, outside any rollout.
     const after = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(gw!, `u-${i}`)));

@@ -62,6 +62,9 @@ function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // Too deep to serialise (or circular): String() would recurse as deep and throw again.
+    return UNSERIALISABLE;
   }
 }
+
+const UNSERIALISABLE = '[unserialisable]';

@@ -78,6 +78,10 @@ describe('message text', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => canonicalMessages([{ role: 'user', content: [cyclic, 10n] }])).not.toThrow();
+    // Deeper than the stack: String() of it would recurse as deep as JSON.stringify did.
+    let deep: unknown[] = ['x'];
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    expect(() => canonicalMessages([{ role: 'user', content: deep }])).not.toThrow();
     expect(canonicalMessages([{ role: 'user', content: 'a' }])).toBe(
       canonicalMessages([{ role: 'user', content: 'a' }]),
     );
