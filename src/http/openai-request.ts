@@ -81,6 +81,7 @@ export function parseChatBody(
     ...(b.temperature != null ? { temperature: b.temperature } : {}),
     ...(b.top_p != null ? { top_p: b.top_p } : {}),
     ...(maxTokens != null ? { max_tokens: maxTokens } : {}),
+    ...(b.max_completion_tokens != null ? { maxTokensAs: 'max_completion_tokens' as const } : {}),
     ...(b.stop != null ? { stop: b.stop } : {}),
     ...(b.seed != null ? { seed: b.seed } : {}),
     ...(b.presence_penalty != null ? { presence_penalty: b.presence_penalty } : {}),

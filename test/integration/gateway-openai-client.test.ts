@@ -51,6 +51,17 @@ describe('gateway with the openai client', () => {
     expect(upstream.requests[0]?.body?.model).toBe('m-stable');
   });
 
+  it('sends the token limit on under the name the client gave it', async () => {
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    await client.chat.completions.create({ model: 'chat', messages, max_completion_tokens: 40 });
+    await client.chat.completions.create({ model: 'chat', messages, max_tokens: 30 });
+    const [reasoning, classic] = upstream.requests.map((r) => r.body);
+    expect(reasoning).toMatchObject({ max_completion_tokens: 40 });
+    expect(reasoning).not.toHaveProperty('max_tokens');
+    expect(classic).toMatchObject({ max_tokens: 30 });
+    expect(classic).not.toHaveProperty('max_completion_tokens');
+  });
+
   it('streams an answer chunk by chunk, ending with a finish reason and usage', async () => {
     const stream = await client.chat.completions.create({
       model: 'chat',

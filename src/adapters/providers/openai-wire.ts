@@ -27,6 +27,11 @@ export function openaiRequestBody(
     const value = request.params[name];
     if (value !== undefined) body[name] = value;
   }
+  // The limit under the name the client gave it (reasoning models take only max_completion_tokens).
+  if (request.params.maxTokensAs === 'max_completion_tokens' && body.max_tokens !== undefined) {
+    body.max_completion_tokens = body.max_tokens;
+    delete body.max_tokens;
+  }
   body.model = model;
   body.messages = request.messages.map(openaiMessage);
   if (stream) {

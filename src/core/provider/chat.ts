@@ -27,6 +27,11 @@ export interface ChatParams {
   readonly seed?: number;
   readonly presence_penalty?: number;
   readonly frequency_penalty?: number;
+  /**
+   * The name a client gave `max_tokens` when it said `max_completion_tokens` (OpenAI's reasoning
+   * models refuse `max_tokens`): OpenAI-compatible providers send the limit under that name.
+   */
+  readonly maxTokensAs?: 'max_completion_tokens';
   /** Anything else, passed to the provider as is (response_format, tools, tool_choice, …). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
