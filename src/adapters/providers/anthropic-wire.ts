@@ -24,9 +24,19 @@ export function anthropicRequestBody(
   model: string,
   stream: boolean,
 ): Record<string, unknown> {
-  const { tools, tool_choice: toolChoice, ...extra } = request.params.extra ?? {};
+  const {
+    tools,
+    tool_choice: toolChoice,
+    parallel_tool_calls: parallel,
+    ...given
+  } = request.params.extra ?? {};
   const { params } = request;
   const { system, messages } = anthropicMessages(request.messages);
+  // A client's OpenAI-only fields stay behind: the Messages API refuses a body with fields it
+  // does not know, and a route moved to a Claude variant must keep serving the same requests.
+  const extra: Record<string, unknown> = {};
+  for (const key in given)
+    if (!OPENAI_ONLY.has(key) || keepsOnAnthropic(key, given[key])) extra[key] = given[key];
   const body: Record<string, unknown> = {
     ...extra,
     model,
@@ -41,9 +51,50 @@ export function anthropicRequestBody(
   if (Array.isArray(tools)) body.tools = tools.map(anthropicTool);
   else if (tools !== undefined) body.tools = tools;
   if (toolChoice !== undefined) body.tool_choice = anthropicToolChoice(toolChoice);
+  // parallel_tool_calls: false is Anthropic's disable_parallel_tool_use, on the tool choice.
+  if (parallel === false && body.tools !== undefined) {
+    const choice = isRecord(body.tool_choice) ? body.tool_choice : { type: 'auto' };
+    if (choice.type !== 'none') body.tool_choice = { ...choice, disable_parallel_tool_use: true };
+  }
   if (stream) body.stream = true;
   else delete body.stream;
   return body;
+}
+
+/**
+ * Chat Completions fields the Messages API does not take (by that name or in that shape).
+ * `metadata` and `service_tier` exist in both, with other shapes: they pass only when they fit
+ * Anthropic's (see keepsOnAnthropic).
+ */
+const OPENAI_ONLY: ReadonlySet<string> = new Set([
+  'response_format',
+  'logprobs',
+  'top_logprobs',
+  'logit_bias',
+  'n',
+  'store',
+  'metadata',
+  'service_tier',
+  'reasoning_effort',
+  'verbosity',
+  'modalities',
+  'audio',
+  'prediction',
+  'web_search_options',
+  'prompt_cache_key',
+  'max_completion_tokens',
+  'functions',
+  'function_call',
+  'stream_options',
+  'user',
+  'safety_identifier',
+]);
+
+/** An OPENAI_ONLY field whose value Anthropic also takes: metadata with only user_id, a service tier it knows. */
+function keepsOnAnthropic(key: string, value: unknown): boolean {
+  if (key === 'metadata') return isRecord(value) && Object.keys(value).every((k) => k === 'user_id');
+  if (key === 'service_tier') return value === 'auto' || value === 'standard_only';
+  return false;
 }
 
 function anthropicMessages(messages: readonly ChatMessage[]): {
