@@ -82,6 +82,8 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     logger: false,
     bodyLimit: deps.bodyLimit,
     return503OnClosing: true,
+    // Every request's id is one of ours, so a chat completion's is known before anything can fail.
+    genReqId: () => deps.newRequestId(),
   });
   const inFlight = deps.inFlight ?? new InFlight();
 
@@ -242,8 +244,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     scope.post('/v1/feedback', (request, reply) => inFlight.track(() => feedback(request, reply)));
   });
 
-  app.post('/v1/chat/completions', { onRequest: requireScope(['gateway']) }, (request, reply) =>
-    inFlight.track(() => chat(request, reply)),
+  // The request id goes out first, so an auth failure or a bad body carries it too.
+  const requestIdHeader = async (request: FastifyRequest, reply: Reply) => {
+    reply.header('x-ballast-request-id', request.id);
+  };
+  app.post(
+    '/v1/chat/completions',
+    { onRequest: [requestIdHeader, requireScope(['gateway'])] },
+    (request, reply) => inFlight.track(() => chat(request, reply)),
   );
 
   const chat = async (request: FastifyRequest, reply: Reply): Promise<Reply> => {
@@ -256,7 +264,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
         message: parsed.message,
       });
     const body = parsed.value;
-    const requestId = deps.newRequestId();
+    const requestId = request.id;
     const { unit, source } = resolveUnit(
       {
         header: headerValue(request.headers['x-ballast-unit']),
@@ -265,7 +273,6 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       },
       () => deps.randomUnit(requestId),
     );
-    reply.header('x-ballast-request-id', requestId);
     // The client going away aborts the upstream call (and everything waiting on it).
     const client = new CancelSource();
     const onClose = () => {

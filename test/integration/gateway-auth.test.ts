@@ -84,7 +84,10 @@ describe('gateway API keys and feedback tokens', () => {
 
   it('refuses a request without a key with 401 invalid_api_key in OpenAI’s shape', async () => {
     const before = upstream.requests.length;
-    await expectError(await chat({}), 401, 'authentication_error', 'invalid_api_key');
+    const res = await chat({});
+    // Refused chat completions carry their request id too (for support, and the logs).
+    expect(res.headers.get('x-ballast-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await expectError(res, 401, 'authentication_error', 'invalid_api_key');
     expect(upstream.requests.length).toBe(before);
   });
 

@@ -56,6 +56,8 @@ describe('gateway request fuzzing', () => {
     const text = await r.text();
     const where = `${r.status} for ${path} ${contentType ?? '(no content-type)'} ${describeBody(body)}: ${text.slice(0, 300)}`;
     expect(r.status, where).toBeLessThan(500);
+    // Every answer to a chat completion carries its request id, a refusal of its body included.
+    if (path === '/v1/chat/completions') expect(r.headers.get('x-ballast-request-id'), where).toBeTruthy();
     if (r.status >= 400) {
       expect(r.headers.get('content-type'), where).toMatch(/^application\/json/);
       const parsed = JSON.parse(text) as { error?: Record<string, unknown> };
