@@ -340,6 +340,8 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
             );
           // The token log-probabilities likewise, all in one chunk (the clients append them).
           if (event.logprobs) out.write(frames.frame({}, null, undefined, event.logprobs));
+          // A refusal likewise, in one piece (the clients join delta.refusal pieces).
+          if (event.refusal) out.write(frames.frame({ refusal: event.refusal }, null));
           out.write(frames.frame({}, openaiFinish(event.finishReason)));
           if (body.includeUsage) out.write(frames.frame(NO_CHOICE, null, openaiUsage(event.usage)));
           out.write(DONE_FRAME);

@@ -30,9 +30,12 @@ export function completionBody(id: string, created: number, result: ChatResult):
         index: 0,
         message: {
           role: 'assistant',
-          // OpenAI answers null, not '', when the model only called tools.
-          content: result.text === '' && result.toolCalls && result.toolCalls.length > 0 ? null : result.text,
-          refusal: null,
+          // OpenAI answers null, not '', when the model only called tools or refused.
+          content:
+            result.text === '' && ((result.toolCalls && result.toolCalls.length > 0) || result.refusal)
+              ? null
+              : result.text,
+          refusal: result.refusal ?? null,
           ...(result.toolCalls && result.toolCalls.length > 0 ? { tool_calls: result.toolCalls } : {}),
         },
         logprobs: result.logprobs ?? null,

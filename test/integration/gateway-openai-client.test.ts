@@ -51,6 +51,17 @@ describe('gateway with the openai client', () => {
     expect(upstream.requests[0]?.body?.model).toBe('m-stable');
   });
 
+  it("passes a model's refusal on, whole and streamed (the SDK reads message.refusal)", async () => {
+    const refusal = "I'm sorry, I can't help with that.";
+    const messages = [{ role: 'user' as const, content: 'something refused' }];
+    upstream.script({ text: '', refusal });
+    const whole = await client.chat.completions.create({ model: 'chat', messages });
+    expect(whole.choices[0]?.message).toMatchObject({ content: null, refusal });
+    upstream.script({ text: '', refusal });
+    const streamed = await client.chat.completions.stream({ model: 'chat', messages }).finalChatCompletion();
+    expect(streamed.choices[0]?.message.refusal).toBe(refusal);
+  });
+
   it('sends the token limit on under the name the client gave it', async () => {
     const messages = [{ role: 'user' as const, content: 'hi' }];
     await client.chat.completions.create({ model: 'chat', messages, max_completion_tokens: 40 });

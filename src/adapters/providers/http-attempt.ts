@@ -27,6 +27,8 @@ export interface WireSummary {
   readonly model?: string;
   readonly toolCalls?: readonly unknown[];
   readonly logprobs?: Readonly<Record<string, unknown>>;
+  /** The model's refusal (OpenAI's `message.refusal`; streamed, its `delta.refusal` pieces joined). */
+  readonly refusal?: string;
 }
 
 export interface WireCompletion extends WireSummary {

@@ -323,5 +323,6 @@ function buildResult(
     attempts,
     ...(answer.toolCalls && answer.toolCalls.length > 0 ? { toolCalls: answer.toolCalls } : {}),
     ...(answer.logprobs ? { logprobs: answer.logprobs } : {}),
+    ...(answer.refusal ? { refusal: answer.refusal } : {}),
   };
 }

@@ -26,6 +26,8 @@ export function openaiStreamDecoder(): WireStreamDecoder {
   const tools = new Map<number, ToolCallDraft>();
   // Token log-probabilities arrive with the chunks they describe; the answer's are all of them.
   let logprobs: { content: unknown[] | null; refusal: unknown[] | null } | undefined;
+  // A refusal streams in `delta.refusal` pieces; the answer's is all of them.
+  let refusal = '';
 
   const readLogprobs = (value: unknown): void => {
     if (!isRecord(value)) return;
@@ -110,6 +112,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       if (!isRecord(choice)) return NOTHING;
       finishReason = openaiFinishReason(choice.finish_reason) ?? finishReason;
       const delta = isRecord(choice.delta) ? choice.delta : {};
+      if (typeof delta.refusal === 'string') refusal += delta.refusal;
       const fragments = readToolCalls(delta.tool_calls);
       readLogprobs(choice.logprobs);
       const deltas = typeof delta.content === 'string' ? [delta.content] : [];
@@ -128,6 +131,7 @@ export function openaiStreamDecoder(): WireStreamDecoder {
           .sort(([a], [b]) => a - b)
           .map(([, t]) => ({ id: t.id, type: t.type, function: { name: t.name, arguments: t.arguments } }));
       if (logprobs) summary.logprobs = logprobs;
+      if (refusal !== '') summary.refusal = refusal;
       return summary;
     },
   };

@@ -109,5 +109,6 @@ export function parseOpenAICompletion(body: unknown): WireCompletion {
     ...(typeof body.model === 'string' ? { model: body.model } : {}),
     ...(toolCalls ? { toolCalls } : {}),
     ...(logprobs ? { logprobs } : {}),
+    ...(typeof message.refusal === 'string' && message.refusal !== '' ? { refusal: message.refusal } : {}),
   };
 }

@@ -32,6 +32,8 @@ export type GatewayStreamEvent =
       readonly toolCalls?: readonly unknown[];
       /** The answer's token log-probabilities, all of them; absent when a redaction changed the text. */
       readonly logprobs?: Readonly<Record<string, unknown>>;
+      /** The model's refusal, whole (an upstream streams it in pieces; it is sent in one). */
+      readonly refusal?: string;
     }
   | { readonly type: 'error'; readonly error: GatewayError };
 
@@ -147,6 +149,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           ...(wholeCalls ? { toolCalls: wholeCalls } : {}),
           // Their tokens would show what a redaction removed.
           ...(event.result.logprobs && !redacted ? { logprobs: event.result.logprobs } : {}),
+          ...(event.result.refusal ? { refusal: event.result.refusal } : {}),
         };
         return;
       } else {

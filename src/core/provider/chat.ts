@@ -78,6 +78,8 @@ export interface ChatResult {
    * `logprobs: {content, refusal}`), passed through untouched; a stream's are gathered in order.
    */
   readonly logprobs?: Readonly<Record<string, unknown>>;
+  /** The model's refusal, when it refused (OpenAI's `refusal`; structured-output clients read it). */
+  readonly refusal?: string;
   /** How many attempts it took (1 = no retry). */
   readonly attempts: number;
   /** True when the answer came from the response cache. */

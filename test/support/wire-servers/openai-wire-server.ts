@@ -45,8 +45,8 @@ export const openaiDialect: WireDialect = {
           index: 0,
           message: {
             role: 'assistant',
-            content: r.text === '' && toolCalls.length > 0 ? null : r.text,
-            refusal: null,
+            content: r.text === '' && (toolCalls.length > 0 || r.step.refusal) ? null : r.text,
+            refusal: r.step.refusal ?? null,
             ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           },
           logprobs: wantsLogprobs(request) ? { content: r.pieces.map(tokenLogprob), refusal: null } : null,
@@ -77,6 +77,12 @@ export const openaiDialect: WireDialect = {
       const logprobs = wantsLogprobs(request) ? { content: [tokenLogprob(piece, i)], refusal: null } : null;
       frames.push({ kind: 'content', text: delta({ content: piece }, null, logprobs) });
     });
+    // A refusal streams in two delta.refusal pieces, after any text.
+    if (r.step.refusal !== undefined) {
+      const half = Math.ceil(r.step.refusal.length / 2);
+      for (const piece of [r.step.refusal.slice(0, half), r.step.refusal.slice(half)])
+        frames.push({ kind: 'content', text: delta({ refusal: piece }) });
+    }
     r.toolCalls.forEach((t, index) => {
       const head = {
         index,

@@ -28,6 +28,8 @@ export interface WireStep {
   readonly usage?: { readonly input: number; readonly output: number };
   readonly finish?: WireFinish;
   readonly toolCalls?: readonly WireToolCall[];
+  /** The model refuses (OpenAI's `refusal`): pair it with `text: ''`. */
+  readonly refusal?: string;
   readonly model?: string;
   /** Wait before answering at all (headers included). */
   readonly delayMs?: number;
