@@ -102,7 +102,7 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         [400, 'bad_request'],
         [401, 'auth'],
         [403, 'auth'],
-        [404, 'bad_request'],
+        [404, 'upstream'],
         [408, 'timeout'],
         [422, 'bad_request'],
         [429, 'rate_limit'],

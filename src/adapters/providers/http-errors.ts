@@ -89,6 +89,9 @@ export function kindFromStatus(status: number, error: WireError = {}): FailureKi
   if (status === 401 || status === 403) return 'auth';
   if (status === 408) return 'timeout';
   if (status === 429) return 'rate_limit';
+  // The model or the path does not exist there: the variant's configuration, not the request, is
+  // wrong — the server's side, so a rollout falls back to stable and counts it against the variant.
+  if (status === 404) return 'upstream';
   // 5xx, including Anthropic's 529 overloaded_error.
   if (status >= 500) return 'upstream';
   if (status >= 400) return isContentFilter(error) ? 'content_filter' : 'bad_request';
@@ -102,7 +105,8 @@ export function kindFromWireError(error: WireError): FailureKind {
   const label = `${error.type ?? ''} ${error.code ?? ''}`.toLowerCase();
   if (/rate_limit|too_many|quota/.test(label)) return 'rate_limit';
   if (/authentication|permission|invalid_api_key|unauthori/.test(label)) return 'auth';
-  if (/invalid_request|not_found|request_too_large|context_length/.test(label)) return 'bad_request';
+  if (/not_found/.test(label)) return 'upstream';
+  if (/invalid_request|request_too_large|context_length/.test(label)) return 'bad_request';
   if (/timeout/.test(label)) return 'timeout';
   // overloaded_error, api_error, server_error and anything unknown: the server's fault.
   return 'upstream';
