@@ -107,46 +107,21 @@ export function createCircuitBreaker(settings: BreakerSettings, now: () => numbe
     )
       open(t);
   };
-  const ALWAYS: BreakerPermit = { success() {}, failure() {}, release() {} };
-
-  /** A permit for a call let through now: a probe (half-open) or an ordinary call (closed). */
-  const permit = (probe: boolean): BreakerPermit => {
-    const given = period;
-    let done = false;
-    const current = (): boolean => {
-      if (done) return false;
-      done = true;
-      return given === period;
-    };
-    return probe
-      ? {
-          success: () => {
-            if (current()) close();
-          },
-          failure: () => {
-            if (current()) open(now());
-          },
-          release: () => {
-            if (current()) probing = false;
-          },
-        }
-      : {
-          success: () => {
-            if (current()) counted(true);
-          },
-          failure: () => {
-            if (current()) counted(false);
-          },
-          release: () => {
-            done = true;
-          },
-        };
+  // What the permits report to (one per breaker; a permit is one small object per call).
+  const target: PermitTarget = {
+    period: () => period,
+    probeSucceeded: close,
+    probeFailed: () => open(now()),
+    probeReleased: () => {
+      probing = false;
+    },
+    counted,
   };
 
   return {
     allow() {
       if (!settings.enabled) return ALWAYS;
-      if (state === 'closed') return permit(false);
+      if (state === 'closed') return new Permit(target, period, false);
       const t = now();
       if (state === 'open') {
         if (t - openedAt < settings.cooldown_ms) return undefined;
@@ -154,11 +129,58 @@ export function createCircuitBreaker(settings: BreakerSettings, now: () => numbe
       }
       if (probing) return undefined;
       probing = true;
-      return permit(true);
+      return new Permit(target, period, true);
     },
     state() {
       if (state === 'open' && now() - openedAt >= settings.cooldown_ms) return 'half_open';
       return state;
     },
   };
+}
+
+/** A breaker that is off: every call passes and its outcome is not kept. */
+const ALWAYS: BreakerPermit = { success() {}, failure() {}, release() {} };
+
+interface PermitTarget {
+  period(): number;
+  probeSucceeded(): void;
+  probeFailed(): void;
+  probeReleased(): void;
+  counted(ok: boolean): void;
+}
+
+/**
+ * One admitted call: a probe (half-open) or an ordinary call (closed), given in `period`. It reports
+ * once, and only while its breaker is still in that period.
+ */
+class Permit implements BreakerPermit {
+  #done = false;
+
+  constructor(
+    private readonly target: PermitTarget,
+    private readonly given: number,
+    private readonly probe: boolean,
+  ) {}
+
+  success(): void {
+    if (!this.#current()) return;
+    if (this.probe) this.target.probeSucceeded();
+    else this.target.counted(true);
+  }
+
+  failure(): void {
+    if (!this.#current()) return;
+    if (this.probe) this.target.probeFailed();
+    else this.target.counted(false);
+  }
+
+  release(): void {
+    if (this.#current() && this.probe) this.target.probeReleased();
+  }
+
+  #current(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    return this.given === this.target.period();
+  }
 }
