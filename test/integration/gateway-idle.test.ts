@@ -1,9 +1,7 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../../src/main/serve.js';
-import { gatewayProject } from '../support/gateway-project.js';
-import { type RecordingTelemetry, recordingTelemetry } from '../support/recording-telemetry.js';
-import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
+import { type OpenAIGateway, startOpenAIGateway } from '../support/gateway-harness.js';
+import type { RecordingTelemetry } from '../support/recording-telemetry.js';
 import { DEFAULT_TEXT, type WireServer } from '../support/wire-servers/wire-server.js';
 
 // The variant's idle_ms is the longest silence between events once content has started (issue #5:
@@ -12,27 +10,19 @@ import { DEFAULT_TEXT, type WireServer } from '../support/wire-servers/wire-serv
 
 describe('ballast serve: the idle limit counts every upstream event', () => {
   let upstream: WireServer;
-  let gw: RunningGateway;
   let telemetry: RecordingTelemetry;
   let client: OpenAI;
 
+  let harness: OpenAIGateway | undefined;
+
   beforeAll(async () => {
-    upstream = await startOpenAIWireServer();
-    const { dir, loaded } = gatewayProject({
-      stableUrl: `${upstream.url}/v1`,
+    harness = await startOpenAIGateway({
       candidateExtra: '    timeouts: { first_token_ms: 5000, idle_ms: 300, total_ms: 60000 }\n',
     });
-    telemetry = recordingTelemetry();
-    gw = await startGateway(loaded, {
-      storeUrl: `sqlite:${dir}/.ballast/ballast.db`,
-      port: 0,
-      telemetry: () => telemetry,
-    });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+    ({ upstream, telemetry, client } = harness);
   });
   afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
+    await harness?.close();
   });
 
   async function read(): Promise<{ text: string; error: unknown }> {

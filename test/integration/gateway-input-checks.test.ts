@@ -1,9 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../../src/main/serve.js';
-import { gatewayProject } from '../support/gateway-project.js';
-import { recordingTelemetry } from '../support/recording-telemetry.js';
-import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
+import { type OpenAIGateway, startOpenAIGateway } from '../support/gateway-harness.js';
 import type { WireServer } from '../support/wire-servers/wire-server.js';
 
 // Input guardrails over content given as an array of parts (issue #5: "the input check runs
@@ -12,26 +9,19 @@ import type { WireServer } from '../support/wire-servers/wire-server.js';
 
 describe('ballast serve: input checks over content parts', () => {
   let upstream: WireServer;
-  let gw: RunningGateway;
   let client: OpenAI;
 
+  let harness: OpenAIGateway | undefined;
+
   beforeAll(async () => {
-    upstream = await startOpenAIWireServer();
-    const { dir, loaded } = gatewayProject({
-      stableUrl: `${upstream.url}/v1`,
+    harness = await startOpenAIGateway({
       guardrails:
         '    input:\n      - { check: injection, action: block }\n      - { check: pii, action: redact }\n    output: []\n',
     });
-    gw = await startGateway(loaded, {
-      storeUrl: `sqlite:${dir}/.ballast/ballast.db`,
-      port: 0,
-      telemetry: () => recordingTelemetry(),
-    });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+    ({ upstream, client } = harness);
   });
   afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
+    await harness?.close();
   });
   beforeEach(() => upstream.reset());
 

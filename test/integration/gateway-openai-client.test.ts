@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../../src/app/gateway/routing-table.js';
-import { type RunningGateway, startGateway } from '../../src/main/serve.js';
-import { gatewayProject } from '../support/gateway-project.js';
-import { type RecordingTelemetry, recordingTelemetry } from '../support/recording-telemetry.js';
-import { startOpenAIWireServer, tokenLogprob } from '../support/wire-servers/openai-wire-server.js';
+import type { RunningGateway } from '../../src/main/serve.js';
+import { type OpenAIGateway, startOpenAIGateway } from '../support/gateway-harness.js';
+import type { RecordingTelemetry } from '../support/recording-telemetry.js';
+import { tokenLogprob } from '../support/wire-servers/openai-wire-server.js';
 import { DEFAULT_TEXT, splitText, type WireServer } from '../support/wire-servers/wire-server.js';
 
 // `ballast serve` on a random port, spoken to by the official openai npm client, with a local
@@ -15,24 +15,17 @@ describe('gateway with the openai client', () => {
   let telemetry: RecordingTelemetry;
   let client: OpenAI;
 
+  let harness: OpenAIGateway | undefined;
+
   beforeAll(async () => {
-    upstream = await startOpenAIWireServer();
-    const { dir, loaded } = gatewayProject({
-      stableUrl: `${upstream.url}/v1`,
+    harness = await startOpenAIGateway({
       guardrails:
         '    input:\n      - { check: injection, action: block }\n    output:\n      - { check: pii, action: redact }\n',
     });
-    telemetry = recordingTelemetry();
-    gw = await startGateway(loaded, {
-      storeUrl: `sqlite:${dir}/.ballast/ballast.db`,
-      port: 0,
-      telemetry: () => telemetry,
-    });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+    ({ upstream, gw, telemetry, client } = harness);
   });
   afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
+    await harness?.close();
   });
   beforeEach(() => upstream.reset());
 

@@ -47,6 +47,32 @@ async function start(
   return { gw, telemetry: recording, stop };
 }
 
+/**
+ * Streams an answer from the gateway and asks it to stop as soon as the first word arrived;
+ * reads on to the end (or until the stream is cut) and waits for the stop.
+ */
+async function streamWhileStopping(gw: RunningGateway): Promise<{ text: string; cut: unknown }> {
+  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+  const stream = await client.chat.completions.create({
+    model: 'chat',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
+  let text = '';
+  let closing: Promise<void> | undefined;
+  let cut: unknown;
+  try {
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      closing ??= text !== '' ? gw.close() : undefined;
+    }
+  } catch (error) {
+    cut = error;
+  }
+  await closing;
+  return { text, cut };
+}
+
 describe('ballast serve: stopping', () => {
   let upstream: WireServer | undefined;
   afterEach(async () => {
@@ -68,20 +94,9 @@ describe('ballast serve: stopping', () => {
     // The answer takes ≈ 8 × 40 ms after its first word: the stop begins in the middle of it.
     upstream.setDefault({ chunks: 8, chunkDelayMs: 40 });
     const { gw, telemetry, stop } = await start(upstream);
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
-    const stream = await client.chat.completions.create({
-      model: 'chat',
-      messages: [{ role: 'user', content: 'hi' }],
-      stream: true,
-    });
-    let text = '';
-    let closing: Promise<void> | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      closing ??= text !== '' ? gw.close() : undefined;
-    }
-    await closing;
+    const { text, cut } = await streamWhileStopping(gw);
     // The stream was allowed to finish (graceful), and its record was there for the last flush.
+    expect(cut).toBeUndefined();
     expect(text).toBe(DEFAULT_TEXT);
     expect(telemetry.requests).toHaveLength(1);
     expect(telemetry.requests[0]?.outcome).toBe('ok');
@@ -93,24 +108,7 @@ describe('ballast serve: stopping', () => {
     // Two words, then silence with the connection open: only the stop's cut ends it.
     upstream.setDefault({ chunks: 8, stallAfterChunks: 2 });
     const { gw, telemetry, stop } = await start(upstream, 200);
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
-    const stream = await client.chat.completions.create({
-      model: 'chat',
-      messages: [{ role: 'user', content: 'hi' }],
-      stream: true,
-    });
-    let text = '';
-    let closing: Promise<void> | undefined;
-    let cut: unknown;
-    try {
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? '';
-        closing ??= text !== '' ? gw.close() : undefined;
-      }
-    } catch (error) {
-      cut = error;
-    }
-    await closing;
+    const { cut } = await streamWhileStopping(gw);
     // The client saw its stream cut, not completed; the request reported on its way out (after the
     // server had closed) and that record was there for telemetry's last flush.
     expect(cut).toBeDefined();
