@@ -234,6 +234,20 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     expect(h.stable.requests).toHaveLength(0);
   });
 
+  it("answers the chain's other failure, not 429, when only some of its variants were rate-limited", async () => {
+    for (const stream of [false, true]) {
+      h.candidate.setDefault({ hang: true });
+      h.stable.setDefault({ status: 429, headers: { 'retry-after': '0' } });
+      const a = await ask(h.client, fresh(), stream);
+      // The candidate timed out, stable was rate-limited: "slow down" would not be the whole truth.
+      expect(a.error).toBeInstanceOf(OpenAI.APIError);
+      expect((a.error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+      expect((a.error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout');
+      h.stable.reset();
+      h.candidate.reset();
+    }
+  });
+
   for (const c of BEFORE_CONTENT) {
     for (const stream of [false, true]) {
       it(`${c.name} (${stream ? 'streaming' : 'JSON'}): invisible to the client, answered by stable`, {

@@ -213,7 +213,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const { chain, messages, inputHits } = planned.plan;
       let served = planned.plan.served;
       const attempts: AttemptRecord[] = [];
-      let last: GatewayError | undefined;
+      const failures: GatewayError[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
@@ -281,10 +281,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         );
         if (failed.cancelled)
           return fail(request, at, startedAt, false, served, failed.error, attempts, inputHits, 'cancelled');
-        last = failed.error;
+        failures.push(failed.error);
         if (!failed.fallsBack) break;
       }
-      const error = last ?? circuitOpen(skipped);
+      const error = chainError(failures) ?? circuitOpen(skipped);
       return fail(request, at, startedAt, false, served, error, attempts, inputHits);
     },
 
@@ -299,7 +299,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const { chain, messages, inputHits } = planned.plan;
       let served = planned.plan.served;
       const attempts: AttemptRecord[] = [];
-      let last: GatewayError | undefined;
+      const failures: GatewayError[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
         served = { ...served, variant };
@@ -340,7 +340,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           );
           if (failed.cancelled)
             return fail(request, at, startedAt, true, served, failed.error, attempts, inputHits, 'cancelled');
-          last = failed.error;
+          failures.push(failed.error);
           if (!failed.fallsBack) break;
           continue;
         }
@@ -386,10 +386,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
         return { ok: true, served: servedNow, model: variantOf(variant).model, events };
       }
-      const error = last ?? circuitOpen(skipped);
+      const error = chainError(failures) ?? circuitOpen(skipped);
       return fail(request, at, startedAt, true, served, error, attempts, inputHits);
     },
   };
+}
+
+/**
+ * What a request whose every attempt failed answers: the last failure that was not a rate limit —
+ * a 429 (with its Retry-After) says "slow down", which is only true when every variant that was
+ * tried was rate-limited — else the last rate limit. Undefined when nothing was tried.
+ */
+function chainError(failures: readonly GatewayError[]): GatewayError | undefined {
+  for (let i = failures.length - 1; i >= 0; i--) if (failures[i]!.kind !== 'rate_limit') return failures[i];
+  return failures.at(-1);
 }
 
 /**
