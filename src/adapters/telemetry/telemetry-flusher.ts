@@ -3,6 +3,7 @@ import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/
 import type { StoreSession } from '../../app/ports/store.js';
 import type { StandaloneUnits, UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
 import { MetricAggregator } from './metric-aggregator.js';
+import { PendingLog } from './pending-log.js';
 import { UnitTotalsAggregator } from './unit-totals-aggregator.js';
 
 /** Longest wait between flush attempts while the store keeps failing. */
@@ -125,11 +126,7 @@ export interface TelemetryFlusherOptions {
 export class TelemetryFlusher implements GatewayTelemetry {
   private readonly aggregator: MetricAggregator;
   private readonly units: UnitTotalsAggregator | undefined;
-  private log: RequestRecord[] = [];
-  private logDropped = 0;
-  /** Prompt and output characters held by `log`, and rows whose text was left out for the budget. */
-  private logContentChars = 0;
-  private logContentDropped = 0;
+  private readonly log: PendingLog;
   private failures = 0;
   private lastFlushAt: number | null = null;
   /** Failed flushes in a row, and when the timer may try again (epoch ms). */
@@ -152,6 +149,11 @@ export class TelemetryFlusher implements GatewayTelemetry {
           ...(options.slowThresholdMs ? { slowThresholdMs: options.slowThresholdMs } : {}),
         })
       : undefined;
+    this.log = new PendingLog(
+      options.maxPendingRows,
+      options.requestLog.logContent,
+      options.requestLog.maxPendingContentChars,
+    );
     this.random = options.random ?? Math.random;
     const { requestLog, metrics, unitTotals } = options.store;
     this.logRetention = {
@@ -188,21 +190,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
       this.aggregator.addRequest(request);
       this.units?.addRequest(request);
       let dropped = this.droppedAggregates() - before;
-      const { sampleRate, logContent } = this.options.requestLog;
-      if (sampleRate > 0 && this.random() < sampleRate) {
-        if (this.log.length < this.options.maxPendingRows) {
-          this.log.push(
-            logContent
-              ? this.withinContentBudget(request)
-              : request.content === undefined
-                ? request
-                : withoutContent(request),
-          );
-        } else {
-          this.logDropped += 1;
-          dropped += 1;
-        }
-      }
+      const { sampleRate } = this.options.requestLog;
+      if (sampleRate > 0 && this.random() < sampleRate && !this.log.add(request)) dropped += 1;
       if (dropped > 0) this.options.onDropped?.(dropped);
     } catch (error) {
       // Telemetry must never fail a request; a malformed record is reported and forgotten.
@@ -248,8 +237,8 @@ export class TelemetryFlusher implements GatewayTelemetry {
     const unitRowsPending = this.units?.size ?? 0;
     const unitRowsDropped = this.units?.dropped ?? 0;
     return {
-      pendingRows: this.aggregator.size + this.log.length + unitRowsPending,
-      droppedRows: this.aggregator.dropped + this.logDropped + unitRowsDropped,
+      pendingRows: this.aggregator.size + this.log.size + unitRowsPending,
+      droppedRows: this.aggregator.dropped + this.log.dropped + unitRowsDropped,
       unitRowsPending,
       unitRowsDropped,
       flushFailures: this.failures,
@@ -257,7 +246,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       logRowsPruned: this.logRetention.pruned,
       metricRowsPruned: this.metricRetention.pruned,
       unitRowsPruned: this.unitRetention?.pruned ?? 0,
-      logContentDropped: this.logContentDropped,
+      logContentDropped: this.log.contentDropped,
     };
   }
 
@@ -266,9 +255,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
     try {
       const now = this.options.clock.now();
       const rows = this.aggregator.drain();
-      const logs = this.log;
-      this.log = [];
-      this.logContentChars = 0;
+      const logs = this.log.drain();
       const units = this.units?.drain(now) ?? [];
       const standalone = this.units?.drainStandalone() ?? [];
       let failed = false;
@@ -360,46 +347,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
   }
 
   private restoreLog(logs: RequestRecord[]): void {
-    // The older rows come first; whatever exceeds the bound is cut from the newest end.
-    const merged = logs.concat(this.log);
-    const excess = merged.length - this.options.maxPendingRows;
-    if (excess > 0) {
-      merged.length = this.options.maxPendingRows;
-      this.logDropped += excess;
-      this.options.onDropped?.(excess);
-    }
-    this.log = merged;
-    this.logContentChars = 0;
-    for (const row of merged) this.logContentChars += contentChars(row);
+    const dropped = this.log.restore(logs);
+    if (dropped > 0) this.options.onDropped?.(dropped);
   }
-
-  /** The row as it is, or without its text when the pending rows' text would pass the budget. */
-  private withinContentBudget(request: RequestRecord): RequestRecord {
-    if (request.content === undefined) return request;
-    const chars = contentChars(request);
-    const budget = this.options.requestLog.maxPendingContentChars ?? DEFAULT_MAX_PENDING_CONTENT_CHARS;
-    if (this.logContentChars + chars > budget) {
-      this.logContentDropped += 1;
-      return withoutContent(request);
-    }
-    this.logContentChars += chars;
-    return request;
-  }
-}
-
-const DEFAULT_MAX_PENDING_CONTENT_CHARS = 16 * 1024 * 1024;
-
-/** The prompt and output text a logged row carries (parts other than text by their JSON). */
-function contentChars(request: RequestRecord): number {
-  const content = request.content;
-  if (content === undefined) return 0;
-  let chars = content.output.length;
-  for (const m of content.messages)
-    chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? null).length;
-  return chars;
-}
-
-function withoutContent(request: RequestRecord): RequestRecord {
-  const { content: _content, ...rest } = request;
-  return rest;
 }

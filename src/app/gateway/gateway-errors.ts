@@ -103,3 +103,13 @@ export const UNHEALTHY: ReadonlySet<FailureKind> = new Set([
 export function fallsBack(kind: FailureKind): boolean {
   return kind !== 'bad_request' && kind !== 'cancelled';
 }
+
+/**
+ * What a request whose every attempt failed answers: the last failure that was not a rate limit —
+ * a 429 (with its Retry-After) says "slow down", which is only true when every variant that was
+ * tried was rate-limited — else the last rate limit. Undefined when nothing was tried.
+ */
+export function chainError(failures: readonly GatewayError[]): GatewayError | undefined {
+  for (let i = failures.length - 1; i >= 0; i--) if (failures[i]!.kind !== 'rate_limit') return failures[i];
+  return failures.at(-1);
+}

@@ -1,10 +1,5 @@
-import {
-  applyGuardrails,
-  type GuardrailOutcome,
-  type GuardrailRule,
-  redactedAny,
-} from '../../core/guardrail/check-text.js';
-import { checkToolCalls, type ToolCallsOutcome } from '../../core/guardrail/check-tool-calls.js';
+import { applyGuardrails, type GuardrailRule } from '../../core/guardrail/check-text.js';
+import { checkToolCalls } from '../../core/guardrail/check-tool-calls.js';
 import { applyVariant } from '../../core/provider/apply-variant.js';
 import type {
   ChatMessage,
@@ -22,6 +17,7 @@ import type { ModelRegistry } from '../ports/model-registry.js';
 import { CallScope, type ClientSignal, TIMER_MESSAGES } from './call-scope.js';
 import { type BreakerPermit, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
+  chainError,
   circuitOpen,
   fallsBack,
   type GatewayError,
@@ -29,6 +25,7 @@ import {
   UNHEALTHY,
   upstreamError,
 } from './gateway-errors.js';
+import { guardedResult } from './guarded-result.js';
 import { type GatewayRequest, planRequest, type Served } from './plan-request.js';
 import { RecentRequests, type RequestSummary } from './recent-requests.js';
 import { createReporter } from './report-request.js';
@@ -390,30 +387,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return fail(request, at, startedAt, true, served, error, attempts, inputHits);
     },
   };
-}
-
-/**
- * What a request whose every attempt failed answers: the last failure that was not a rate limit —
- * a 429 (with its Retry-After) says "slow down", which is only true when every variant that was
- * tried was rate-limited — else the last rate limit. Undefined when nothing was tried.
- */
-function chainError(failures: readonly GatewayError[]): GatewayError | undefined {
-  for (let i = failures.length - 1; i >= 0; i--) if (failures[i]!.kind !== 'rate_limit') return failures[i];
-  return failures.at(-1);
-}
-
-/**
- * The answer with the output guardrails' text. A redacted answer loses its token
- * log-probabilities: their tokens would show what the redaction removed (as when streamed).
- */
-function guardedResult(
-  result: ChatResult,
-  checked: Pick<GuardrailOutcome, 'text' | 'findings'>,
-  tools: ToolCallsOutcome | undefined,
-): ChatResult {
-  const guarded = { ...result, text: checked.text, ...(tools ? { toolCalls: tools.toolCalls } : {}) };
-  if (!redactedAny(checked.findings) && !redactedAny(tools?.findings ?? [])) return guarded;
-  // The token log-probabilities would show what a redaction removed.
-  const { logprobs: _shown, ...rest } = guarded;
-  return rest;
 }
