@@ -31,11 +31,19 @@ function providerStream(events: StreamEvent[]) {
   return { state, iterator: gen() };
 }
 
-/** streamRest over a provider stream whose first event was already read, as the gateway does. */
-async function rest(events: StreamEvent[], rules: readonly GuardrailRule[] = []) {
-  const { state, iterator } = providerStream(events);
+/**
+ * streamRest over a provider stream whose first event was already read, as the gateway does: the
+ * given events, or (a generator) a stream of the test's own.
+ */
+async function rest(
+  events: StreamEvent[] | AsyncGenerator<StreamEvent, void, void>,
+  rules: readonly GuardrailRule[] = [],
+) {
+  const { state, iterator } = Array.isArray(events)
+    ? providerStream(events)
+    : { state: { cleanedUp: false }, iterator: events };
   const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' | 'tool_call' }>;
-  const finished: { outcome?: string; hits?: number } = {};
+  const finished: { outcome?: string; hits?: number; kind?: string } = {};
   const stream = streamRest({
     first,
     iterator,
@@ -46,6 +54,7 @@ async function rest(events: StreamEvent[], rules: readonly GuardrailRule[] = [])
     finish: (outcome, fields) => {
       finished.outcome = outcome;
       finished.hits = fields.hits;
+      finished.kind = fields.kind;
     },
   });
   return { state, finished, stream };
@@ -81,26 +90,12 @@ describe('streamRest', () => {
       yield { type: 'delta', text: 'a' };
       throw new Error('a bug in a provider');
     }
-    const iterator = throwing();
-    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
-    const finished: { outcome?: string; kind?: string } = {};
-    const stream = streamRest({
-      first,
-      iterator,
-      scope: new CallScope(client, 1000),
-      idleMs: 1000,
-      rules: [],
-      model: 'm',
-      finish: (outcome, fields) => {
-        finished.outcome = outcome;
-        finished.kind = fields.kind;
-      },
-    });
+    const { finished, stream } = await rest(throwing());
     const out: { type: string; code?: string }[] = [];
     for await (const e of stream)
       out.push(e.type === 'error' ? { type: e.type, code: e.error.code } : { type: e.type });
     expect(out).toEqual([{ type: 'delta' }, { type: 'error', code: 'stream_interrupted' }]);
-    expect(finished).toEqual({ outcome: 'stream_interrupted', kind: 'upstream' });
+    expect(finished).toMatchObject({ outcome: 'stream_interrupted', kind: 'upstream' });
   });
 
   describe('output guardrails on tool-call arguments', () => {
