@@ -39,6 +39,15 @@ const NOTHING_YET: StreamStep = Object.freeze({ text: '', findings: Object.freez
 
 /** Released text kept in front of the next scan so lookbehinds (`(?<!\d)`) see what came before. */
 const CONTEXT = 32;
+/**
+ * Of an unbroken run of non-space characters already released (one longer than `maxToken`), this
+ * much is kept in front of the next scans: a shape that only becomes whole later (a JWT's header
+ * and payload, up to 6,000 characters, before its signature arrives) is still seen, and what is
+ * not yet sent of it is redacted or blocked.
+ */
+const RUN_CONTEXT = 8192;
+/** Characters past the holdback that arrive before the next scan (see `holding`). */
+const MIN_BATCH = 16;
 
 /**
  * Runs a policy's checks over a text as it streams, for the gateway (issue #5). Each push scans
@@ -78,8 +87,10 @@ export function createStreamScanner(
     const found: ActionedFinding[] = [];
     for (const rule of patternRules) {
       for (const f of DETECTORS[rule.check as keyof typeof DETECTORS](scan)) {
-        // A finding starting in the context was already judged when that text was held back.
-        if (f.start >= context.length)
+        // A finding that ends in the context was judged when that text was held back. One that
+        // starts there and runs on into what is held began in text already sent (a token longer
+        // than `maxToken`): its start is negative here, and what is not yet sent of it is judged.
+        if (f.end > context.length)
           found.push({
             ...f,
             start: f.start - context.length,
@@ -97,13 +108,13 @@ export function createStreamScanner(
 
     let release = cut;
     const firstBlock = settled.find((f) => f.action === 'block');
-    if (firstBlock !== undefined) release = Math.min(release, firstBlock.start);
+    if (firstBlock !== undefined) release = Math.max(0, Math.min(release, firstBlock.start));
     const cutAt = lengthRule?.action === 'redact' ? lengthStart : undefined;
     if (cutAt !== undefined) release = Math.max(0, Math.min(release, cutAt - base));
 
-    const redactions = settled.filter(
-      (f) => f.action === 'redact' && f.check !== 'length' && f.start < release,
-    );
+    const redactions = settled
+      .filter((f) => f.action === 'redact' && f.check !== 'length' && f.start < release)
+      .map((f) => (f.start < 0 ? { ...f, start: 0 } : f));
     let text = redact(pending.slice(0, release), redactions);
     if (cutAt !== undefined && base + release >= cutAt && firstBlock === undefined) {
       // Everything up to max_chars is out: one marker stands for the rest, and nothing follows.
@@ -113,7 +124,7 @@ export function createStreamScanner(
     const absolute = settled.map((f) => ({ ...f, start: f.start + base, end: f.end + base }));
     all.push(...absolute);
     blocked = firstBlock !== undefined;
-    context = (context + pending.slice(0, cut)).slice(-CONTEXT);
+    context = keptContext(context + pending.slice(0, cut));
     pending = pending.slice(cut);
     base += cut;
     return { text, findings: absolute, blocked };
@@ -140,12 +151,16 @@ export function createStreamScanner(
   }
 
   /**
-   * Nothing can be released yet: every character still arriving is inside the holdback, and the
-   * length limit is not passed. A scan could only find matches that are held back too (they settle
-   * when released), so skip it: a short streamed answer is then scanned once, at its end.
+   * Nothing is released yet: every character still arriving is inside the holdback plus a small
+   * batch, and the length limit is not passed. Skipping the scan only delays text, never lets
+   * unscanned text out: a short streamed answer is scanned once, at its end, and a long one once
+   * per batch rather than once per token (a scan runs every detector over the held text). After
+   * a long unbroken run was released, its kept context makes each scan longer, and the batch
+   * grows with it (up to `maxToken` held), so the work stays linear in the stream.
    */
   const holding = (): boolean =>
-    pending.length <= holdback &&
+    pending.length <=
+      holdback + Math.min(maxToken - holdback, Math.max(MIN_BATCH, context.length - CONTEXT)) &&
     (lengthRule === undefined || base + pending.length <= lengthRule.max_chars!);
 
   return {
@@ -169,6 +184,17 @@ export function createStreamScanner(
  * token, moved back to the start of any finding that reaches into what is held (repeated until
  * no finding straddles the point, since moving it can make another one straddle).
  */
+/**
+ * What of the released text is kept for the next scan: the last `CONTEXT` characters, or the
+ * unbroken run they end in, up to `RUN_CONTEXT`.
+ */
+function keptContext(released: string): string {
+  let i = released.length;
+  const floor = Math.max(0, released.length - RUN_CONTEXT);
+  while (i > floor && !/\s/.test(released[i - 1]!)) i--;
+  return released.slice(Math.min(i, Math.max(0, released.length - CONTEXT)));
+}
+
 function releasePoint(
   pending: string,
   findings: readonly Finding[],
@@ -182,7 +208,7 @@ function releasePoint(
     moved = false;
     for (const f of findings) {
       if (f.start < cut && f.end > cut) {
-        cut = f.start;
+        cut = Math.max(0, f.start);
         moved = true;
       }
     }

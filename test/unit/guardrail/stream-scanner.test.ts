@@ -37,6 +37,18 @@ function streamed(
   return { out, scanner, steps };
 }
 
+/** Base64url-like characters from a seeded generator (a JWT part, a blob). */
+function b64url(length: number, seed: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let x = seed * 2654435761;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out += alphabet[x % 64];
+  }
+  return out;
+}
+
 const TEXT =
   'Hello! Mail jane.doe@example.com or call +1 415 555 0134. Card 4111 1111 1111 1111. ' +
   'Key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z and AKIAIOSFODNN7EXAMPLE. ' +
@@ -69,13 +81,20 @@ describe('createStreamScanner', () => {
     const scanner = createStreamScanner(REDACT_ALL, { holdback: 64 });
     let received = 0;
     let released = 0;
-    for (let at = 0; at < prose.length; at += 10) {
-      const chunk = prose.slice(at, at + 10);
+    let releases = 0;
+    for (let at = 0; at < prose.length; at += 4) {
+      const chunk = prose.slice(at, at + 4);
       received += chunk.length;
-      released += scanner.push(chunk).text.length;
-      // The tail held is the holdback plus at most one word still arriving.
-      expect(received - released).toBeLessThanOrEqual(64 + 6);
+      const out = scanner.push(chunk).text;
+      released += out.length;
+      if (out.length > 0) releases += 1;
+      // The tail held is the holdback, one batch of 16 waiting for the next scan, and at most
+      // one word still arriving.
+      expect(received - released).toBeLessThanOrEqual(64 + 16 + 6);
     }
+    // Text goes out once per batch, not once per chunk: a scan runs every detector over what is held.
+    expect(releases).toBeGreaterThan(prose.length / 32);
+    expect(releases).toBeLessThan(prose.length / 16);
     released += scanner.end().text.length;
     expect(released).toBe(prose.length);
   });
@@ -131,6 +150,42 @@ describe('createStreamScanner', () => {
     const text = `your key is ${key} keep it safe`;
     const { out } = streamed(text, [3], [{ check: 'secrets', action: 'redact' }], { holdback: 32 });
     expect(out).toBe('your key is [REDACTED:openai-key] keep it safe');
+  });
+
+  it('a JWT whose header and payload outrun the held token: what is not yet sent of it is redacted', () => {
+    const jwt = `eyJ${b64url(700, 1)}.eyJ${b64url(400, 2)}.${b64url(86, 3)}`;
+    const start = 'the session token: '.length;
+    const text = `the session token: ${jwt} -- use it well`;
+    for (const size of [1, 3, 17]) {
+      const { out, scanner, steps } = streamed(text, [size], [{ check: 'secrets', action: 'redact' }]);
+      // The header and most of the payload were sent before the shape was whole (the text had to
+      // flow); the signature, which makes the token usable, never is.
+      expect(out, `chunks of ${size}`).not.toContain(jwt.slice(-86));
+      expect(out).toContain('[REDACTED:jwt] -- use it well');
+      expect(steps.some((s) => s.text.length > 0 && s !== steps.at(-1))).toBe(true);
+      expect(scanner.findings).toEqual([
+        { check: 'secrets', label: 'jwt', start, end: start + jwt.length, action: 'redact' },
+      ]);
+    }
+  });
+
+  it('a JWT that outruns the held token under block: the stream stops before its signature', () => {
+    const jwt = `eyJ${b64url(700, 4)}.eyJ${b64url(400, 5)}.${b64url(86, 6)}`;
+    const text = `token ${jwt} and the rest`;
+    const { out, steps } = streamed(text, [5], [{ check: 'secrets', action: 'block' }]);
+    expect(steps.some((s) => s.blocked)).toBe(true);
+    expect(out).not.toContain(jwt.slice(-86));
+    expect(out).not.toContain('and the rest');
+    expect(text.startsWith(out)).toBe(true);
+  });
+
+  it('a long run of base64 with no secret in it flows unchanged, in pieces', () => {
+    const blob = b64url(40_000, 7);
+    const text = `data:${blob} done`;
+    const { out, steps } = streamed(text, [4], REDACT_ALL);
+    expect(out).toBe(applyGuardrails(text, REDACT_ALL).text);
+    // Released while it streams, not only at the end.
+    expect(steps.filter((s) => s.text.length > 0).length).toBeGreaterThan(40);
   });
 
   it('a length rule without max_chars is a configuration error', () => {
