@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrationNames } from '../../src/adapters/store/migration-provider.js';
 import { openStore } from '../../src/adapters/store/open-store.js';
@@ -81,6 +82,26 @@ describe.skipIf(!probe.available)('PostgreSQL store', () => {
         await mine.close();
       } finally {
         await other.close();
+      }
+    });
+
+    it('a query the server holds gives up after query_timeout (from the URL) instead of hanging', async () => {
+      // Another session holds the table: the store's read waits on the lock, as it would on a
+      // server that stopped answering. The telemetry flush and `ballast serve`'s stop then go on.
+      const holder = new pg.Client({ connectionString: PG_TEST_URL });
+      await holder.connect();
+      const store = await openStore(`${url}&query_timeout=300`);
+      try {
+        const before = (await store.changes.list()).length;
+        await holder.query('begin');
+        await holder.query(`lock table "${schema}".changes in access exclusive mode`);
+        await expect(store.changes.list()).rejects.toThrow(/timeout/i);
+        await holder.query('rollback');
+        // The pool recovers: the next read is answered.
+        expect(await store.changes.list()).toHaveLength(before);
+      } finally {
+        await holder.end();
+        await store.close();
       }
     });
 

@@ -123,6 +123,10 @@ async function openPostgres(target: PostgresTarget): Promise<OpenDatabase> {
     types: pgTypes,
     // Without a timeout a black-holed host hangs the CLI forever.
     connectionTimeoutMillis: 10_000,
+    // A server that stops answering in the middle of a query (a partition, a lock held for ever)
+    // would hold the query until TCP gives up, a quarter of an hour: the telemetry flush and the
+    // gateway's stop with it. `?query_timeout=MS` in the store URL overrides this.
+    query_timeout: 30_000,
   });
   // An idle client losing its server emits 'error' on the pool; unhandled, that kills the process.
   // The pool drops the client, and the next query reports the problem through the normal path.
