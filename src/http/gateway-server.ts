@@ -81,11 +81,31 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     // Off: a log line per request costs more CPU than the rest of the hop; errors go to logError.
     logger: false,
     bodyLimit: deps.bodyLimit,
-    return503OnClosing: true,
+    // Off: Fastify's own 503 is not in OpenAI's shape; the onRequest hook below answers instead.
+    return503OnClosing: false,
     // Every request's id is one of ours, so a chat completion's is known before anything can fail.
     genReqId: () => deps.newRequestId(),
   });
   const inFlight = deps.inFlight ?? new InFlight();
+
+  // While the server stops, a request that still reaches it (on a connection kept busy by a
+  // response in progress) is turned away in OpenAI's shape with `Connection: close` (Fastify sets
+  // it), and OpenAI's clients retry it on a fresh connection.
+  let stopping = false;
+  app.addHook('preClose', (done) => {
+    stopping = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!stopping) return done();
+    void sendError(reply, {
+      status: 503,
+      type: 'api_error',
+      code: 'server_stopping',
+      message: 'The gateway is stopping; send the request again',
+      retryAfterMs: 1000,
+    });
+  });
 
   const authorize = (request: FastifyRequest, reply: Reply, scopes: readonly Scope[]): boolean => {
     const result = deps.keys.check(

@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Store } from '../../src/app/ports/store.js';
 import { type RunningGateway, startGateway } from '../../src/main/serve.js';
 import { gatewayProject } from '../support/gateway-project.js';
@@ -101,6 +102,40 @@ describe('ballast serve: stopping', () => {
     expect(telemetry.requests).toHaveLength(1);
     expect(telemetry.requests[0]?.outcome).toBe('ok');
     expect(stop.recordedAtClose).toBe(1);
+  });
+
+  it("a request that reaches the server while it stops gets a 503 in OpenAI's shape", async () => {
+    upstream = await startOpenAIWireServer();
+    upstream.setDefault({ chunks: 8, chunkDelayMs: 40 });
+    const { gw } = await start(upstream);
+    const { port } = new URL(gw.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const post = (body: object) => {
+      const json = JSON.stringify(body);
+      return `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    };
+    let received = '';
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('data', (data) => {
+      received += data.toString();
+    });
+    socket.write(post({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    // The stream has begun: stop, then send a second request on the same (busy) connection.
+    await vi.waitFor(() => expect(received).toContain('data: '), { timeout: 5000 });
+    const stopped = gw.close();
+    socket.write(post({ model: 'chat', messages: [{ role: 'user', content: 'again' }] }));
+    await ended;
+    await stopped;
+    const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second.toLowerCase()).toContain('connection: close');
+    expect(second.toLowerCase()).toContain('retry-after: 1');
+    const body = JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4));
+    expect(body).toEqual({
+      error: expect.objectContaining({ type: 'api_error', code: 'server_stopping' }),
+    });
+    // The first answer was finished (graceful stop), not cut.
+    expect(received).toContain('data: [DONE]');
   });
 
   it('a stream cut when the grace period ends is reported before telemetry closes', async () => {
