@@ -155,6 +155,9 @@ async function ask(client: OpenAI, user: string, stream: boolean): Promise<Answe
     }
   } catch (error) {
     answer.error = error;
+    const headers = (error as { headers?: Headers }).headers;
+    answer.requestId ??= headers?.get('x-ballast-request-id') ?? null;
+    answer.variant ??= headers?.get('x-ballast-variant') ?? null;
   }
   return answer;
 }
@@ -243,6 +246,9 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
       expect(a.error).toBeInstanceOf(OpenAI.APIError);
       expect((a.error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
       expect((a.error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout');
+      // The answer names the variant whose failure it is, in the header and in telemetry.
+      expect(a.variant).toBe('candidate');
+      expect(await recordOf(h.telemetry, a)).toMatchObject({ servedVariant: 'candidate', status: 504 });
       h.stable.reset();
       h.candidate.reset();
     }

@@ -211,11 +211,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       let served = planned.plan.served;
       const attempts: AttemptRecord[] = [];
       const failures: GatewayError[] = [];
+      const failedAs: Served[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
-        served = { ...served, variant };
         const breaker = admitted(variant, attempts, skipped);
         if (!breaker) continue;
+        served = { ...served, variant };
         const limits = variantOf(variant).timeouts;
         // Not streaming, the first content is the whole answer: one timer, the tighter of the
         // first-token and total limits.
@@ -279,10 +280,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (failed.cancelled)
           return fail(request, at, startedAt, false, served, failed.error, attempts, inputHits, 'cancelled');
         failures.push(failed.error);
+        failedAs.push(served);
         if (!failed.fallsBack) break;
       }
-      const error = chainError(failures) ?? circuitOpen(skipped);
-      return fail(request, at, startedAt, false, served, error, attempts, inputHits);
+      const chained = chainOutcome(failures, failedAs, skipped, served);
+      return fail(request, at, startedAt, false, chained.served, chained.error, attempts, inputHits);
     },
 
     async openStream(request, client) {
@@ -297,11 +299,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       let served = planned.plan.served;
       const attempts: AttemptRecord[] = [];
       const failures: GatewayError[] = [];
+      const failedAs: Served[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
-        served = { ...served, variant };
         const breaker = admitted(variant, attempts, skipped);
         if (!breaker) continue;
+        served = { ...served, variant };
         const limits = variantOf(variant).timeouts;
         const scope = new CallScope(client, limits.total_ms);
         scope.phase('first_token', limits.first_token_ms);
@@ -338,6 +341,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           if (failed.cancelled)
             return fail(request, at, startedAt, true, served, failed.error, attempts, inputHits, 'cancelled');
           failures.push(failed.error);
+          failedAs.push(served);
           if (!failed.fallsBack) break;
           continue;
         }
@@ -383,8 +387,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
         return { ok: true, served: servedNow, model: variantOf(variant).model, events };
       }
-      const error = chainError(failures) ?? circuitOpen(skipped);
-      return fail(request, at, startedAt, true, served, error, attempts, inputHits);
+      const chained = chainOutcome(failures, failedAs, skipped, served);
+      return fail(request, at, startedAt, true, chained.served, chained.error, attempts, inputHits);
     },
   };
+}
+
+/**
+ * What a chain whose every attempt failed answers, and for which variant (`x-ballast-variant`,
+ * telemetry): the failure `chainError` picks and the variant that gave it; when every breaker was
+ * open, `circuit_open` for the variant the request was assigned (no variant was tried).
+ */
+function chainOutcome(
+  failures: readonly GatewayError[],
+  failedAs: readonly Served[],
+  skipped: readonly string[],
+  assigned: Served,
+): { error: GatewayError; served: Served } {
+  const error = chainError(failures);
+  if (error === undefined) return { error: circuitOpen(skipped), served: assigned };
+  return { error, served: failedAs[failures.indexOf(error)] ?? assigned };
 }
