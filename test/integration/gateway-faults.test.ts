@@ -362,6 +362,33 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
     });
   }
 
+  it('an answer ended with finish_reason "abort" (vLLM) is not complete: JSON falls back, a stream ends in an error event', async () => {
+    h.candidate.setDefault({ finish: 'abort' });
+    const json = await ask(h.client, fresh(), false);
+    expect(json.error).toBeUndefined();
+    expect(json.variant).toBe('stable');
+    expect(json.finish).toBe('stop');
+    expect((await recordOf(h.telemetry, json)).attempts.map(({ variant, ok }) => ({ variant, ok }))).toEqual([
+      { variant: 'candidate', ok: false },
+      { variant: 'stable', ok: true },
+    ]);
+    // Retried once (the provider's retries: 1), then fallen back from.
+    expect(h.candidate.requests).toHaveLength(2);
+    h.stable.reset();
+    h.candidate.reset();
+    h.candidate.setDefault({ finish: 'abort' });
+    const streamed = await ask(h.client, fresh(), true);
+    expect(streamed.variant).toBe('candidate');
+    expect(streamed.finish).toBeUndefined();
+    expect((streamed.error as InstanceType<typeof OpenAI.APIError>).code).toBe('stream_interrupted');
+    expect(await recordOf(h.telemetry, streamed)).toMatchObject({
+      servedVariant: 'candidate',
+      outcome: 'stream_interrupted',
+      errorKind: 'upstream',
+    });
+    expect(h.stable.requests).toHaveLength(0);
+  });
+
   it('a stream cut after the first tool-call fragment ends with an error event: the call was under way', async () => {
     const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
     h.candidate.setDefault({ text: '', toolCalls: [call], cutAfterChunks: 1 });

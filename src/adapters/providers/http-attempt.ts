@@ -141,9 +141,9 @@ export async function* streamAttempt(
       // closes the body (it usually arrives with the marker, but may come later or never).
       if (decoder.terminated) break;
     }
-    if (decoder.terminated || decoder.summary().finishReason !== undefined) {
-      return { ok: true, value: decoder.summary() };
-    }
+    const finish = decoder.summary().finishReason;
+    if (finish === 'error') return { ok: false, failure: ENDED_IN_ERROR };
+    if (decoder.terminated || finish !== undefined) return { ok: true, value: decoder.summary() };
     return {
       ok: false,
       failure: {
@@ -154,7 +154,8 @@ export async function* streamAttempt(
   } catch (error) {
     const reason = ctx.attempt.reason;
     const callerStopped = reason === 'cancelled' || reason === 'closed';
-    const complete = decoder.terminated || decoder.summary().finishReason !== undefined;
+    const finish = decoder.summary().finishReason;
+    const complete = finish !== 'error' && (decoder.terminated || finish !== undefined);
     // The answer was complete; what failed was the tail (the usage chunk, the end marker, the socket).
     if (complete && !callerStopped && !(error instanceof WireFailure)) {
       return { ok: true, value: decoder.summary() };
@@ -169,6 +170,16 @@ export async function* streamAttempt(
 }
 
 const ignore = (): void => {};
+
+/**
+ * An answer the upstream ended with `finish_reason: "error"` or `"abort"` (vLLM) is cut short, not
+ * complete: a failure of the variant (before content, retried and fallen back from; after it, the
+ * stream's explicit error event), never a clean `stop`.
+ */
+const ENDED_IN_ERROR: AttemptFailure = {
+  kind: 'upstream',
+  message: 'the upstream ended the answer with an error (finish_reason "error" or "abort")',
+};
 
 /**
  * Closes a body that is no longer read. Destroyed before its end, undici's body emits an abort
@@ -218,7 +229,9 @@ async function readCompletion(
   } catch {
     return { ok: false, failure: { kind: 'upstream', message: 'the response body is not valid JSON' } };
   }
-  return { ok: true, value: wire.parseCompletion(json) };
+  const value = wire.parseCompletion(json);
+  if (value.finishReason === 'error') return { ok: false, failure: ENDED_IN_ERROR };
+  return { ok: true, value };
 }
 
 async function statusOutcome(

@@ -68,6 +68,10 @@ export function openaiFinishReason(value: unknown): FinishReason | undefined {
       return value;
     case 'function_call':
       return 'tool_calls';
+    // vLLM ends an answer the engine gave up on (aborted, failed) with these: it is not complete.
+    case 'abort':
+    case 'error':
+      return 'error';
     default:
       return 'unknown';
   }

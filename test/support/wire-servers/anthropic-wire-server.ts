@@ -26,6 +26,8 @@ const STOP_REASONS: Record<WireFinish, string> = {
   length: 'max_tokens',
   tool_calls: 'tool_use',
   content_filter: 'refusal',
+  // Anthropic has no such reason; an unknown one, as a new or foreign server might send.
+  abort: 'abort',
 };
 
 export const anthropicDialect: WireDialect = {

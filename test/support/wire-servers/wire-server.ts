@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type WireFinish = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+export type WireFinish = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'abort';
 /** Failure kinds a dialect knows how to spell (error type and code) in a body or stream event. */
 export type WireErrorKind = 'upstream' | 'rate_limit' | 'auth' | 'bad_request' | 'content_filter';
 
