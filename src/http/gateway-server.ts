@@ -241,6 +241,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
       request_id: input.requestId,
       variant: outcome.variant,
       value: outcome.value,
+      replaces: outcome.replaces,
     });
   };
 

@@ -8,6 +8,7 @@ import type { GatewayTelemetry } from '../app/ports/gateway-telemetry.js';
 import type { Store } from '../app/ports/store.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { InFlight } from '../core/async/in-flight.js';
+import { KeyedSerial } from '../core/async/keyed-serial.js';
 import type { ProjectConfig } from '../core/spec/project-schema.js';
 import { KeyRing } from '../http/auth.js';
 import { FeedbackTokens } from '../http/feedback-token.js';
@@ -188,6 +189,7 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
         },
         now: () => systemClock.now(),
         newId: () => `fb_${randomUUID()}`,
+        serial: new KeyedSerial(),
       },
       metrics: { text: () => telemetry.metricsText(), contentType: telemetry.contentType },
       ready: async () => {

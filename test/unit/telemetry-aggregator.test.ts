@@ -260,6 +260,33 @@ describe('latency sketches', () => {
     expect(decodeSketch(late?.sketch as string).count).toBe(1);
   });
 
+  it('a vote that replaces another takes the earlier one out of its own bucket', () => {
+    const agg = new MetricAggregator({ maxRows: 100 });
+    agg.addFeedback(feedbackRecord({ value: 1, at: T }));
+    agg.addFeedback(feedbackRecord({ value: 0, at: T + BUCKET_MS, replaces: { value: 1, at: T } }));
+    const [first, second] = [...agg.drain()].sort((a, b) => a.bucketStart - b.bucketStart);
+    expect(first).toMatchObject({ bucketStart: T, feedbackCount: 0, feedbackSum: 0, feedbackPositive: 0 });
+    expect(second).toMatchObject({
+      bucketStart: T + BUCKET_MS,
+      feedbackCount: 1,
+      feedbackSum: 0,
+      feedbackNegative: 1,
+      feedbackPositive: 0,
+    });
+    // Flushed already: the earlier vote's bucket gets the negative delta, which the store adds.
+    agg.addFeedback(
+      feedbackRecord({ value: 0.75, at: T + BUCKET_MS, replaces: { value: 0, at: T + BUCKET_MS } }),
+    );
+    expect(agg.drain()).toEqual([
+      expect.objectContaining({
+        feedbackCount: 0,
+        feedbackSum: 0.75,
+        feedbackNegative: -1,
+        feedbackPositive: 1,
+      }),
+    ]);
+  });
+
   it('a row without new latencies carries no sketch (feedback only)', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addFeedback(feedbackRecord({ at: T }));

@@ -228,6 +228,16 @@ describe('UnitTotalsAggregator folding rules', () => {
     expect(row).toMatchObject({ requests: 1, latencySum: 0, outputTokens: 0, costUsd: 0 });
   });
 
+  it('a vote that replaces another keeps the unit at one vote and moves its sum', () => {
+    const agg = new UnitTotalsAggregator({ maxRows: 10 });
+    const base = { changeId: CHG, unit: 'user-1', arm: 'candidate' as const };
+    agg.addFeedback(feedbackRecord({ ...base, value: 1 }));
+    agg.addFeedback(feedbackRecord({ ...base, value: 0, replaces: { value: 1, at: T } }));
+    expect(agg.drain(T)).toEqual([
+      expect.objectContaining({ feedbackCount: 1, feedbackSum: 0, feedbackNegative: 1, feedbackPositive: 0 }),
+    ]);
+  });
+
   it('feedback counts only with its unit and arm, and adds no request', () => {
     const agg = new UnitTotalsAggregator({ maxRows: 10 });
     const base = { changeId: CHG, unit: 'user-1', arm: 'candidate' as const };

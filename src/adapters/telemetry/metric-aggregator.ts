@@ -102,18 +102,24 @@ export class MetricAggregator {
     row.guardrailHits += record.guardrailHits;
   }
 
+  /** Adds a vote to its bucket; a vote that replaces another takes that one out of its own bucket. */
   addFeedback(feedback: FeedbackRecord): void {
+    if (feedback.replaces) this.#foldFeedback(feedback, feedback.replaces.value, feedback.replaces.at, -1);
+    this.#foldFeedback(feedback, feedback.value, feedback.at, 1);
+  }
+
+  #foldFeedback(feedback: FeedbackRecord, value: number, at: number, sign: 1 | -1): void {
     const row = this.row(
       feedback.route ?? DIRECT_ROUTE,
       feedback.changeId,
       feedback.variant,
-      bucketStartOf(feedback.at, this.bucketMs),
+      bucketStartOf(at, this.bucketMs),
     );
     if (!row) return;
-    row.feedbackCount += 1;
-    row.feedbackSum += feedback.value;
-    if (feedback.value < 0.5) row.feedbackNegative += 1;
-    else row.feedbackPositive += 1;
+    row.feedbackCount += sign;
+    row.feedbackSum += sign * value;
+    if (value < 0.5) row.feedbackNegative += sign;
+    else row.feedbackPositive += sign;
   }
 
   /**

@@ -149,6 +149,14 @@ export class UnitTotalsAggregator {
     if (!Number.isFinite(feedback.value)) return;
     const row = this.row(changeId, arm, unit);
     if (!row) return;
+    // A vote that replaces another on the same request: the unit's count stays, its sum moves.
+    const before = feedback.replaces?.value;
+    if (before !== undefined && Number.isFinite(before)) {
+      row.feedbackCount -= 1;
+      row.feedbackSum -= before;
+      if (before < 0.5) row.feedbackNegative -= 1;
+      else row.feedbackPositive -= 1;
+    }
     row.feedbackCount += 1;
     row.feedbackSum += feedback.value;
     if (feedback.value < 0.5) row.feedbackNegative += 1;

@@ -1,3 +1,4 @@
+import type { KeyedSerial } from '../../core/async/keyed-serial.js';
 import type { FeedbackStore } from '../ports/feedback-store.js';
 import type { GatewayTelemetry } from '../ports/gateway-telemetry.js';
 import type { RequestSummary } from './recent-requests.js';
@@ -17,10 +18,19 @@ export interface FeedbackDeps {
   readonly lookup: (requestId: string) => Promise<RequestSummary | undefined>;
   readonly now: () => number;
   readonly newId: () => string;
+  /** Feedback on one request is taken one at a time (a double click sends two at once). */
+  readonly serial: KeyedSerial;
 }
 
 export type FeedbackOutcome =
-  | { readonly ok: true; readonly id: string; readonly variant: string; readonly value: number }
+  | {
+      readonly ok: true;
+      readonly id: string;
+      readonly variant: string;
+      readonly value: number;
+      /** The id of the earlier feedback on the request that this one replaces in the metrics. */
+      readonly replaces: string | null;
+    }
   | { readonly ok: false; readonly status: 404; readonly message: string };
 
 export function feedbackScore(value: FeedbackInput['value']): number {
@@ -31,11 +41,23 @@ export function feedbackScore(value: FeedbackInput['value']): number {
  * Stores a user's feedback on one gateway request and folds it into the telemetry of the variant
  * that served it. `known` is what a verified feedback token vouches for; without one the request
  * must be found (unknown ids are a 404, so a typo is not silently counted for nobody).
+ *
+ * One vote per request counts: feedback on a request that already has some is stored too (its
+ * comment and tags are kept), and replaces the earlier vote in the metrics — a user who changes
+ * their mind, or a page that posts twice, is still one vote.
  */
-export async function submitFeedback(
+export function submitFeedback(
   deps: FeedbackDeps,
   input: FeedbackInput,
   known?: RequestSummary,
+): Promise<FeedbackOutcome> {
+  return deps.serial.run(input.requestId, () => submitOne(deps, input, known));
+}
+
+async function submitOne(
+  deps: FeedbackDeps,
+  input: FeedbackInput,
+  known: RequestSummary | undefined,
 ): Promise<FeedbackOutcome> {
   const served = known ?? (await deps.lookup(input.requestId));
   if (!served)
@@ -47,6 +69,7 @@ export async function submitFeedback(
   const value = feedbackScore(input.value);
   const at = deps.now();
   const id = deps.newId();
+  const [previous] = await deps.feedback.list({ requestId: input.requestId, limit: 1 });
   await deps.feedback.add({
     id,
     requestId: input.requestId,
@@ -66,6 +89,7 @@ export async function submitFeedback(
     ...(served.unit !== undefined ? { unit: served.unit, arm: served.arm } : {}),
     value,
     at,
+    ...(previous !== undefined ? { replaces: { value: previous.value, at: previous.at } } : {}),
   });
-  return { ok: true, id, variant: served.variant, value };
+  return { ok: true, id, variant: served.variant, value, replaces: previous?.id ?? null };
 }

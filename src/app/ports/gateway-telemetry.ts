@@ -81,6 +81,11 @@ export interface FeedbackRecord {
    */
   readonly unit?: string;
   readonly arm?: Arm | null;
+  /**
+   * The earlier feedback on the same request that this one replaces (one vote per request: the
+   * latest counts). Aggregates take the earlier vote out of its own time bucket and add this one.
+   */
+  readonly replaces?: { readonly value: number; readonly at: number };
 }
 
 /**
