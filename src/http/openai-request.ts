@@ -16,7 +16,10 @@ const messageSchema = z.looseObject({
 });
 
 export const chatBodySchema = z.looseObject({
-  model: z.string().min(1, 'model must name a route or a variant'),
+  model: z
+    .string()
+    .min(1, 'model must name a route or a variant')
+    .max(256, 'model must name a route or a variant (at most 256 characters)'),
   messages: z.array(messageSchema).min(1, 'messages must hold at least one message'),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),

@@ -183,6 +183,7 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
                 changeId: logged.changeId,
                 arm: logged.arm,
                 variant: logged.servedVariant,
+                unit: logged.unit,
                 at: logged.at,
               }
             : undefined;

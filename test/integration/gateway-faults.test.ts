@@ -246,9 +246,15 @@ describe('gateway failure semantics (candidate upstream faulty, stable healthy)'
       expect(a.error).toBeInstanceOf(OpenAI.APIError);
       expect((a.error as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
       expect((a.error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout');
-      // The answer names the variant whose failure it is, in the header and in telemetry.
+      // The answer names the variant whose failure it is; telemetry charges the end of the request
+      // to the chain's last attempt, and the candidate's timeout as a fallback.
       expect(a.variant).toBe('candidate');
-      expect(await recordOf(h.telemetry, a)).toMatchObject({ servedVariant: 'candidate', status: 504 });
+      const r = await recordOf(h.telemetry, a);
+      expect(r).toMatchObject({ servedVariant: 'stable', status: 504 });
+      expect(r.attempts.map(({ variant, kind }) => `${variant}:${kind}`)).toEqual([
+        'candidate:timeout',
+        'stable:rate_limit',
+      ]);
       h.stable.reset();
       h.candidate.reset();
     }

@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open-store.js';
+import { createGatewayTelemetry } from '../../src/adapters/telemetry/create-gateway-telemetry.js';
+import { buildSnapshot } from '../../src/app/gateway/routing-table.js';
 import { startGateway } from '../../src/main/serve.js';
 import { gatewayProject } from '../support/gateway-project.js';
 import { startOpenAIWireServer } from '../support/wire-servers/openai-wire-server.js';
@@ -62,6 +64,59 @@ describe('ballast serve: feedback votes', () => {
       expect(sum('feedbackPositive')).toBe(0);
     } finally {
       await store.close();
+    }
+  });
+
+  it("feedback linked through the request log counts in the unit's rollout metrics", async () => {
+    // No request remembered in memory: the feedback (sent with a key, or to another gateway) finds
+    // its request in the request log, which knows the unit and the arm.
+    const { dir, loaded } = gatewayProject({
+      stableUrl: `${upstream.url}/v1`,
+      extra:
+        'server:\n  recent_requests: 0\n  request_log: { sample_rate: 1 }\n  controller: { enabled: false }\n',
+    });
+    let telemetry: ReturnType<typeof createGatewayTelemetry> | undefined;
+    const gw = await startGateway(loaded, {
+      storeUrl: `sqlite:${dir}/.ballast/ballast.db`,
+      port: 0,
+      telemetry: (store, project) => {
+        telemetry = createGatewayTelemetry({
+          store,
+          server: project.server,
+          clock: { now: () => Date.now() },
+          processMetrics: false,
+        });
+        return telemetry;
+      },
+    });
+    try {
+      gw.routing.swap(
+        buildSnapshot(
+          loaded.project!.routes,
+          [{ changeId: 'ch1', route: 'chat', candidate: 'candidate', exposure: 100 }],
+          2,
+        ),
+      );
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-ballast-unit': 'alice' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const id = res.headers.get('x-ballast-request-id')!;
+      expect(res.headers.get('x-ballast-change')).toBe('ch1');
+      await res.text();
+      await telemetry!.flush();
+      const feedback = await fetch(`${gw.url}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ request_id: id, value: 'down' }),
+      });
+      expect(feedback.status).toBe(201);
+      await telemetry!.flush();
+      const sums = await gw.store.unitTotals.armSumsAll('ch1', ['negative_feedback_rate']);
+      expect(sums.negative_feedback_rate.candidate).toMatchObject({ n: 1, sumX: 1, sumY: 1 });
+    } finally {
+      await gw.close();
     }
   });
 });

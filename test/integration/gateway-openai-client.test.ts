@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildSnapshot } from '../../src/app/gateway/routing-table.js';
 import type { RunningGateway } from '../../src/main/serve.js';
 import { type OpenAIGateway, startOpenAIGateway } from '../support/gateway-harness.js';
@@ -285,6 +285,20 @@ describe('gateway with the openai client', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    // Recorded under one label, whatever the name: clients cannot add series without bound.
+    const id = (error as InstanceType<typeof OpenAI.NotFoundError>).headers?.get('x-ballast-request-id');
+    await vi.waitFor(() =>
+      expect(telemetry.requests.find((r) => r.requestId === id)).toMatchObject({
+        route: null,
+        servedVariant: '(unknown)',
+        assignedVariant: '(unknown)',
+        status: 404,
+      }),
+    );
+    const long = await client.chat.completions
+      .create({ model: 'x'.repeat(257), messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(long).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
   it('blocks an injection attempt before calling the upstream', async () => {

@@ -161,9 +161,19 @@ describe('UnitTotalsAggregator folding rules', () => {
       }),
       rolloutRequest({ outcome: 'blocked', guardrailHits: 2 }),
       rolloutRequest({ outcome: 'cancelled' }),
+      // The client left while the candidate was answering: its attempt ends unfinished, not failed.
+      rolloutRequest({
+        outcome: 'cancelled',
+        attempts: [{ variant: 'cand', ok: false, kind: 'cancelled', latencyMs: 40 }],
+      }),
+      rolloutRequest({
+        outcome: 'cancelled',
+        stream: true,
+        attempts: [{ variant: 'cand', ok: false, latencyMs: 40 }],
+      }),
       rolloutRequest(),
     ]).drain(T);
-    expect(row).toMatchObject({ requests: 8, errors: 5, fallbacks: 3, guardrailHits: 1 });
+    expect(row).toMatchObject({ requests: 10, errors: 5, fallbacks: 3, guardrailHits: 1 });
   });
 
   it('guardrail hits count requests with at least one hit', () => {

@@ -67,7 +67,10 @@ function countRequest(
       break;
     }
   }
-  const attemptFailed = fellBack || attempts[attempts.length - 1]?.ok === false;
+  // The client leaving is not a failure of the variant (docs/telemetry.md: cancelled alone is no error).
+  const last = attempts[attempts.length - 1];
+  const attemptFailed =
+    fellBack || (last?.ok === false && last.kind !== 'cancelled' && record.outcome !== 'cancelled');
   const latency = amount(record.latencyMs);
   row.requests += 1;
   if (attemptFailed || record.outcome === 'error' || record.outcome === 'stream_interrupted') row.errors += 1;

@@ -118,6 +118,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     attempts: readonly AttemptRecord[],
     guardrailHits: number,
     outcome: RequestOutcome = error.kind === 'guardrail_blocked' ? 'blocked' : 'error',
+    /** The variant the answer names (`x-ballast-variant`), when it is not the one reported. */
+    answeredAs: Served | null = served,
   ): { ok: false; served: Served | null; error: GatewayError } => {
     report(request, at, startedAt, {
       served,
@@ -129,7 +131,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       attempts,
       guardrailHits,
     });
-    return { ok: false, served, error };
+    return { ok: false, served: answeredAs, error };
   };
 
   /**
@@ -214,9 +216,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const failedAs: Served[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
+        // Telemetry charges a request's end to its last attempt, a skipped one included.
+        served = { ...served, variant };
         const breaker = admitted(variant, attempts, skipped);
         if (!breaker) continue;
-        served = { ...served, variant };
         const limits = variantOf(variant).timeouts;
         // Not streaming, the first content is the whole answer: one timer, the tighter of the
         // first-token and total limits.
@@ -283,8 +286,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
         failedAs.push(served);
         if (!failed.fallsBack) break;
       }
-      const chained = chainOutcome(failures, failedAs, skipped, served);
-      return fail(request, at, startedAt, false, chained.served, chained.error, attempts, inputHits);
+      const chained = chainOutcome(failures, failedAs, skipped, planned.plan.served);
+      return fail(
+        request,
+        at,
+        startedAt,
+        false,
+        served,
+        chained.error,
+        attempts,
+        inputHits,
+        undefined,
+        chained.served,
+      );
     },
 
     async openStream(request, client) {
@@ -302,9 +316,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const failedAs: Served[] = [];
       const skipped: string[] = [];
       for (const variant of chain) {
+        // Telemetry charges a request's end to its last attempt, a skipped one included.
+        served = { ...served, variant };
         const breaker = admitted(variant, attempts, skipped);
         if (!breaker) continue;
-        served = { ...served, variant };
         const limits = variantOf(variant).timeouts;
         const scope = new CallScope(client, limits.total_ms);
         scope.phase('first_token', limits.first_token_ms);
@@ -364,6 +379,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
               variant,
               ok: ok || outcome === 'blocked',
               ...(outcome === 'stream_interrupted' ? { kind: fields.kind ?? 'upstream' } : {}),
+              ...(outcome === 'cancelled' ? { kind: 'cancelled' as const } : {}),
               latencyMs: monotonic() - t0,
             });
             report(request, at, startedAt, {
@@ -387,16 +403,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
         return { ok: true, served: servedNow, model: variantOf(variant).model, events };
       }
-      const chained = chainOutcome(failures, failedAs, skipped, served);
-      return fail(request, at, startedAt, true, chained.served, chained.error, attempts, inputHits);
+      const chained = chainOutcome(failures, failedAs, skipped, planned.plan.served);
+      return fail(
+        request,
+        at,
+        startedAt,
+        true,
+        served,
+        chained.error,
+        attempts,
+        inputHits,
+        undefined,
+        chained.served,
+      );
     },
   };
 }
 
 /**
- * What a chain whose every attempt failed answers, and for which variant (`x-ballast-variant`,
- * telemetry): the failure `chainError` picks and the variant that gave it; when every breaker was
- * open, `circuit_open` for the variant the request was assigned (no variant was tried).
+ * What a chain whose every attempt failed answers, and the variant its `x-ballast-variant` names:
+ * the failure `chainError` picks and the variant that gave it; when every breaker was open,
+ * `circuit_open` for the variant the request was assigned (no variant was tried). Telemetry still
+ * charges the request's end to the chain's last attempt (docs/telemetry.md#aggregates).
  */
 function chainOutcome(
   failures: readonly GatewayError[],

@@ -5,6 +5,9 @@ import type { GatewayError } from './gateway-errors.js';
 import type { GatewayRequest, Served } from './plan-request.js';
 import type { RecentRequests } from './recent-requests.js';
 
+/** The variant a request for an unknown model is recorded under (docs/telemetry.md). */
+export const UNKNOWN_MODEL = '(unknown)';
+
 const PII_REDACT: readonly GuardrailRule[] = [{ check: 'pii', action: 'redact' }];
 
 export interface ReporterDeps {
@@ -55,8 +58,10 @@ export function createReporter(deps: ReporterDeps) {
       arm: served?.arm ?? null,
       unit: request.unit,
       unitSource: request.unitSource,
-      assignedVariant: served?.assignedVariant ?? request.model,
-      servedVariant: served?.variant ?? request.model,
+      // A model name no route or variant has: one label for all of them, so what clients write
+      // cannot add metric rows and Prometheus series without bound.
+      assignedVariant: served?.assignedVariant ?? UNKNOWN_MODEL,
+      servedVariant: served?.variant ?? UNKNOWN_MODEL,
       model: fields.result?.model ?? null,
       stream: fields.stream,
       status: fields.status,

@@ -67,9 +67,11 @@ async function submitOne(
       message: `No request with id "${input.requestId}" is known to this gateway (ids are remembered for the most recent requests and in the request log)`,
     };
   const value = feedbackScore(input.value);
-  const at = deps.now();
   const id = deps.newId();
   const [previous] = await deps.feedback.list({ requestId: input.requestId, limit: 1 });
+  // The latest vote is the one with the latest time: two in one millisecond (a double click), or a
+  // clock that stepped back, still leave them in the order they were taken.
+  const at = previous === undefined ? deps.now() : Math.max(deps.now(), previous.at + 1);
   await deps.feedback.add({
     id,
     requestId: input.requestId,
