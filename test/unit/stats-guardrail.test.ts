@@ -129,6 +129,22 @@ describe('guardrailEvidence', () => {
     expect(e.upper).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('a rate where every unit agrees (baseline never fails, candidate always does) is harm, not "no data"', () => {
+    const clean = sumsOf(Array.from({ length: 2000 }, () => [0, 3] as const));
+    const broken = sumsOf(Array.from({ length: 2000 }, () => [3, 3] as const));
+    // The unit-level variance is exactly 0 in both arms.
+    expect(guardrailEvidence(errorRate(clean, broken))).toMatchObject({ enoughData: false, harm: false });
+    const e = guardrailEvidence({ ...errorRate(clean, broken), rate: true });
+    expect(e).toMatchObject({ enoughData: true, harm: true, safe: false, delta: 1 });
+    expect(e.lower).toBeGreaterThan(0.9);
+    // Both arms clean: no difference, and with a margin of half a point it is proven safe.
+    const aa = guardrailEvidence({ ...errorRate(clean, clean, 0.005), rate: true });
+    expect(aa).toMatchObject({ enoughData: true, harm: false, safe: true, delta: 0 });
+    // Where the data has a variance, the floor changes nothing (STATS.md §1's vector).
+    const early = { ...errorRate(binaryArm(100, 5000), binaryArm(130, 5000)) };
+    expect(guardrailEvidence({ ...early, rate: true })).toEqual(guardrailEvidence(early));
+  });
+
   it('rejects a negative tolerance and levels outside (0, 1)', () => {
     const a = binaryArm(10, 100);
     expect(() => guardrailEvidence(errorRate(a, a, -0.1))).toThrow(RangeError);

@@ -6,6 +6,17 @@ import { srmCheck } from '../../core/stats/srm.js';
 import type { JsonValue } from '../ports/json-value.js';
 import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
 
+/** Metrics whose X is a count or a rating in [0, 1] per request: rates (guardrailEvidence's `rate`). */
+const RATES: ReadonlySet<string> = new Set([
+  'error_rate',
+  'slow_rate',
+  'guardrail_violation_rate',
+  'fallback_rate',
+  'negative_feedback_rate',
+  'positive_feedback_rate',
+  'feedback_score',
+]);
+
 /** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
 const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
 
@@ -45,6 +56,7 @@ export function buildEvidence(
       b: arm.candidate,
       tolerance: g.tolerance,
       higherIsWorse: !HIGHER_IS_BETTER.has(g.metric),
+      rate: RATES.has(g.metric),
       alpha,
       nStar,
     });

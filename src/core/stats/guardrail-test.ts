@@ -40,6 +40,12 @@ export interface GuardrailInput {
   readonly alpha: number;
   /** Tuning sample size n* (total over both arms) at which the bounds are tightest. */
   readonly nStar: number;
+  /**
+   * Each request contributes a value in [0, 1] to X (errors, slow requests, ratings): a rate.
+   * Then an arm whose units all have the same rate (no error anywhere; every request failing)
+   * still gets a variance — see `rateFloor`.
+   */
+  readonly rate?: boolean;
 }
 
 export interface GuardrailEvidence {
@@ -73,6 +79,19 @@ export interface GuardrailEvidence {
   readonly enoughData: boolean;
 }
 
+/**
+ * The variance of the difference of two rates with one success and one failure added to each arm
+ * (Agresti & Caffo, "Simple and effective confidence intervals for proportions and differences of
+ * proportions result from adding two successes and two failures", The American Statistician
+ * 54(4), 2000), counting requests as independent: positive even when both observed rates are 0 or
+ * 1. Used only where the unit-level variance is 0, so it never narrows a bound the data gives.
+ */
+function rateFloor(a: UnitSums, b: UnitSums): number {
+  const pA = (a.sumX + 1) / (a.sumY + 2);
+  const pB = (b.sumX + 1) / (b.sumY + 2);
+  return (pA * (1 - pA)) / (a.sumY + 2) + (pB * (1 - pB)) / (b.sumY + 2);
+}
+
 function requireTolerance(tolerance: Tolerance): void {
   if (!(tolerance.value >= 0) || !Number.isFinite(tolerance.value)) {
     throw new RangeError(`tolerance must be a finite number ≥ 0, got ${tolerance.value}`);
@@ -99,7 +118,11 @@ export function guardrailEvidence(input: GuardrailInput): GuardrailEvidence {
   const meanA = statsA.r;
   const meanB = statsB.r;
   const delta = meanB - meanA;
-  const variance = statsA.varR + statsB.varR;
+  const deltaVariance = statsA.varR + statsB.varR;
+  // Every unit of both arms at the same rate (the baseline never fails, the candidate always does)
+  // gives a delta-method variance of exactly 0, which would read as "no data" however decisive.
+  const variance =
+    deltaVariance > 0 || input.rate !== true || !(a.sumY > 0 && b.sumY > 0) ? deltaVariance : rateFloor(a, b);
   const se = Math.sqrt(variance);
   const margin = tolerance.kind === 'absolute' ? tolerance.value : tolerance.value * Math.abs(meanA);
   const n = a.n + b.n;
