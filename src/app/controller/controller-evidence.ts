@@ -36,6 +36,8 @@ export function metricsOf(spec: ChangeSpec): Metrics {
   return out;
 }
 
+const SRM_NOT_RUN = { p: 1, mismatch: false, enoughData: false } as const;
+
 /**
  * The evidence of one look, from the per-arm sums: each guardrail's sequential test at the
  * Šidák-corrected alpha, the units per arm, and the sample-ratio check against the layout.
@@ -77,9 +79,11 @@ export function buildEvidence(
     };
   });
   const units = { candidate: sums.error_rate.candidate.n, comparison: sums.error_rate.comparison.n };
-  // Both arms are the same size up to 50 %; above it the comparison arm is everyone else.
-  const weights = exposure <= 50 ? [1, 1] : [exposure, 100 - exposure];
-  const srm = srmCheck([units.candidate, units.comparison], weights);
+  // Up to 50 % both arms are bucket ranges of the same size, and stay so from stage to stage: the
+  // units seen so far are 1 : 1. Above it the comparison arm is everyone else and its units move
+  // to the candidate as it widens, so the counts gathered over the stages (a unit of both arms is
+  // in both) have no fixed ratio to test: the check is not run there (docs/rollouts.md).
+  const srm = exposure <= 50 ? srmCheck([units.candidate, units.comparison], [1, 1]) : SRM_NOT_RUN;
   return {
     units,
     srm: { p: srm.p, mismatch: srm.mismatch, enoughData: srm.enoughData },
