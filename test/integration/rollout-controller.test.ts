@@ -176,6 +176,18 @@ describe('rollout controller inside ballast serve', () => {
     // Every later request is served by stable, outside any rollout.
     const after = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(gw!, `u-${i}`)));
     expect(after.every((a) => a.variant === 'stable' && a.change === null)).toBe(true);
+
+    // Started again (the cause fixed, say): the new rollout starts from no units, not from the
+    // failures of the one rolled back, and is not rolled back again without new traffic.
+    const again = await post(`${gw.url}/api/changes/flaky/start`, { skip_gate: true, reason: 'fixed' });
+    expect(again.status).toBe(200);
+    const fresh = (await (await fetch(`${gw.url}/api/changes/flaky`)).json()) as {
+      rollout: { status: string };
+      units: { candidate: number; comparison: number };
+    };
+    expect(fresh.units).toEqual({ candidate: 0, comparison: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await rolloutStatus(gw, 'flaky')).rollout?.status).toBe('running');
   }, 120_000);
 
   it('advances an identical candidate through every stage and promotes it', async () => {

@@ -77,6 +77,9 @@ export async function act(ctx: ActContext, input: ActInput): Promise<LoggedDecis
     const id = `ro_${spec.id}_${at.toString(36)}`;
     const exposure = spec.rollout.stages[0]!.percent;
     const logged = await ctx.store.transaction(async (tx) => {
+      // Per-unit totals are kept per change: a new rollout of a change that ran before starts
+      // from nothing, not from the units (and the failures) of the one that ended.
+      await tx.unitTotals.deleteChange(spec.id);
       const rollout = await tx.rollouts.create({
         id,
         changeId: spec.id,
