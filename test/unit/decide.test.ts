@@ -67,6 +67,33 @@ describe('decide(rollout, evidence, rules, now)', () => {
     );
   });
 
+  it('states the bound that was tested for a metric where a drop is harm', () => {
+    const drop = metric({
+      metric: 'positive_feedback_rate',
+      meanA: 0.8,
+      meanB: 0.5,
+      delta: -0.3,
+      lower: -0.3399,
+      upper: -0.2601,
+      tolerance: 0.02,
+      higherIsWorse: false,
+    });
+    const rolled = decide(running(), evidence({ metrics: [{ ...drop, harm: true }] }), rules, at(60));
+    expect(rolled.reasons[0]).toBe(
+      'positive_feedback_rate −30 pp, one-sided 95 % bound −26.01 pp < tolerance −2 pp after 20,000 units per arm',
+    );
+    const strict = { ...rules, advance_on: 'proven_safe' as const };
+    const held = decide(
+      running(),
+      evidence({ metrics: [{ ...drop, delta: 0.01, lower: -0.05, upper: 0.07 }] }),
+      strict,
+      at(60),
+    );
+    expect(held.reasons.join(' ')).toContain(
+      'positive_feedback_rate +1 pp: lower 95 % bound −5 pp not yet above tolerance −2 pp',
+    );
+  });
+
   it('pauses and flags harm when auto_rollback is off', () => {
     const d = decide(
       running(),

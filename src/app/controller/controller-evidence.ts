@@ -76,6 +76,7 @@ export function buildEvidence(
       harm: e.harm,
       safe: e.safe,
       enoughData: e.enoughData,
+      higherIsWorse: !HIGHER_IS_BETTER.has(g.metric),
     };
   });
   const units = { candidate: sums.error_rate.candidate.n, comparison: sums.error_rate.comparison.n };

@@ -48,6 +48,11 @@ export interface MetricEvidence {
   /** The upper bound is within tolerance: no harm beyond it, proven. */
   readonly safe: boolean;
   readonly enoughData: boolean;
+  /**
+   * False for a metric where a drop is harm (positive feedback, feedback score): harm is then the
+   * upper bound below −tolerance, and safety the lower bound above it. Default true.
+   */
+  readonly higherIsWorse?: boolean;
 }
 
 export interface Evidence {
@@ -111,17 +116,28 @@ const units = (n: number): string => group(String(Math.round(n)));
 /** "error_rate +0.61 pp, one-sided 95 % bound +0.16 pp > tolerance 0 pp after 20,000 units per arm". */
 export function harmReason(m: MetricEvidence, alpha: number): string {
   const level = round((1 - alpha) * 100, 2);
+  // The bound that proved harm: the lower one above +tolerance, or (a drop is harm) the upper one
+  // below −tolerance.
+  const proof =
+    m.higherIsWorse === false
+      ? `${formatMetricValue(m.metric, m.upper, true)} < tolerance ${formatMetricValue(m.metric, -m.tolerance, true)}`
+      : `${formatMetricValue(m.metric, m.lower, true)} > tolerance ${formatMetricValue(m.metric, m.tolerance)}`;
   return (
-    `${m.metric} ${formatMetricValue(m.metric, m.delta, true)}, one-sided ${level} % bound ` +
-    `${formatMetricValue(m.metric, m.lower, true)} > tolerance ${formatMetricValue(m.metric, m.tolerance)} ` +
+    `${m.metric} ${formatMetricValue(m.metric, m.delta, true)}, one-sided ${level} % bound ${proof} ` +
     `after ${units(Math.min(m.nA, m.nB))} units per arm`
   );
 }
 
 function unprovenReason(m: MetricEvidence, alpha: number): string {
   const level = round((1 - alpha) * 100, 2);
+  const delta = formatMetricValue(m.metric, m.delta, true);
+  if (m.higherIsWorse === false)
+    return (
+      `${m.metric} ${delta}: lower ${level} % bound ${formatMetricValue(m.metric, m.lower, true)} ` +
+      `not yet above tolerance ${formatMetricValue(m.metric, -m.tolerance, true)}`
+    );
   return (
-    `${m.metric} ${formatMetricValue(m.metric, m.delta, true)}: upper ${level} % bound ` +
+    `${m.metric} ${delta}: upper ${level} % bound ` +
     `${formatMetricValue(m.metric, m.upper, true)} not yet within tolerance ${formatMetricValue(m.metric, m.tolerance)}`
   );
 }
