@@ -9,6 +9,7 @@ import type { Store } from '../app/ports/store.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { InFlight } from '../core/async/in-flight.js';
 import { KeyedSerial } from '../core/async/keyed-serial.js';
+import type { ChangeSpec } from '../core/spec/change-schema.js';
 import type { ProjectConfig } from '../core/spec/project-schema.js';
 import { KeyRing } from '../http/auth.js';
 import { FeedbackTokens } from '../http/feedback-token.js';
@@ -65,6 +66,12 @@ const SHUTDOWN_DRAIN_MS = 5_000;
 const SHUTDOWN_IDLE_CHECK_MS = 50;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** How often routing rereads the rollouts: the tightest `restore_within`, within 100 ms … 60 s. */
+function routingWatchMs(specs: readonly ChangeSpec[]): number {
+  const tightest = specs.length === 0 ? 1_000 : Math.min(...specs.map((s) => s.rollout.restore_within));
+  return Math.min(60_000, Math.max(100, tightest));
+}
 
 /** Running rollouts with their change's route and candidate: what routing starts from. */
 export async function activeRollouts(store: Store): Promise<ActiveRollout[]> {
@@ -154,6 +161,9 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
     });
     await controller.refreshRouting();
     if (project.server.controller.enabled) controller.start(project.server.controller.interval_ms);
+    // Decisions written elsewhere (another gateway's controller, the CLI) reach this gateway's
+    // routing within the tightest `restore_within` of the project's changes (default 1 s).
+    controller.watchRouting(routingWatchMs([...specs.values()]));
     closers.push(() => controller.stop());
     const gateway = createGateway({
       project,

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
 import { type RunningGateway, startGateway } from '../../src/main/serve.js';
 
@@ -244,6 +244,37 @@ describe('rollout controller inside ballast serve', () => {
     await gw.controller.tick();
     const after = (await (await fetch(`${gw.url}/api/decisions?change=flaky`)).json()) as { data: unknown[] };
     expect(after.data).toEqual(before.data);
+  }, 60_000);
+
+  it('a decision taken through one gateway reaches the routing of another on the same store', async () => {
+    const dir = project();
+    const loaded = loadProject(join(dir, 'ballast.yaml'), {}, dir);
+    const storeUrl = `sqlite:${join(dir, '.ballast', 'ballast.db')}`;
+    gw = await startGateway(loaded, { storeUrl, port: 0 });
+    const other = await startGateway(loaded, { storeUrl, port: 0 });
+    try {
+      /** How many of 80 units the other gateway routes inside a rollout of "twin". */
+      const inRollout = async () => {
+        const answers = await Promise.all(Array.from({ length: 80 }, (_, i) => ask(other, `fleet-${i}`)));
+        return answers.filter((a) => a.change === 'twin').length;
+      };
+      expect(await inRollout()).toBe(0);
+      const start = await post(`${gw.url}/api/changes/twin/start`, {
+        skip_gate: true,
+        reason: 'fleet drill',
+      });
+      expect(start.status).toBe(200);
+      // restore_within (default 1 s): the other gateway rereads the rollouts at least that often.
+      await vi.waitFor(async () => expect(await inRollout()).toBeGreaterThan(0), {
+        timeout: 5_000,
+        interval: 200,
+      });
+      const rollback = await post(`${gw.url}/api/changes/twin/rollback`, { reason: 'fleet drill' });
+      expect(rollback.status).toBe(200);
+      await vi.waitFor(async () => expect(await inRollout()).toBe(0), { timeout: 5_000, interval: 200 });
+    } finally {
+      await other.close();
+    }
   }, 60_000);
 
   it('refuses to start without a passing offline gate, unless skipped with a reason', async () => {

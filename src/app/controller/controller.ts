@@ -62,6 +62,12 @@ export interface Controller {
   refreshRouting(): Promise<void>;
   /** Ticks every `intervalMs` until stop(). */
   start(intervalMs: number): void;
+  /**
+   * Reads the rollouts every `intervalMs` until stop() and swaps the routing snapshot when they
+   * changed: a decision another gateway (or the CLI) wrote reaches this one within that time —
+   * a rollback, `restore_within`. A store that does not answer leaves the last snapshot serving.
+   */
+  watchRouting(intervalMs: number): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +83,9 @@ export function createController(deps: ControllerDeps): Controller {
   const nStar = deps.nStar ?? DEFAULT_N_STAR;
   let version = deps.routing.current.version;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let watcher: ReturnType<typeof setInterval> | undefined;
+  /** What the routing snapshot was last built from, so an unchanged store does not swap it. */
+  let routedFrom = '';
   let running: Promise<unknown> = Promise.resolve();
   /** Last hold written per rollout, so a hold is logged when its reason changes, not every tick. */
   const lastHold = new Map<string, string>();
@@ -151,7 +160,7 @@ export function createController(deps: ControllerDeps): Controller {
     return logged;
   };
 
-  const refreshRouting = async (): Promise<void> => {
+  const refreshRouting = async (onlyIfChanged = false): Promise<void> => {
     const all = await deps.store.rollouts.list();
     const latest = new Map<string, Rollout>();
     for (const r of all) latest.set(r.changeId, r);
@@ -171,6 +180,9 @@ export function createController(deps: ControllerDeps): Controller {
       // A promoted candidate serves its route until ballast.yaml is updated to say so.
       if (r.status === 'promoted' && routes[spec.route]) routes[spec.route] = { stable: spec.candidate };
     }
+    const from = JSON.stringify([routes, active]);
+    if (onlyIfChanged && from === routedFrom) return;
+    routedFrom = from;
     version += 1;
     deps.routing.swap(buildSnapshot(routes, active, version));
   };
@@ -336,7 +348,20 @@ export function createController(deps: ControllerDeps): Controller {
       return t;
     },
     status,
-    refreshRouting,
+    refreshRouting: () => refreshRouting(),
+    watchRouting(intervalMs) {
+      let inFlight = false;
+      watcher ??= setInterval(() => {
+        if (inFlight) return;
+        inFlight = true;
+        refreshRouting(true)
+          .catch(() => undefined)
+          .finally(() => {
+            inFlight = false;
+          });
+      }, intervalMs);
+      watcher.unref?.();
+    },
     start(intervalMs) {
       timer ??= setInterval(() => {
         const t = running.then(tick, tick);
@@ -346,7 +371,9 @@ export function createController(deps: ControllerDeps): Controller {
     },
     async stop() {
       if (timer) clearInterval(timer);
+      if (watcher) clearInterval(watcher);
       timer = undefined;
+      watcher = undefined;
       await running;
     },
   };
