@@ -173,6 +173,21 @@ describe('decide(rollout, evidence, rules, now)', () => {
     );
   });
 
+  it("a 100 % stage counts the candidate's units: the comparison arm cannot grow there", () => {
+    const everyone = {
+      ...rules,
+      stages: [...rules.stages.slice(0, -1), { ...rules.stages.at(-1)!, percent: 100, min_units: 1_000 }],
+    };
+    const last = running(everyone.stages.length - 1);
+    // 972 comparison units from the earlier stages, for good.
+    const few = evidence({ units: { candidate: 900, comparison: 972 } });
+    expect(decide(last, few, everyone, at(120)).reasons[0]).toContain('needs 100 more candidate units');
+    const enough = evidence({ units: { candidate: 4_974, comparison: 972 } });
+    expect(decide(last, enough, { ...everyone, auto_promote: true }, at(120))).toMatchObject({
+      action: 'promote',
+    });
+  });
+
   it('on the last stage promotes when auto_promote is on, else waits for a person', () => {
     const last = running(2);
     const enough = evidence({ units: { candidate: 1200, comparison: 1210 } });

@@ -186,11 +186,18 @@ export function decide(
       flags: ['invalid_stage'],
     };
   const elapsed = now - rollout.stageStartedAt;
-  const perArm = Math.min(evidence.units.candidate, evidence.units.comparison);
+  // At 100 % every unit is the candidate's: the comparison arm keeps the units of the earlier
+  // stages and cannot grow, so the stage counts the candidate's units (the guardrails still
+  // compare against those comparison units).
+  const everyone = stage.percent >= 100;
+  const perArm = everyone
+    ? evidence.units.candidate
+    : Math.min(evidence.units.candidate, evidence.units.comparison);
+  const perWhat = everyone ? 'candidate units' : 'units per arm';
   const stageName = `stage ${rollout.stageIndex + 1}/${rules.stages.length} (${stage.percent} %)`;
 
   if (perArm < stage.min_units && elapsed >= stage.max_duration) {
-    const why = `${stageName} reached max_duration ${formatDurationMs(stage.max_duration)} with ${units(perArm)} of ${units(stage.min_units)} units per arm`;
+    const why = `${stageName} reached max_duration ${formatDurationMs(stage.max_duration)} with ${units(perArm)} of ${units(stage.min_units)} ${perWhat}`;
     return rules.on_starved === 'rollback'
       ? {
           action: 'rollback',
@@ -202,7 +209,7 @@ export function decide(
 
   if (perArm < stage.min_units || elapsed < stage.min_duration) {
     const needs: string[] = [];
-    if (perArm < stage.min_units) needs.push(`${units(stage.min_units - perArm)} more units per arm`);
+    if (perArm < stage.min_units) needs.push(`${units(stage.min_units - perArm)} more ${perWhat}`);
     if (elapsed < stage.min_duration) needs.push(`${formatDurationMs(stage.min_duration - elapsed)} more`);
     return {
       action: 'hold',
@@ -223,7 +230,7 @@ export function decide(
       };
   }
 
-  const done = `${stageName} complete: ${units(perArm)} units per arm over ${formatDurationMs(elapsed)}, no harm proven`;
+  const done = `${stageName} complete: ${units(perArm)} ${perWhat} over ${formatDurationMs(elapsed)}, no harm proven`;
   const last = rollout.stageIndex >= rules.stages.length - 1;
   if (last)
     return rules.auto_promote
