@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/adapters/store/open-store.js';
+import { createController } from '../../../src/app/controller/controller.js';
+import { buildSnapshot, RoutingTable } from '../../../src/app/gateway/routing-table.js';
+import { changeSchema } from '../../../src/core/spec/change-schema.js';
+
+const spec = changeSchema.parse({
+  id: 'c1',
+  title: 't',
+  hypothesis: 'h',
+  owner: 'o',
+  route: 'chat',
+  candidate: 'cand',
+  risk: 'low',
+});
+const routes = { chat: { stable: 'stable' } };
+
+describe('controllers of several gateways on one store', () => {
+  it('log a hold once, not once per gateway', async () => {
+    const store = await openStore('sqlite::memory:');
+    try {
+      let now = 1_700_000_000_000;
+      const clock = { now: () => now, monotonic: () => now, sleep: async () => undefined };
+      const controller = () =>
+        createController({
+          store,
+          specs: new Map([[spec.id, spec]]),
+          routes,
+          routing: new RoutingTable(buildSnapshot(routes, [], 1)),
+          clock,
+        });
+      const [a, b] = [controller(), controller()];
+      await a.act({ action: 'start', changeId: 'c1', actor: 'test', skipGate: true, reason: 'drill' });
+      // No traffic yet: both gateways' controllers see the same inconclusive stage, one after the other.
+      for (let look = 0; look < 3; look++) {
+        await a.tick();
+        await b.tick();
+        now += 1_000;
+      }
+      const rollout = await store.rollouts.getByChange('c1');
+      expect((await store.decisions.list({ rolloutId: rollout!.id })).map((d) => d.action)).toEqual([
+        'start',
+        'hold',
+      ]);
+      // The reason changes (the arms' sizes disagree with the layout): one new hold, not two.
+      const zero = {
+        requests: 1,
+        errors: 0,
+        latencySum: 0,
+        slowCount: 0,
+        ttftSum: 0,
+        ttftCount: 0,
+        guardrailHits: 0,
+        fallbacks: 0,
+        feedbackCount: 0,
+        feedbackSum: 0,
+        feedbackNegative: 0,
+        feedbackPositive: 0,
+        outputTokens: 0,
+        costUsd: 0,
+      };
+      await store.unitTotals.upsertBatch(
+        Array.from({ length: 600 }, (_, i) => ({
+          ...zero,
+          changeId: 'c1',
+          arm: i < 500 ? ('candidate' as const) : ('comparison' as const),
+          unit: `u-${i}`,
+          at: now,
+        })),
+      );
+      for (let look = 0; look < 3; look++) {
+        await a.tick();
+        await b.tick();
+        now += 1_000;
+      }
+      const log = await store.decisions.list({ rolloutId: rollout!.id });
+      expect(log.map((d) => d.action)).toEqual(['start', 'hold', 'hold']);
+      expect(log[2]?.reasons[0]).toMatch(/^sample-ratio mismatch/);
+    } finally {
+      await store.close();
+    }
+  });
+});
