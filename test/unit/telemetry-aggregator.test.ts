@@ -287,6 +287,14 @@ describe('latency sketches', () => {
     ]);
   });
 
+  it('a negative or non-finite latency (a clock step) adds 0 to the sums, as to the sketch', () => {
+    const agg = new MetricAggregator({ maxRows: 100 });
+    agg.addRequest(requestRecord({ at: T, latencyMs: -250, stream: true, ttftMs: -10 }));
+    agg.addRequest(requestRecord({ at: T, latencyMs: Number.NaN }));
+    agg.addRequest(requestRecord({ at: T, latencyMs: 100 }));
+    expect(agg.drain()[0]).toMatchObject({ count: 3, latencySum: 100, latencySqSum: 10_000, ttftSum: 0 });
+  });
+
   it('a row without new latencies carries no sketch (feedback only)', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addFeedback(feedbackRecord({ at: T }));

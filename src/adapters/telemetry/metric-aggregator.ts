@@ -93,7 +93,7 @@ export class MetricAggregator {
     if (record.outcome === 'error' || record.outcome === 'stream_interrupted') row.errors += 1;
     this.addLatency(row, record.latencyMs);
     if (record.stream && record.ttftMs !== null) {
-      row.ttftSum += record.ttftMs;
+      row.ttftSum += Number.isFinite(record.ttftMs) && record.ttftMs > 0 ? record.ttftMs : 0;
       row.ttftCount += 1;
     }
     row.inputTokens += record.inputTokens;
@@ -168,11 +168,13 @@ export class MetricAggregator {
   }
 
   private addLatency(row: Pending, latencyMs: number): void {
-    row.latencySum += latencyMs;
-    row.latencySqSum += latencyMs * latencyMs;
+    // A clock step can make a duration negative, and a NaN would poison the sums and the sketch:
+    // both count as 0, as in the per-unit totals.
+    const ms = Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0;
+    row.latencySum += ms;
+    row.latencySqSum += ms * ms;
     row.sketch ??= newLatencySketch();
-    // A clock step can make a duration negative, and a NaN would poison the sketch: both count as 0.
-    row.sketch.accept(Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0);
+    row.sketch.accept(ms);
   }
 }
 

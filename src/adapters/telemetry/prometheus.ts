@@ -240,10 +240,10 @@ export class PrometheusTelemetry {
       this.labelled(c.errors, kind, () => this.errors.labels(route, variant, kind)).add(1);
     }
     c.duration ??= this.duration.series(route, variant);
-    this.duration.observe(c.duration, r.latencyMs / 1000);
+    this.duration.observe(c.duration, seconds(r.latencyMs));
     if (r.stream && r.ttftMs !== null) {
       c.ttft ??= this.ttft.series(route, variant);
-      this.ttft.observe(c.ttft, r.ttftMs / 1000);
+      this.ttft.observe(c.ttft, seconds(r.ttftMs));
     }
     if (r.inputTokens > 0) c.inputTokens.add(r.inputTokens);
     if (r.outputTokens > 0) c.outputTokens.add(r.outputTokens);
@@ -308,4 +308,9 @@ export class PrometheusTelemetry {
 
 function isError(outcome: RequestOutcome): boolean {
   return outcome === 'error' || outcome === 'stream_interrupted';
+}
+
+/** Milliseconds as seconds; a negative or non-finite duration (a clock step) as 0. */
+function seconds(ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
 }
