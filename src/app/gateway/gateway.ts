@@ -360,13 +360,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
           if (!failed.fallsBack) break;
           continue;
         }
-        // Content (or a complete empty answer) arrived: this variant serves the request.
-        const ttftMs = monotonic() - startedAt;
+        // Content (or a complete empty answer) arrived: this variant serves the request. Its time
+        // to first token is when the first piece goes to the client (after the output checks'
+        // hold-back); an answer that sends none has none.
+        let ttftMs: number | null = null;
         const servedNow = served;
         const events = streamRest({
           first,
           iterator,
           scope,
+          onFirstContent: () => {
+            ttftMs = monotonic() - startedAt;
+          },
           idleMs: limits.idle_ms,
           rules: rulesOf(variant, 'output'),
           model: variantOf(variant).model,

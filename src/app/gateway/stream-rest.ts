@@ -44,6 +44,8 @@ export interface StreamRestOptions {
   readonly idleMs: number;
   readonly rules: readonly GuardrailRule[];
   readonly model: string;
+  /** Called once, as the first text or tool-call piece goes to the client (TTFT as it sees it). */
+  readonly onFirstContent?: () => void;
   readonly finish: (
     outcome: RequestOutcome,
     fields: { kind?: FailureKind; result?: ChatResult; hits: number; output?: string },
@@ -74,6 +76,15 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
   let result: ChatResult | undefined;
   let output = '';
   let toolsSent = false;
+  let contentSent = false;
+  /** A content event on its way to the client; the first one marks the time to first token. */
+  const content = <E>(e: E): E => {
+    if (!contentSent) {
+      contentSent = true;
+      o.onFirstContent?.();
+    }
+    return e;
+  };
   try {
     let event: StreamEvent | undefined = o.first;
     while (event !== undefined) {
@@ -82,19 +93,20 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         output += event.text;
         if (scanner) {
           const step = scanner.push(event.text);
-          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.text !== '') yield content({ type: 'delta', text: step.text });
           if (step.blocked) {
             yield blockedBy(scanner);
             return;
           }
         } else {
-          yield { type: 'delta', text: event.text };
+          const delta: GatewayStreamEvent = { type: 'delta', text: event.text };
+          yield event.text === '' ? delta : content(delta);
         }
       } else if (event.type === 'tool_call') {
         o.scope.phase('idle', o.idleMs);
         toolsSent = true;
         const { arguments: piece, ...head } = event.call;
-        if (argumentRules.length === 0 || piece === undefined) yield event;
+        if (argumentRules.length === 0 || piece === undefined) yield content(event);
         else {
           let tool = toolScanners.get(head.index);
           if (tool === undefined) {
@@ -103,7 +115,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           }
           const step = tool.push(piece);
           if (step.text !== '' || head.id !== undefined || head.name !== undefined || head.type !== undefined)
-            yield { type: 'tool_call', call: { ...head, arguments: step.text } };
+            yield content({ type: 'tool_call', call: { ...head, arguments: step.text } });
           if (step.blocked) {
             yield blockedBy(tool);
             return;
@@ -113,7 +125,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         result = event.result;
         if (scanner) {
           const step = scanner.end();
-          if (step.text !== '') yield { type: 'delta', text: step.text };
+          if (step.text !== '') yield content({ type: 'delta', text: step.text });
           if (step.blocked) {
             yield blockedBy(scanner);
             return;
@@ -123,7 +135,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         for (const index of [...toolScanners.keys()].sort((a, b) => a - b)) {
           const tool = toolScanners.get(index) as StreamScanner;
           const step = tool.end();
-          if (step.text !== '') yield { type: 'tool_call', call: { index, arguments: step.text } };
+          if (step.text !== '') yield content({ type: 'tool_call', call: { index, arguments: step.text } });
           if (step.blocked) {
             yield blockedBy(tool);
             return;
@@ -141,6 +153,8 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         }
         const redacted = redactedAny(scanner?.findings ?? []) || redactedAny(toolFindings());
         outcome = 'ok';
+        // Tool calls that come whole with the end are the answer's first content.
+        if (wholeCalls) content(event);
         yield {
           type: 'done',
           finishReason: event.result.finishReason,

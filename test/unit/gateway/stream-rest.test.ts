@@ -204,3 +204,55 @@ describe('streamRest', () => {
     });
   });
 });
+
+describe('streamRest: time to first token', () => {
+  /** Runs a stream to its end, noting where in it the first content was marked. */
+  async function marks(events: StreamEvent[], rules: readonly GuardrailRule[]) {
+    const iterator = providerStream(events).iterator;
+    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
+    const log: string[] = [];
+    const stream = streamRest({
+      first,
+      iterator,
+      scope: new CallScope(client, 1000),
+      idleMs: 1000,
+      rules,
+      model: 'm',
+      onFirstContent: () => log.push('first content'),
+      finish: () => undefined,
+    });
+    for await (const e of stream) log.push(e.type);
+    return log;
+  }
+
+  const words: StreamEvent[] = [
+    { type: 'delta', text: 'hello ' },
+    { type: 'delta', text: 'world' },
+    { type: 'done', result },
+  ];
+
+  it('is marked as the first piece goes to the client', async () => {
+    expect(await marks(words, [])).toEqual(['first content', 'delta', 'delta', 'done']);
+  });
+
+  it("waits for what the output checks held back: a short answer's first token is at its end", async () => {
+    // The scanner holds the last 128 characters: all of this answer is released by `done`.
+    expect(await marks(words, [{ check: 'pii', action: 'redact' }])).toEqual([
+      'first content',
+      'delta',
+      'done',
+    ]);
+  });
+
+  it('is not marked for an answer that sent no content', async () => {
+    expect(
+      await marks(
+        [
+          { type: 'delta', text: '' },
+          { type: 'done', result: { ...result, text: '' } },
+        ],
+        [],
+      ),
+    ).toEqual(['delta', 'done']);
+  });
+});
