@@ -1,12 +1,12 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CancelSource, type Gateway, type GatewayStreamEvent, type Served } from '../app/gateway/gateway.js';
-import type { GatewayError } from '../app/gateway/gateway-errors.js';
 import { type FeedbackDeps, type FeedbackInput, submitFeedback } from '../app/gateway/submit-feedback.js';
 import { resolveUnit } from '../app/gateway/unit.js';
 import { InFlight } from '../core/async/in-flight.js';
 import { type AdminDeps, registerAdminRoutes } from './admin-routes.js';
 import type { KeyRing, Scope } from './auth.js';
+import { installErrorAnswers, sendError } from './error-answers.js';
 import { parseFeedbackBody } from './feedback-request.js';
 import { FEEDBACK_TOKEN_TTL_MS, type FeedbackTokens } from './feedback-token.js';
 import { FrameBatch } from './frame-batch.js';
@@ -15,7 +15,6 @@ import {
   ChunkFrames,
   completionBody,
   DONE_FRAME,
-  errorBody,
   errorFrame,
   NO_CHOICE,
   openaiFinish,
@@ -60,15 +59,6 @@ export interface GatewayServerDeps {
 
 type Reply = FastifyReply;
 
-function sendError(
-  reply: Reply,
-  error: Pick<GatewayError, 'status' | 'message' | 'type' | 'code' | 'retryAfterMs'>,
-) {
-  if (error.retryAfterMs !== undefined)
-    reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
-  return reply.code(error.status).send(errorBody(error));
-}
-
 const AUTH_TYPES = { 401: 'authentication_error', 403: 'permission_error' } as const;
 
 /**
@@ -88,24 +78,7 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
   });
   const inFlight = deps.inFlight ?? new InFlight();
 
-  // While the server stops, a request that still reaches it (on a connection kept busy by a
-  // response in progress) is turned away in OpenAI's shape with `Connection: close` (Fastify sets
-  // it), and OpenAI's clients retry it on a fresh connection.
-  let stopping = false;
-  app.addHook('preClose', (done) => {
-    stopping = true;
-    done();
-  });
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!stopping) return done();
-    void sendError(reply, {
-      status: 503,
-      type: 'api_error',
-      code: 'server_stopping',
-      message: 'The gateway is stopping; send the request again',
-      retryAfterMs: 1000,
-    });
-  });
+  installErrorAnswers(app, deps);
 
   const authorize = (request: FastifyRequest, reply: Reply, scopes: readonly Scope[]): boolean => {
     const result = deps.keys.check(
@@ -122,46 +95,6 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     });
     return false;
   };
-
-  app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return sendError(reply, {
-        status: 413,
-        type: 'invalid_request_error',
-        code: 'request_too_large',
-        message: `The request body is larger than the limit of ${deps.bodyLimit} bytes (server.body_limit_bytes)`,
-      });
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return sendError(reply, {
-        status: 415,
-        type: 'invalid_request_error',
-        code: 'unsupported_media_type',
-        message: 'Send the body as JSON with Content-Type: application/json',
-      });
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
-      return sendError(reply, {
-        status: error.statusCode,
-        type: 'invalid_request_error',
-        code: error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty_body' : 'invalid_json',
-        message: `The request body could not be read: ${error.message ?? 'invalid'}`,
-      });
-    deps.logError(`unexpected error: ${error.message ?? String(error)}`);
-    return sendError(reply, {
-      status: 500,
-      type: 'api_error',
-      code: 'internal_error',
-      message: 'The gateway failed unexpectedly; the error is in its log',
-    });
-  });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, {
-      status: 404,
-      type: 'invalid_request_error',
-      code: 'not_found',
-      message: `Unknown endpoint ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -6,25 +6,16 @@ import type {
   ChatParams,
   ChatRequest,
   ChatResult,
-  FailureKind,
-  ProviderFailure,
   StreamEvent,
 } from '../../core/provider/chat.js';
 import type { ProjectConfig, VariantConfig } from '../../core/spec/project-schema.js';
 import type { Clock } from '../ports/clock.js';
 import type { AttemptRecord, GatewayTelemetry, RequestOutcome } from '../ports/gateway-telemetry.js';
 import type { ModelRegistry } from '../ports/model-registry.js';
-import { CallScope, type ClientSignal, TIMER_MESSAGES } from './call-scope.js';
+import { CallScope, type ClientSignal } from './call-scope.js';
+import { chainOutcome, failedAttempt } from './chain-attempts.js';
 import { type BreakerPermit, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
-import {
-  chainError,
-  circuitOpen,
-  fallsBack,
-  type GatewayError,
-  guardrailBlocked,
-  UNHEALTHY,
-  upstreamError,
-} from './gateway-errors.js';
+import { type GatewayError, guardrailBlocked } from './gateway-errors.js';
 import { guardedResult } from './guarded-result.js';
 import { type GatewayRequest, planRequest, type Served } from './plan-request.js';
 import { RecentRequests, type RequestSummary } from './recent-requests.js';
@@ -148,53 +139,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     attempts.push({ variant, ok: false, kind: 'circuit_open', latencyMs: 0 });
     skipped.push(variant);
     return undefined;
-  };
-
-  /** Judges an attempt's failure for the breaker and the chain. */
-  const judge = (breaker: BreakerPermit, kind: FailureKind): void => {
-    if (kind === 'cancelled') breaker.release();
-    else if (UNHEALTHY.has(kind)) breaker.failure();
-    else breaker.success();
-  };
-
-  /**
-   * Records an attempt that failed before anything reached the client (a timer of the scope that
-   * fired makes it a timeout) and judges it for the breaker. `cancelled`: the client left, and the
-   * request ends with `error`; otherwise `error` stands unless a later variant of the chain answers,
-   * and `fallsBack` says whether one may be tried.
-   */
-  const failedAttempt = (
-    a: {
-      client: ClientSignal;
-      scope: CallScope;
-      attempts: AttemptRecord[];
-      variant: string;
-      breaker: BreakerPermit;
-    },
-    latencyMs: number,
-    failure: Pick<ProviderFailure, 'kind' | 'message' | 'retryAfterMs'>,
-  ): { cancelled: boolean; fallsBack: boolean; error: GatewayError } => {
-    const breaker = a.breaker;
-    const kind: FailureKind = a.scope.reason ? 'timeout' : failure.kind;
-    a.attempts.push({ variant: a.variant, ok: false, kind, latencyMs });
-    if (kind === 'cancelled' && a.client.aborted) {
-      breaker.release();
-      return {
-        cancelled: true,
-        fallsBack: false,
-        error: upstreamError({ kind, message: 'the client closed the request' }),
-      };
-    }
-    judge(breaker, kind);
-    return {
-      cancelled: false,
-      fallsBack: fallsBack(kind),
-      error: upstreamError({
-        kind,
-        message: a.scope.reason ? TIMER_MESSAGES[a.scope.reason] : failure.message,
-        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-      }),
-    };
   };
 
   return {
@@ -423,21 +367,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     },
   };
-}
-
-/**
- * What a chain whose every attempt failed answers, and the variant its `x-ballast-variant` names:
- * the failure `chainError` picks and the variant that gave it; when every breaker was open,
- * `circuit_open` for the variant the request was assigned (no variant was tried). Telemetry still
- * charges the request's end to the chain's last attempt (docs/telemetry.md#aggregates).
- */
-function chainOutcome(
-  failures: readonly GatewayError[],
-  failedAs: readonly Served[],
-  skipped: readonly string[],
-  assigned: Served,
-): { error: GatewayError; served: Served } {
-  const error = chainError(failures);
-  if (error === undefined) return { error: circuitOpen(skipped), served: assigned };
-  return { error, served: failedAs[failures.indexOf(error)] ?? assigned };
 }
