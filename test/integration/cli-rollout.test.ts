@@ -51,8 +51,14 @@ describe('ballast rollout and ballast log', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('example: running, stage 1/4 at 5 %');
     expect(status.stdout).toContain('next: hold');
+    // The change's success metric (ballast init's example: latency_ms, decrease, 50 ms), tested too.
+    expect(status.stdout).toMatch(/latency_ms \(decrease\)\s.*\s50\s+not enough data/);
     const json = await runCli(['rollout', 'status', 'example', '--server', gw.url, '--json'], dir);
-    expect(JSON.parse(json.stdout)).toMatchObject({ changeId: 'example', rollout: { status: 'running' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      changeId: 'example',
+      rollout: { status: 'running' },
+      success: [{ metric: 'latency_ms', direction: 'decrease', minEffect: 50, verdict: 'not_enough_data' }],
+    });
     expect(
       (await runCli(['rollout', 'pause', 'example', '--server', gw.url, '--reason', 'incident'], dir)).code,
     ).toBe(0);

@@ -53,4 +53,36 @@ describe('buildEvidence', () => {
       enoughData: true,
     });
   });
+
+  it('tests each success metric the way the change means to move it, against its minimum effect', () => {
+    const withSuccess = changeSchema.parse({
+      id: 'c2',
+      title: 't',
+      hypothesis: 'h',
+      owner: 'o',
+      route: 'chat',
+      candidate: 'cand',
+      risk: 'low',
+      metrics: {
+        success: [
+          { metric: 'latency_ms', direction: 'decrease', min_effect: 50 },
+          { metric: 'output_tokens', direction: 'increase' },
+        ],
+      },
+    });
+    // 3,000 units per arm; latency per request ≈ 400 ms (baseline) and ≈ 300 ms (candidate).
+    const latency = (base: number) =>
+      sumsOf(Array.from({ length: 3000 }, (_, i) => [2 * (base + ((i * 37) % 100) - 50), 2] as const));
+    const tokens = sumsOf(Array.from({ length: 3000 }, (_, i) => [2 * (100 + ((i * 13) % 40)), 2] as const));
+    const all = sums(3000, 3000) as Record<UnitMetric, { candidate: UnitSums; comparison: UnitSums }>;
+    all.latency_ms = { comparison: latency(400), candidate: latency(300) };
+    all.output_tokens = { comparison: tokens, candidate: tokens };
+    const [faster, same] = buildEvidence(withSuccess, all, 25, 5000).success ?? [];
+    expect(faster).toMatchObject({ metric: 'latency_ms', verdict: 'better', meetsMinEffect: true });
+    expect(faster?.delta).toBeCloseTo(-100, 6);
+    expect(same).toMatchObject({ metric: 'output_tokens', verdict: 'inconclusive', meetsMinEffect: false });
+    // Slower instead: a proven move the wrong way.
+    all.latency_ms = { comparison: latency(300), candidate: latency(400) };
+    expect(buildEvidence(withSuccess, all, 25, 5000).success?.[0]).toMatchObject({ verdict: 'worse' });
+  });
 });

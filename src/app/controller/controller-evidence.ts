@@ -1,4 +1,4 @@
-import type { Evidence, MetricEvidence } from '../../core/decision/decide.js';
+import type { Evidence, MetricEvidence, SuccessEvidence } from '../../core/decision/decide.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
 import { sidakAlpha } from '../../core/stats/family.js';
 import { guardrailEvidence } from '../../core/stats/guardrail-test.js';
@@ -20,18 +20,34 @@ const RATES: ReadonlySet<string> = new Set([
 /** Metrics where a lower value is worse (a drop is harm); every other guardrail metric: higher is worse. */
 const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(['positive_feedback_rate', 'feedback_score']);
 
-type Metrics = { guardrails: ChangeSpec['metrics']['guardrails']; metrics: UnitMetric[] };
+type Metrics = {
+  guardrails: ChangeSpec['metrics']['guardrails'];
+  success: ChangeSpec['metrics']['success'];
+  metrics: UnitMetric[];
+};
 const metricsCache = new WeakMap<ChangeSpec, Metrics>();
 
-/** A change's guardrails the store keeps per unit, and the metrics to fetch (error_rate always: it counts units). */
+/**
+ * A change's guardrails and success metrics the store keeps per unit, and the metrics to fetch
+ * (error_rate always: it counts units).
+ */
 export function metricsOf(spec: ChangeSpec): Metrics {
   const known = metricsCache.get(spec);
   if (known) return known;
   const guardrails = spec.metrics.guardrails.filter((g) =>
     (UNIT_METRIC_NAMES as readonly string[]).includes(g.metric),
   );
-  const metrics = [...new Set<UnitMetric>(['error_rate', ...guardrails.map((g) => g.metric as UnitMetric)])];
-  const out = { guardrails, metrics };
+  const success = spec.metrics.success.filter((s) =>
+    (UNIT_METRIC_NAMES as readonly string[]).includes(s.metric),
+  );
+  const metrics = [
+    ...new Set<UnitMetric>([
+      'error_rate',
+      ...guardrails.map((g) => g.metric as UnitMetric),
+      ...success.map((s) => s.metric as UnitMetric),
+    ]),
+  ];
+  const out = { guardrails, success, metrics };
   metricsCache.set(spec, out);
   return out;
 }
@@ -48,7 +64,7 @@ export function buildEvidence(
   exposure: number,
   nStar: number,
 ): Evidence {
-  const { guardrails } = metricsOf(spec);
+  const { guardrails, success } = metricsOf(spec);
   // Šidák across the guardrails: the chance that any harmless guardrail triggers stays ≤ alpha.
   const alpha = sidakAlpha(spec.rollout.alpha, Math.max(1, guardrails.length));
   const evidence = guardrails.map((g): MetricEvidence => {
@@ -90,7 +106,54 @@ export function buildEvidence(
     srm: { p: srm.p, mismatch: srm.mismatch, enoughData: srm.enoughData },
     metrics: evidence,
     alpha,
+    success: successEvidence(spec, success, sums, nStar),
   };
+}
+
+/**
+ * Each success metric's sequential test (the guardrails' one, against 0): Šidák-corrected across
+ * the success metrics, at the spec's alpha. Reported with the evidence, not acted on: whether a
+ * change met its hypothesis is for the people who promote it.
+ */
+function successEvidence(
+  spec: ChangeSpec,
+  success: ChangeSpec['metrics']['success'],
+  sums: Readonly<Record<UnitMetric, ArmSums>>,
+  nStar: number,
+): SuccessEvidence[] {
+  if (success.length === 0) return [];
+  const alpha = sidakAlpha(spec.rollout.alpha, success.length);
+  return success.map((s): SuccessEvidence => {
+    const arm = sums[s.metric as UnitMetric];
+    const decrease = s.direction === 'decrease';
+    // Seen as a guardrail with tolerance 0 against the meant direction: "harm" is a proven move the
+    // other way, "safe" a proven move the meant way.
+    const e = guardrailEvidence({
+      a: arm.comparison,
+      b: arm.candidate,
+      tolerance: { kind: 'absolute', value: 0 },
+      higherIsWorse: decrease,
+      rate: RATES.has(s.metric),
+      alpha,
+      nStar,
+    });
+    const verdict = !e.enoughData ? 'not_enough_data' : e.safe ? 'better' : e.harm ? 'worse' : 'inconclusive';
+    return {
+      metric: s.metric,
+      direction: s.direction,
+      minEffect: s.min_effect,
+      nA: e.nA,
+      nB: e.nB,
+      meanA: e.meanA,
+      meanB: e.meanB,
+      delta: e.delta,
+      lower: e.lower,
+      upper: e.upper,
+      verdict,
+      meetsMinEffect: e.enoughData && (decrease ? e.upper < -s.min_effect : e.lower > s.min_effect),
+      alpha,
+    };
+  });
 }
 
 /** The evidence as stored with a decision (non-finite bounds as null). */
@@ -112,6 +175,21 @@ export const evidenceJson = (e: Evidence): JsonValue => ({
     harm: m.harm,
     safe: m.safe,
     enough_data: m.enoughData,
+  })),
+  success: (e.success ?? []).map((s) => ({
+    metric: s.metric,
+    direction: s.direction,
+    min_effect: s.minEffect,
+    n_comparison: s.nA,
+    n_candidate: s.nB,
+    mean_comparison: finite(s.meanA),
+    mean_candidate: finite(s.meanB),
+    delta: finite(s.delta),
+    lower: finite(s.lower),
+    upper: finite(s.upper),
+    verdict: s.verdict,
+    meets_min_effect: s.meetsMinEffect,
+    alpha: s.alpha,
   })),
 });
 

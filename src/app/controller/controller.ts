@@ -4,6 +4,7 @@ import {
   decide,
   type Evidence,
   type MetricEvidence,
+  type SuccessEvidence,
 } from '../../core/decision/decide.js';
 import { BallastError } from '../../core/errors.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
@@ -43,6 +44,8 @@ export interface RolloutStatusView {
   readonly stage: { readonly index: number; readonly of: number; readonly percent: number } | null;
   readonly units: { readonly candidate: number; readonly comparison: number };
   readonly metrics: readonly MetricEvidence[];
+  /** The change's success metrics: reported, not acted on. */
+  readonly success: readonly SuccessEvidence[];
   /** What the controller would do now (decide on the current evidence). */
   readonly next: {
     readonly action: DecisionAction;
@@ -329,6 +332,7 @@ export function createController(deps: ControllerDeps): Controller {
           : null,
       units: evidence.units,
       metrics: evidence.metrics,
+      success: evidence.success ?? [],
       next: { action: next.action, reasons: next.reasons, flags: next.flags },
       decisions,
     };

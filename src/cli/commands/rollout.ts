@@ -44,12 +44,26 @@ interface MetricJson {
   enoughData: boolean;
 }
 
+interface SuccessJson {
+  metric: string;
+  direction: 'increase' | 'decrease';
+  minEffect: number;
+  meanA: number;
+  meanB: number;
+  delta: number;
+  lower: number;
+  upper: number;
+  verdict: string;
+  meetsMinEffect: boolean;
+}
+
 interface StatusJson {
   changeId: string;
   rollout: { status: string; exposure: number; stageIndex: number } | null;
   stage: { index: number; of: number; percent: number } | null;
   units: { candidate: number; comparison: number };
   metrics: MetricJson[];
+  success?: SuccessJson[];
   next: { action: string; reasons: string[]; flags: string[] };
   decisions: DecisionJson[];
 }
@@ -197,6 +211,18 @@ function printStatus(deps: CliDeps, s: StatusJson): void {
           100,
         ) +
           ` ${num(m.tolerance).padEnd(10)} ${m.harm ? 'HARM' : m.safe ? 'safe' : m.enoughData ? 'no harm proven' : 'not enough data'}`,
+      );
+  }
+  if (s.success && s.success.length > 0) {
+    deps.io.out(
+      '  success metric             comparison  candidate   Δ           one-sided bounds          min effect verdict',
+    );
+    for (const m of s.success)
+      deps.io.out(
+        `  ${`${m.metric} (${m.direction})`.padEnd(26)} ${num(m.meanA).padEnd(11)} ${num(m.meanB).padEnd(11)} ${num(m.delta).padEnd(11)} [${num(m.lower)}, ${num(m.upper)}]`.padEnd(
+          100,
+        ) +
+          ` ${num(m.minEffect).padEnd(10)} ${m.verdict.replaceAll('_', ' ')}${m.meetsMinEffect ? ', min effect proven' : ''}`,
       );
   }
   deps.io.out(`  next: ${s.next.action}${s.next.flags.length ? ` [${s.next.flags.join(', ')}]` : ''}`);

@@ -62,6 +62,33 @@ export interface Evidence {
   readonly metrics: readonly MetricEvidence[];
   /** The per-test alpha after the family-wise correction, for the reasons. */
   readonly alpha: number;
+  /** The change's success metrics, tested the same way: reported, never a reason to act. */
+  readonly success?: readonly SuccessEvidence[];
+}
+
+/**
+ * A success metric at one look: did the candidate move it the way the change meant to, by at
+ * least `minEffect`? One-sided bounds at the success metrics' own (Šidák-corrected) alpha.
+ */
+export interface SuccessEvidence {
+  readonly metric: string;
+  readonly direction: 'increase' | 'decrease';
+  readonly minEffect: number;
+  readonly nA: number;
+  readonly nB: number;
+  readonly meanA: number;
+  readonly meanB: number;
+  readonly delta: number;
+  readonly lower: number;
+  readonly upper: number;
+  /**
+   * `better`: the bound on the far side of 0 proves a move the meant way; `worse`: the other way;
+   * else `inconclusive`, or `not_enough_data` before both arms have data.
+   */
+  readonly verdict: 'better' | 'worse' | 'inconclusive' | 'not_enough_data';
+  /** The improvement is proven to be at least `minEffect`. */
+  readonly meetsMinEffect: boolean;
+  readonly alpha: number;
 }
 
 export type DecisionRules = Pick<
