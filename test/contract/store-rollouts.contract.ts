@@ -163,6 +163,16 @@ export function changesAndRolloutsContract(getStore: StoreGetter): void {
       expect((await store.rollouts.get(rollout.id))?.version).toBe(2);
     });
 
+    it('getByChange prefers the live rollout to a later-stamped ended one (gateways\' clocks disagree)', async () => {
+      const store = getStore();
+      const change = await seedChange(store);
+      // Started through a gateway whose clock runs 5 minutes behind, after one that was rolled back.
+      const ended = await seedRollout(store, change.id, T0 + 300_000);
+      await store.rollouts.update(ended.id, 1, { status: 'rolled_back', exposure: 0 }, T0 + 300_500);
+      const live = await seedRollout(store, change.id, T0 + 120_000);
+      expect((await store.rollouts.getByChange(change.id))?.id).toBe(live.id);
+    });
+
     it('getByChange returns the latest rollout and list filters by status and change', async () => {
       const store = getStore();
       const change = await seedChange(store);

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Rollout, RolloutStatus, RolloutStore } from '../../app/ports/rollout-store.js';
 import { BallastError } from '../../core/errors.js';
 import type { RolloutsTable } from './database.js';
@@ -61,6 +61,9 @@ export function sqlRolloutStore(ctx: SqlContext): RolloutStore {
         .selectFrom('rollouts')
         .selectAll()
         .where('change_id', '=', changeId)
+        // A live rollout is the change's rollout, whatever the clocks of the gateways that created
+        // them said: one started through a gateway whose clock runs behind must not hide.
+        .orderBy(sql`case when status in ('running', 'paused') then 0 else 1 end`)
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)

@@ -166,7 +166,12 @@ export function createController(deps: ControllerDeps): Controller {
   const refreshRouting = async (onlyIfChanged = false): Promise<void> => {
     const all = await deps.store.rollouts.list();
     const latest = new Map<string, Rollout>();
-    for (const r of all) latest.set(r.changeId, r);
+    // The change's live rollout if it has one (clocks of several gateways may disagree on which
+    // was created last), else its latest.
+    for (const r of all) {
+      const known = latest.get(r.changeId);
+      if (known === undefined || !LIVE.has(known.status)) latest.set(r.changeId, r);
+    }
     const active: ActiveRollout[] = [];
     const routes: Record<string, { stable: string }> = {};
     for (const [name, route] of Object.entries(deps.routes)) routes[name] = { stable: route.stable };

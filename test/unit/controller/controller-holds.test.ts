@@ -80,4 +80,53 @@ describe('controllers of several gateways on one store', () => {
       await store.close();
     }
   });
+
+  it('route by the live rollout when a gateway with a slow clock started it after one ended', async () => {
+    const store = await openStore('sqlite::memory:');
+    try {
+      const T = 1_700_000_000_000;
+      await store.changes.register({
+        id: 'c1',
+        route: 'chat',
+        candidate: 'cand',
+        spec: JSON.parse(JSON.stringify(spec)),
+        contentHash: 'c1:1',
+        at: T,
+      });
+      const ended = await store.rollouts.create({
+        id: 'ro_a',
+        changeId: 'c1',
+        status: 'running',
+        stageIndex: 0,
+        exposure: 5,
+        at: T + 300_000,
+      });
+      await store.rollouts.update(
+        ended.id,
+        ended.version,
+        { status: 'rolled_back', exposure: 0 },
+        T + 300_500,
+      );
+      await store.rollouts.create({
+        id: 'ro_b',
+        changeId: 'c1',
+        status: 'running',
+        stageIndex: 0,
+        exposure: 5,
+        at: T + 120_000,
+      });
+      const routing = new RoutingTable(buildSnapshot(routes, [], 1));
+      const clock = { now: () => T + 400_000, monotonic: () => 0, sleep: async () => undefined };
+      await createController({
+        store,
+        specs: new Map([[spec.id, spec]]),
+        routes,
+        routing,
+        clock,
+      }).refreshRouting();
+      expect(routing.current.routes.get('chat')?.rollout).toMatchObject({ changeId: 'c1', exposureBp: 500 });
+    } finally {
+      await store.close();
+    }
+  });
 });
