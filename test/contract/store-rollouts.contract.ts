@@ -163,7 +163,7 @@ export function changesAndRolloutsContract(getStore: StoreGetter): void {
       expect((await store.rollouts.get(rollout.id))?.version).toBe(2);
     });
 
-    it('getByChange prefers the live rollout to a later-stamped ended one (gateways\' clocks disagree)', async () => {
+    it("getByChange prefers the live rollout to a later-stamped ended one (gateways' clocks disagree)", async () => {
       const store = getStore();
       const change = await seedChange(store);
       // Started through a gateway whose clock runs 5 minutes behind, after one that was rolled back.
