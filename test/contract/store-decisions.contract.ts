@@ -17,6 +17,8 @@ export function decisionsContract(getStore: StoreGetter): void {
     it('append numbers decisions 1, 2, 3 per rollout and keeps every field', async () => {
       const store = getStore();
       const a = await seedRollout(store);
+      // A change has one live rollout at a time: the first ended before the second started.
+      await store.rollouts.update(a.id, a.version, { status: 'rolled_back', exposure: 0 }, a.createdAt + 1);
       const b = await seedRollout(store, a.changeId);
       const first = decisionInput(a, {
         action: 'start',
@@ -45,6 +47,8 @@ export function decisionsContract(getStore: StoreGetter): void {
     it('list filters by rollout, change, afterSeq and limit', async () => {
       const store = getStore();
       const a = await seedRollout(store);
+      // A change has one live rollout at a time: the first ended before the second started.
+      await store.rollouts.update(a.id, a.version, { status: 'rolled_back', exposure: 0 }, a.createdAt + 1);
       const b = await seedRollout(store, a.changeId);
       for (let i = 0; i < 4; i++) await store.decisions.append(decisionInput(a, { at: T0 + i * 10 }));
       await store.decisions.append(decisionInput(b, { at: T0 + 15 }));

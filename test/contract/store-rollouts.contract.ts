@@ -163,6 +163,22 @@ export function changesAndRolloutsContract(getStore: StoreGetter): void {
       expect((await store.rollouts.get(rollout.id))?.version).toBe(2);
     });
 
+    it('a change has at most one live rollout: a second running one is a conflict', async () => {
+      const store = getStore();
+      const change = await seedChange(store);
+      const first = await seedRollout(store, change.id, T0 + 1_000);
+      await expect(seedRollout(store, change.id, T0 + 1_001)).rejects.toMatchObject({
+        code: 'BALLAST_ERR_CONFLICT',
+      });
+      // Paused is live too; once it ended, a new one may start.
+      await store.rollouts.update(first.id, 1, { status: 'paused' }, T0 + 1_500);
+      await expect(seedRollout(store, change.id, T0 + 1_600)).rejects.toMatchObject({
+        code: 'BALLAST_ERR_CONFLICT',
+      });
+      await store.rollouts.update(first.id, 2, { status: 'rolled_back', exposure: 0 }, T0 + 2_000);
+      expect((await seedRollout(store, change.id, T0 + 3_000)).status).toBe('running');
+    });
+
     it("getByChange prefers the live rollout to a later-stamped ended one (gateways' clocks disagree)", async () => {
       const store = getStore();
       const change = await seedChange(store);

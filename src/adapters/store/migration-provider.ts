@@ -5,6 +5,7 @@ import * as gateway from './migrations/0003-gateway.js';
 import * as unitTotals from './migrations/0004-unit-totals.js';
 import * as armSums from './migrations/0005-arm-sums.js';
 import * as changeSums from './migrations/0006-change-sums.js';
+import * as oneLiveRollout from './migrations/0007-one-live-rollout.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-unit-totals': unitTotals,
   '0005-arm-sums': armSums,
   '0006-change-sums': changeSums,
+  '0007-one-live-rollout': oneLiveRollout,
 });
 
 export const migrationProvider: MigrationProvider = {

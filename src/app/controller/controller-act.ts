@@ -76,33 +76,45 @@ export async function act(ctx: ActContext, input: ActInput): Promise<LoggedDecis
     });
     const id = `ro_${spec.id}_${at.toString(36)}`;
     const exposure = spec.rollout.stages[0]!.percent;
-    const logged = await ctx.store.transaction(async (tx) => {
-      // Per-unit totals are kept per change: a new rollout of a change that ran before starts
-      // from nothing, not from the units (and the failures) of the one that ended.
-      await tx.unitTotals.deleteChange(spec.id);
-      const rollout = await tx.rollouts.create({
-        id,
-        changeId: spec.id,
-        status: 'running',
-        stageIndex: 0,
-        exposure,
-        at,
+    const logged = await ctx.store
+      .transaction(async (tx) => {
+        // Per-unit totals are kept per change: a new rollout of a change that ran before starts
+        // from nothing, not from the units (and the failures) of the one that ended.
+        await tx.unitTotals.deleteChange(spec.id);
+        const rollout = await tx.rollouts.create({
+          id,
+          changeId: spec.id,
+          status: 'running',
+          stageIndex: 0,
+          exposure,
+          at,
+        });
+        return tx.decisions.append({
+          rolloutId: rollout.id,
+          changeId: spec.id,
+          at,
+          actor: input.actor,
+          action: 'start',
+          fromStatus: null,
+          toStatus: 'running',
+          fromStage: null,
+          toStage: 0,
+          exposure,
+          reasons,
+          evidence: { gate: input.skipGate ? 'skipped' : 'passed' },
+        });
+      })
+      .catch((error: unknown) => {
+        // The database allows one live rollout per change: a start through another gateway in the
+        // same instant got there first.
+        if (error instanceof BallastError && error.code === 'BALLAST_ERR_CONFLICT')
+          throw new BallastError(
+            'BALLAST_ERR_CONFLICT',
+            `change "${input.changeId}" already has a live rollout (started elsewhere at the same time)`,
+            { cause: error },
+          );
+        throw error;
       });
-      return tx.decisions.append({
-        rolloutId: rollout.id,
-        changeId: spec.id,
-        at,
-        actor: input.actor,
-        action: 'start',
-        fromStatus: null,
-        toStatus: 'running',
-        fromStage: null,
-        toStage: 0,
-        exposure,
-        reasons,
-        evidence: { gate: input.skipGate ? 'skipped' : 'passed' },
-      });
-    });
     ctx.onDecision?.(logged);
     await ctx.refreshRouting();
     return logged;

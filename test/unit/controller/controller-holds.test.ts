@@ -129,4 +129,35 @@ describe('controllers of several gateways on one store', () => {
       await store.close();
     }
   });
+
+  it('start one rollout when two are asked for in the same instant', async () => {
+    const store = await openStore('sqlite::memory:');
+    try {
+      let now = 1_700_000_000_000;
+      const clock = { now: () => now++, monotonic: () => 0, sleep: async () => undefined };
+      const controller = () =>
+        createController({
+          store,
+          specs: new Map([[spec.id, spec]]),
+          routes,
+          routing: new RoutingTable(buildSnapshot(routes, [], 1)),
+          clock,
+        });
+      const start = {
+        action: 'start' as const,
+        changeId: 'c1',
+        actor: 'test',
+        skipGate: true,
+        reason: 'drill',
+      };
+      const results = await Promise.allSettled([controller().act(start), controller().act(start)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: 'BALLAST_ERR_CONFLICT' });
+      expect(String(refused.reason.message)).toMatch(/already has a (live|running) rollout/);
+      expect(await store.rollouts.list({ changeId: 'c1', status: 'running' })).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
 });
