@@ -33,6 +33,10 @@ export function summariseArm(samples: readonly SampleResult[]): ArmSummary {
   let latency = 0;
   let cost = 0;
   let errors = 0;
+  // Latency and cost of the answers: a failed call is quick and free, and must not make a
+  // failing candidate look fast or cheap. With every call failed, the failures' own.
+  let okLatency = 0;
+  let okCost = 0;
   const scorerSums = new Map<string, { score: number; passes: number }>();
   for (const s of samples) {
     score += s.score;
@@ -40,6 +44,10 @@ export function summariseArm(samples: readonly SampleResult[]): ArmSummary {
     latency += s.latencyMs;
     cost += s.costUsd;
     if (s.failure !== undefined) errors++;
+    else {
+      okLatency += s.latencyMs;
+      okCost += s.costUsd;
+    }
     for (const sc of s.scores) {
       const acc = scorerSums.get(sc.scorer) ?? { score: 0, passes: 0 };
       acc.score += sc.score;
@@ -62,8 +70,8 @@ export function summariseArm(samples: readonly SampleResult[]): ArmSummary {
     scorerPassRates,
     // Majority of samples, ties passing: with 2 repeats one pass in two is not a regression.
     pass: passRate >= 0.5,
-    latencyMs: latency / n,
-    costUsd: cost / n,
+    latencyMs: errors < n ? okLatency / (n - errors) : latency / n,
+    costUsd: errors < n ? okCost / (n - errors) : cost / n,
     errors,
     flaky: passes > 0 && passes < n,
   };

@@ -17,13 +17,15 @@ export function lowerIsBetter(measure: CriterionSpec['measure']): boolean {
 /**
  * One arm's value on one case: `score` → the scorer's mean score (the weighted score when no
  * scorer is named); `pass` → the scorer's pass rate (the share of samples passing every
- * scorer when none is named); `latency`/`cost` → mean latency (ms) / cost (USD) per sample.
- * Undefined when the named scorer has no score on this arm.
+ * scorer when none is named); `latency`/`cost` → mean latency (ms) / cost (USD) of the samples
+ * that answered. Undefined when the named scorer has no score on this arm, and for latency and
+ * cost when every call of the arm failed (there is no answer to time or price).
  */
 export function measureValue(arm: ArmSummary, criterion: CriterionSpec): number | undefined {
   const { measure, scorer } = criterion;
   if (measure === 'score') return scorer === undefined ? arm.score : arm.scorerScores[scorer];
   if (measure === 'pass') return scorer === undefined ? arm.passRate : arm.scorerPassRates[scorer];
+  if (arm.samples > 0 && arm.errors >= arm.samples) return undefined;
   return measure === 'latency' ? arm.latencyMs : arm.costUsd;
 }
 
@@ -59,7 +61,8 @@ export interface PairedValues {
 
 /**
  * The criterion's values on both arms, in case order. A case the scorer scored on neither arm
- * is left out; an arm it did not score counts as 0 (see pairPasses for why). A case with a
+ * is left out; an arm it did not score counts as 0 (see pairPasses for why); for latency and
+ * cost, a case either arm did not answer at all is left out. A case with a
  * value that is not a finite number is left out rather than poisoning every mean with NaN.
  */
 export function pairedValues(cases: readonly PairedCase[], criterion: CriterionSpec): PairedValues {
@@ -70,6 +73,9 @@ export function pairedValues(cases: readonly PairedCase[], criterion: CriterionS
     const b = measureValue(c.baseline, criterion);
     const k = measureValue(c.candidate, criterion);
     if (b === undefined && k === undefined) continue;
+    // Latency and cost compare answers: a case an arm did not answer is not compared (its
+    // failures count against the scores and pass rates instead).
+    if (lowerIsBetter(criterion.measure) && (b === undefined || k === undefined)) continue;
     const bv = b ?? 0;
     const kv = k ?? 0;
     if (!Number.isFinite(bv) || !Number.isFinite(kv)) continue;

@@ -58,6 +58,18 @@ describe('summariseArm', () => {
     expect(summariseArm([fail])).toMatchObject({ pass: false, flaky: false });
   });
 
+  it('times and prices the answers: a failed call is quick and free, and counts in neither mean', () => {
+    const ok = sample('a', 'candidate', 0, [score('x', 1)], { latencyMs: 900, costUsd: 0.003 });
+    const failed = sample('a', 'candidate', 1, [], {
+      latencyMs: 5,
+      costUsd: 0,
+      failure: { kind: 'upstream', message: '500', attempts: 1, latencyMs: 5 },
+    });
+    expect(summariseArm([ok, failed])).toMatchObject({ latencyMs: 900, costUsd: 0.003, errors: 1 });
+    // Nothing answered: the failures' own figures (shown in reports; criteria leave the case out).
+    expect(summariseArm([failed])).toMatchObject({ latencyMs: 5, costUsd: 0, errors: 1 });
+  });
+
   it('counts failed calls as errors and as zero for every scorer', () => {
     const ok = sample('a', 'candidate', 0, [score('x', 1)]);
     const failed = sample('a', 'candidate', 1, [], {

@@ -140,6 +140,28 @@ describe('decide: superior and lower-is-better measures', () => {
   });
 });
 
+describe('decide: latency and cost of a candidate that does not answer', () => {
+  it('a candidate whose every call fails does not pass a latency or cost gate: nothing to compare', () => {
+    const failing = Array.from({ length: 30 }, (_, i) => ({
+      id: `case-${i}`,
+      tags: [],
+      baseline: arm(0.8, { latencyMs: 900, costUsd: 0.002 }),
+      // Failed calls: quick and free, which must not read as 10× faster and free.
+      candidate: arm(0, { latencyMs: 90, costUsd: 0, errors: 1 }),
+    }));
+    const result = decide(
+      failing,
+      [
+        criterion({ rule: 'max_ratio', measure: 'latency', max: 1.1 }),
+        criterion({ rule: 'max_ratio', measure: 'cost', max: 1.1 }),
+      ],
+      options,
+    );
+    expect(result.verdict).not.toBe('pass');
+    expect(result.criteria.map((c) => c.status)).toEqual(['inconclusive', 'inconclusive']);
+  });
+});
+
 describe('decide: max_ratio', () => {
   function latencyCases(factor: number, n = 80): PairedCase[] {
     const random = seededRandom('ratio', factor);
