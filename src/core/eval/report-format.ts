@@ -96,6 +96,8 @@ export function moreCasesNote(c: ReportCriterion): string | undefined {
   if (c.status !== 'inconclusive') return undefined;
   // The verdict's reason usually says it already; saying it twice reads as a bug.
   if (/more cases? (would|should)|further cases|no number of/.test(c.reason ?? '')) return undefined;
+  // Fewer than two cases: the reason says why it cannot be tested yet, and more cases would help.
+  if (c.moreCases === null && c.n < 2) return undefined;
   if (c.moreCases === null) return 'no number of further cases would settle it at the observed effect';
   // 0: the normal approximation says the cases suffice, but the bootstrap bound still touches the
   // boundary; "about 0 more cases" would read as a contradiction.

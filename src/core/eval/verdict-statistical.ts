@@ -215,6 +215,8 @@ export function settleCriterion(prepared: PreparedCriterion, s: Settlement): Cri
       // Reaching a pass must clear this criterion's Holm level; reaching a fail, α itself.
       alpha: towardsPass ? s.level : s.alpha,
     });
+    // A pass also needs the sign test's floor 2^−n below its level: at least ⌈log₂(1/level)⌉ cases.
+    if (towardsPass && more !== null) more = Math.max(more, Math.ceil(Math.log2(1 / s.level)) - fields.n);
   }
   return {
     ...fields,

@@ -403,6 +403,8 @@ describe('moreCasesNote', () => {
       'about 12,400 more cases would settle it at the observed effect',
     );
     expect(moreCasesNote(inconclusive(null))).toMatch(/^no number of further cases/);
+    // Fewer than two cases: untestable for now, and more cases would help; the reason says why.
+    expect(moreCasesNote({ ...inconclusive(null), n: 1 })).toBeUndefined();
   });
 
   it('says nothing when the reason already says it', () => {

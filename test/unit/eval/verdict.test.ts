@@ -140,6 +140,20 @@ describe('decide: superior and lower-is-better measures', () => {
   });
 });
 
+describe('decide: how many more cases', () => {
+  it("counts the cases a pass needs under the sign test's floor, not only the normal approximation", () => {
+    // Three cases, every one +0.1: no spread, but 2^−3 = 0.125 > 0.05, so no pass before five.
+    const cases = Array.from({ length: 3 }, (_, i) => ({
+      id: `c${i}`,
+      tags: [],
+      baseline: arm(0.6),
+      candidate: arm(0.7),
+    }));
+    const [c] = decide(cases, [nonInferior], options).criteria;
+    expect(c).toMatchObject({ status: 'inconclusive', moreCases: 2 });
+  });
+});
+
 describe('decide: latency and cost of a candidate that does not answer', () => {
   it('a candidate whose every call fails does not pass a latency or cost gate: nothing to compare', () => {
     const failing = Array.from({ length: 30 }, (_, i) => ({
