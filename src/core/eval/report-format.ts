@@ -23,7 +23,8 @@ export function printable(text: string): string {
   return out;
 }
 
-function plural(n: number, word: string): string {
+/** "1 case", "30 cases". */
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 

@@ -10,6 +10,7 @@ import {
   formatPercent,
   formatPValues,
   moreCasesNote,
+  plural,
   printable,
   ruleLabel,
   statusWord,
@@ -71,7 +72,7 @@ function headline(report: EvalReport): string[] {
     '',
     `**${statusWord(report.verdict)}** (exit ${report.exitCode}): ${tally}. ` +
       `Candidate ${code(report.candidate.variant)} vs baseline ${code(report.baseline.variant)} ` +
-      `on ${report.counts.cases} cases.`,
+      `on ${plural(report.counts.cases, 'case')}.`,
   ];
 }
 
