@@ -43,7 +43,20 @@ await build({
   // protobufjs: @datadog/sketches-js requires it inside toProto/fromProto only, and does not install
   // it (sketches-js#26). Ballast serializes sketches itself (src/adapters/telemetry/ddsketch-proto.ts)
   // and never calls those, but esbuild resolves every require() and would fail on the missing package.
-  external: ['better-sqlite3', 'pg', 'pg-native', 'tsx', 'tsx/*', 'protobufjs', 'protobufjs/*'],
+  //
+  // @opentelemetry/*: loaded with import() only when server.otel is set. Bundled, their CommonJS
+  // builds came back from import() as `{ default }` alone, and no span was ever exported; left to
+  // Node, their ESM builds load as published (test/integration/cli-serve.test.ts runs the bundle).
+  external: [
+    'better-sqlite3',
+    'pg',
+    'pg-native',
+    'tsx',
+    'tsx/*',
+    'protobufjs',
+    'protobufjs/*',
+    '@opentelemetry/*',
+  ],
   // Bundled CommonJS packages call require() for Node built-ins; ESM has no require of its own.
   banner: {
     js: "import { createRequire as __ballastRequire } from 'node:module'; const require = __ballastRequire(import.meta.url);",

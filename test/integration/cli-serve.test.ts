@@ -1,5 +1,7 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -55,6 +57,51 @@ describe('ballast serve (the executable)', () => {
   }, 120_000);
   afterEach(() => {
     running?.kill('SIGKILL');
+  });
+
+  it('exports OpenTelemetry spans from the built executable to an OTLP/HTTP collector', async () => {
+    const bodies: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c;
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = tempDir();
+      execFileSync(process.execPath, [bin, 'init', 'demo'], { cwd: dir });
+      const cwd = join(dir, 'demo');
+      const { port } = collector.address() as AddressInfo;
+      const yaml = readFileSync(join(cwd, 'ballast.yaml'), 'utf8');
+      writeFileSync(
+        join(cwd, 'ballast.yaml'),
+        yaml.replace(
+          '  port: 8787\n',
+          `  port: 8787\n  otel: { endpoint: http://127.0.0.1:${port}/v1/traces }\n`,
+        ),
+      );
+      const { child, url } = await serve(cwd);
+      running = child;
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      await client.chat.completions.create({
+        model: 'support-chat',
+        messages: [{ role: 'user', content: 'How do I reset my password?' }],
+      });
+      // The stop flushes the batch of spans.
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      running = undefined;
+      const spans = bodies.join('\n');
+      expect(spans).toContain('gen_ai.operation.name');
+      expect(spans).toContain('support-chat');
+    } finally {
+      collector.close();
+    }
   });
 
   it('serves the init project on the sim, then stops on SIGTERM with telemetry flushed', async () => {
