@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Controller, createController } from '../app/controller/controller.js';
+import { offlineGate } from '../app/controller/offline-gate.js';
 import { createGateway, type Gateway } from '../app/gateway/gateway.js';
 import { randomUnitFor } from '../app/gateway/recent-requests.js';
 import { type ActiveRollout, buildSnapshot, RoutingTable } from '../app/gateway/routing-table.js';
@@ -146,18 +147,8 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
         (options.logDecision ?? ((line: string) => process.stderr.write(`${line}\n`)))(
           `decision ${d.changeId} #${d.seq}: ${d.action} by ${d.actor} (${d.fromStatus ?? '-'} → ${d.toStatus}, ${d.exposure} %): ${d.reasons[0] ?? ''}`,
         ),
-      gatePassed: async (changeId, candidate) => {
-        const runs = await store.evalRuns.list({ changeId, limit: 20 });
-        const passing = runs.find(
-          (r) => r.status === 'completed' && r.verdict === 'pass' && r.candidateVariant === candidate,
-        );
-        return passing
-          ? { ok: true, why: `offline gate passed in eval run ${passing.id}` }
-          : {
-              ok: false,
-              why: `no stored \`ballast eval\` run of "${changeId}" with candidate ${candidate} passed`,
-            };
-      },
+      gatePassed: async (changeId, candidate) =>
+        offlineGate(await store.evalRuns.list({ changeId, limit: 50 }), changeId, candidate),
     });
     await controller.refreshRouting();
     if (project.server.controller.enabled) controller.start(project.server.controller.interval_ms);
