@@ -15,9 +15,19 @@ export function streamIo(
   stderr: NodeJS.WritableStream,
   options: { color: boolean },
 ): Io {
+  // A reader that went away (`ballast log | head -1`) is not an error of the command: stop writing
+  // and let it finish with its own exit code, instead of dying on an unhandled EPIPE.
+  let gone = false;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    gone = true;
+  });
+  const put = (text: string): void => {
+    if (!gone) stdout.write(text);
+  };
   return {
-    out: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    write: (text) => stdout.write(text),
+    out: (text) => put(text.endsWith('\n') ? text : `${text}\n`),
+    write: put,
     err: (text) => stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     isTTY: stdout.isTTY === true,
     color: createColors(options.color),
