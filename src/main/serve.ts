@@ -10,6 +10,7 @@ import type { Store } from '../app/ports/store.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { InFlight } from '../core/async/in-flight.js';
 import { KeyedSerial } from '../core/async/keyed-serial.js';
+import { BallastError } from '../core/errors.js';
 import type { ChangeSpec } from '../core/spec/change-schema.js';
 import type { ProjectConfig } from '../core/spec/project-schema.js';
 import { KeyRing } from '../http/auth.js';
@@ -226,7 +227,17 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
     });
     const requestedHost = options.host ?? project.server.host;
     const host = keys.open && !LOOPBACK.has(requestedHost) ? '127.0.0.1' : requestedHost;
-    await server.listen({ host, port: options.port ?? project.server.port });
+    const port = options.port ?? project.server.port;
+    await server.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      throw new BallastError(
+        'BALLAST_ERR_IO',
+        error.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is in use (another ballast serve?); --port 0 picks a free one`
+          : `not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges); choose another --port`,
+        { cause: error },
+      );
+    });
     closers.push(async () => {
       // Requests in flight get a grace period to finish; then any connection still open (a client
       // that stopped reading a stream, say) is cut, so a stop never hangs.

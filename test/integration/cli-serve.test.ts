@@ -133,6 +133,32 @@ describe('ballast serve (the executable)', () => {
     }
   }, 60_000);
 
+  it('says which port is taken, with exit 3 and no stack', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = tempDir();
+      execFileSync(process.execPath, [bin, 'init', 'demo'], { cwd: dir });
+      const { port } = taken.address() as AddressInfo;
+      let code = 0;
+      let stderr = '';
+      try {
+        execFileSync(process.execPath, [bin, 'serve', '--port', String(port)], {
+          cwd: join(dir, 'demo'),
+          stdio: 'pipe',
+        });
+      } catch (error) {
+        code = (error as { status: number }).status;
+        stderr = String((error as { stderr: Buffer }).stderr);
+      }
+      expect(code).toBe(3);
+      expect(stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(stderr).not.toMatch(/Unexpected error|\n\s+at /);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('refuses a bad port with exit 2', () => {
     const dir = tempDir();
     execFileSync(process.execPath, [bin, 'init', 'demo'], { cwd: dir });
