@@ -26,7 +26,8 @@ export function parseFeedbackBody(
   return {
     ok: true,
     value: {
-      requestId: b.request_id,
+      // The completion's `id` is `chatcmpl-<request id>`: what an SDK user holds, so take it too.
+      requestId: b.request_id.startsWith('chatcmpl-') ? b.request_id.slice('chatcmpl-'.length) : b.request_id,
       value: b.value,
       ...(b.comment !== undefined ? { comment: b.comment } : {}),
       ...(b.tags !== undefined ? { tags: b.tags } : {}),

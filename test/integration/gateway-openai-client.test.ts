@@ -378,6 +378,14 @@ describe('gateway with the openai client', () => {
     expect(telemetry.feedback.at(-1)).toMatchObject({ requestId: id, variant: 'stable', value: 0 });
     const stored = await gw.store.feedback.list({ requestId: id });
     expect(stored).toHaveLength(1);
+    // The body's `id` (chatcmpl-<request id>), what an SDK user holds, names the same request.
+    const byBodyId = await fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-ballast-feedback-token': token },
+      body: JSON.stringify({ request_id: `chatcmpl-${id}`, value: 'up' }),
+    });
+    expect(byBodyId.status).toBe(201);
+    expect(await byBodyId.json()).toMatchObject({ request_id: id, replaces: stored[0]?.id });
     const missing = await fetch(`${gw.url}/v1/feedback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
