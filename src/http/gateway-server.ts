@@ -145,6 +145,21 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
     const token = headerValue(request.headers['x-ballast-feedback-token']) ?? parsed.token;
     const claims = token ? deps.tokens.verify(token, deps.now()) : undefined;
     const vouched = claims !== undefined && claims.requestId === parsed.value.requestId;
+    if (
+      !vouched &&
+      token !== undefined &&
+      deps.keys.check(request.headers.authorization, headerValue(request.headers['x-api-key']), ['feedback'])
+        .ok !== true
+    )
+      return sendError(reply, {
+        status: 401,
+        type: 'authentication_error',
+        code: 'invalid_feedback_token',
+        message:
+          claims === undefined
+            ? 'The feedback token is invalid or expired (tokens are valid for 7 days)'
+            : 'The feedback token was issued for another request',
+      });
     if (!vouched && !authorize(request, reply, ['feedback'])) return reply;
     const input: FeedbackInput = parsed.value;
     const outcome = await submitFeedback(
@@ -209,6 +224,14 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
   );
 
   const chat = async (request: FastifyRequest, reply: Reply): Promise<Reply> => {
+    // Fastify reads text/plain as a string: a JSON request sent with the wrong type is told so.
+    if (typeof request.body === 'string')
+      return sendError(reply, {
+        status: 415,
+        type: 'invalid_request_error',
+        code: 'unsupported_media_type',
+        message: 'Send the body as JSON with Content-Type: application/json',
+      });
     const parsed = parseChatBody(request.body);
     if (!parsed.ok)
       return sendError(reply, {

@@ -301,6 +301,16 @@ describe('gateway with the openai client', () => {
     expect(long).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
+  it('answers 415 to a JSON body sent as text/plain, naming the content type', async () => {
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(r.status).toBe(415);
+    expect(await r.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+  });
+
   it('blocks an injection attempt before calling the upstream', async () => {
     const error = await client.chat.completions
       .create({
