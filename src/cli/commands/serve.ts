@@ -47,6 +47,11 @@ export function registerServe(program: Command, deps: CliDeps, setExit: (code: n
       const project = loaded.project!;
       if (opts.json) {
         printJson(deps.io, { url: running.url, routes: Object.keys(project.routes), open: running.open });
+        // stdout carries the JSON only; the notice a person needs goes to stderr.
+        if (running.open)
+          deps.io.err(
+            `no API keys configured (auth.keys): listening on loopback only${running.refusedHost ? ` (not on ${running.refusedHost})` : ''}`,
+          );
       } else {
         deps.io.out(`Ballast gateway listening on ${running.url} — OpenAI base URL ${running.url}/v1`);
         deps.io.out(
