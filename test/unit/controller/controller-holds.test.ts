@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/adapters/store/open-store.js';
 import { createController } from '../../../src/app/controller/controller.js';
 import { buildSnapshot, RoutingTable } from '../../../src/app/gateway/routing-table.js';
+import type { Clock } from '../../../src/app/ports/clock.js';
+import type { Store } from '../../../src/app/ports/store.js';
 import { changeSchema } from '../../../src/core/spec/change-schema.js';
+import { unitDelta } from '../../contract/store-unit-totals.contract.js';
 
 const spec = changeSchema.parse({
   id: 'c1',
@@ -15,20 +18,20 @@ const spec = changeSchema.parse({
 });
 const routes = { chat: { stable: 'stable' } };
 
+/** The controller one gateway runs, on the store the gateways share. */
+const gatewayController = (
+  store: Store,
+  clock: Clock,
+  routing = new RoutingTable(buildSnapshot(routes, [], 1)),
+) => createController({ store, specs: new Map([[spec.id, spec]]), routes, routing, clock });
+
 describe('controllers of several gateways on one store', () => {
   it('log a hold once, not once per gateway', async () => {
     const store = await openStore('sqlite::memory:');
     try {
       let now = 1_700_000_000_000;
       const clock = { now: () => now, monotonic: () => now, sleep: async () => undefined };
-      const controller = () =>
-        createController({
-          store,
-          specs: new Map([[spec.id, spec]]),
-          routes,
-          routing: new RoutingTable(buildSnapshot(routes, [], 1)),
-          clock,
-        });
+      const controller = () => gatewayController(store, clock);
       const [a, b] = [controller(), controller()];
       await a.act({ action: 'start', changeId: 'c1', actor: 'test', skipGate: true, reason: 'drill' });
       // No traffic yet: both gateways' controllers see the same inconclusive stage, one after the other.
@@ -43,30 +46,13 @@ describe('controllers of several gateways on one store', () => {
         'hold',
       ]);
       // The reason changes (the arms' sizes disagree with the layout): one new hold, not two.
-      const zero = {
-        requests: 1,
-        errors: 0,
-        latencySum: 0,
-        slowCount: 0,
-        ttftSum: 0,
-        ttftCount: 0,
-        guardrailHits: 0,
-        fallbacks: 0,
-        feedbackCount: 0,
-        feedbackSum: 0,
-        feedbackNegative: 0,
-        feedbackPositive: 0,
-        outputTokens: 0,
-        costUsd: 0,
-      };
       await store.unitTotals.upsertBatch(
-        Array.from({ length: 600 }, (_, i) => ({
-          ...zero,
-          changeId: 'c1',
-          arm: i < 500 ? ('candidate' as const) : ('comparison' as const),
-          unit: `u-${i}`,
-          at: now,
-        })),
+        Array.from({ length: 600 }, (_, i) =>
+          unitDelta(
+            { changeId: 'c1', arm: i < 500 ? 'candidate' : 'comparison', unit: `u-${i}` },
+            { requests: 1, at: now },
+          ),
+        ),
       );
       for (let look = 0; look < 3; look++) {
         await a.tick();
@@ -117,13 +103,7 @@ describe('controllers of several gateways on one store', () => {
       });
       const routing = new RoutingTable(buildSnapshot(routes, [], 1));
       const clock = { now: () => T + 400_000, monotonic: () => 0, sleep: async () => undefined };
-      await createController({
-        store,
-        specs: new Map([[spec.id, spec]]),
-        routes,
-        routing,
-        clock,
-      }).refreshRouting();
+      await gatewayController(store, clock, routing).refreshRouting();
       expect(routing.current.routes.get('chat')?.rollout).toMatchObject({ changeId: 'c1', exposureBp: 500 });
     } finally {
       await store.close();
@@ -135,14 +115,7 @@ describe('controllers of several gateways on one store', () => {
     try {
       let now = 1_700_000_000_000;
       const clock = { now: () => now++, monotonic: () => 0, sleep: async () => undefined };
-      const controller = () =>
-        createController({
-          store,
-          specs: new Map([[spec.id, spec]]),
-          routes,
-          routing: new RoutingTable(buildSnapshot(routes, [], 1)),
-          clock,
-        });
+      const controller = () => gatewayController(store, clock);
       const start = {
         action: 'start' as const,
         changeId: 'c1',
