@@ -73,6 +73,12 @@ describe('ballast rollout and ballast log', () => {
     expect(run.code).toBe(0);
   });
 
+  it('refuses a --server that is not an http(s) URL, with exit 2', async () => {
+    const run = await runCli(['rollout', 'status', 'example', '--server', 'notaurl'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--server must be the gateway's http(s) URL");
+  });
+
   it('says when the server cannot be reached, with exit 3', async () => {
     const run = await runCli(['rollout', 'status', 'example', '--server', 'http://127.0.0.1:9'], dir);
     expect(run.code).toBe(3);

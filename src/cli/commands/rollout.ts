@@ -109,6 +109,12 @@ export function registerRollout(program: Command, deps: CliDeps, setExit: (code:
         return setExit(EXIT.USAGE);
       }
       const base = serverUrl(deps, flags);
+      if (!/^https?:\/\/[^/]/.test(base) || !URL.canParse(base)) {
+        deps.io.err(
+          `--server must be the gateway's http(s) URL, such as http://127.0.0.1:8787 (got "${base}")`,
+        );
+        return setExit(EXIT.USAGE);
+      }
       const key = flags.key ?? deps.env.BALLAST_KEY;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (key) headers.authorization = `Bearer ${key}`;
