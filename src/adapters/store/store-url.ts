@@ -3,7 +3,7 @@ import { BallastError } from '../../core/errors.js';
 import { maskStoreUrl } from '../../core/mask-url.js';
 
 export const SUPPORTED_STORE_URLS = [
-  'sqlite:PATH (a file; a relative PATH is resolved against the project directory)',
+  'sqlite:PATH (a file; a relative PATH is resolved against the project directory in ballast.yaml, the current folder with --db or BALLAST_DB)',
   'sqlite::memory: (in memory, gone when the process ends)',
   'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] (postgresql:// works too)',
 ] as const;
