@@ -11,6 +11,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import { InFlight } from '../core/async/in-flight.js';
 import { KeyedSerial } from '../core/async/keyed-serial.js';
 import { BallastError } from '../core/errors.js';
+import { candidateFingerprint } from '../core/eval/candidate-fingerprint.js';
 import type { ChangeSpec } from '../core/spec/change-schema.js';
 import type { ProjectConfig } from '../core/spec/project-schema.js';
 import { KeyRing } from '../http/auth.js';
@@ -149,7 +150,12 @@ export async function startGateway(loaded: LoadedProject, options: ServeOptions)
           `decision ${d.changeId} #${d.seq}: ${d.action} by ${d.actor} (${d.fromStatus ?? '-'} → ${d.toStatus}, ${d.exposure} %): ${d.reasons[0] ?? ''}`,
         ),
       gatePassed: async (changeId, candidate) =>
-        offlineGate(await store.evalRuns.list({ changeId, limit: 50 }), changeId, candidate),
+        offlineGate(
+          await store.evalRuns.list({ changeId, limit: 50 }),
+          changeId,
+          candidate,
+          candidateFingerprint(project, loaded.systemPrompts, candidate),
+        ),
     });
     await controller.refreshRouting();
     if (project.server.controller.enabled) controller.start(project.server.controller.interval_ms);

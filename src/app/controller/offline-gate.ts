@@ -10,10 +10,18 @@ export function offlineGate(
   runs: readonly EvalRun[],
   changeId: string,
   candidate: string,
+  /** candidateFingerprint of the candidate as configured now; runs that stored none are not compared. */
+  fingerprint?: string | null,
 ): { ok: boolean; why: string } {
   const latest = runs.find((r) => r.status === 'completed' && r.candidateVariant === candidate);
   if (latest === undefined)
     return { ok: false, why: `no stored \`ballast eval\` run of "${changeId}" with candidate ${candidate}` };
+  const evaluated = latest.config.candidateHash;
+  if (latest.verdict === 'pass' && typeof evaluated === 'string' && fingerprint && evaluated !== fingerprint)
+    return {
+      ok: false,
+      why: `eval run ${latest.id} passed, but candidate ${candidate} has changed since (its model, params or prompt): run \`ballast eval ${changeId}\` again`,
+    };
   if (latest.verdict === 'pass') return { ok: true, why: `offline gate passed in eval run ${latest.id}` };
   return {
     ok: false,

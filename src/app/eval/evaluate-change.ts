@@ -1,4 +1,5 @@
 import { BallastError, isBallastError } from '../../core/errors.js';
+import { candidateFingerprint } from '../../core/eval/candidate-fingerprint.js';
 import type { EvalCase, ScorerSpec } from '../../core/eval/types.js';
 import { contentHash } from '../../core/hash/content-hash.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
@@ -134,6 +135,8 @@ export async function evaluateChange(request: EvaluateRequest, deps: EvaluateDep
         ...request.options,
         datasets: files.map(String),
         scoringHash,
+        // The candidate as evaluated: `rollout start` refuses a pass of a candidate changed since.
+        candidateHash: candidateFingerprint(request.project, request.systemPrompts, change.candidate),
         ...(judge !== undefined ? { judge } : {}),
       },
       at: startedAt,

@@ -111,7 +111,16 @@ export async function mergeRuns(request: MergeRequest, deps: MergeDeps): Promise
     baselineVariant: first.baselineVariant,
     candidateVariant: first.candidateVariant,
     datasetHash,
-    config: { ...first.config, shard: null, merged: ids },
+    config: {
+      ...first.config,
+      shard: null,
+      merged: ids,
+      // Shards of one gate evaluated one candidate; if they did not, no start may rely on the merge.
+      candidateHash:
+        new Set(runs.map((r) => r.config.candidateHash ?? null)).size === 1
+          ? (first.config.candidateHash ?? null)
+          : 'shards-disagree',
+    },
     at: deps.clock.now(),
   });
   for (let i = 0; i < copies.length; i += ROWS_PER_WRITE)

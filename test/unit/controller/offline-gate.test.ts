@@ -39,4 +39,15 @@ describe('offlineGate', () => {
     expect(offlineGate(runs, 'example', 'v2')).toMatchObject({ ok: true });
     expect(offlineGate([], 'example', 'v2')).toMatchObject({ ok: false });
   });
+
+  it('refuses a pass of the candidate as it was: its model, params or prompt changed since', () => {
+    const passed = run('r6', 'pass', { config: { candidateHash: 'aaaa' } });
+    expect(offlineGate([passed], 'example', 'v2', 'aaaa')).toMatchObject({ ok: true });
+    expect(offlineGate([passed], 'example', 'v2', 'bbbb')).toEqual({
+      ok: false,
+      why: 'eval run r6 passed, but candidate v2 has changed since (its model, params or prompt): run `ballast eval example` again',
+    });
+    // A run stored before runs carried the candidate's hash is not compared.
+    expect(offlineGate([run('r7', 'pass')], 'example', 'v2', 'bbbb')).toMatchObject({ ok: true });
+  });
 });
