@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
@@ -95,4 +96,46 @@ describe('ballast rollout and ballast log', () => {
     const decisions = JSON.parse(json.stdout) as { action: string }[];
     expect(decisions.map((d) => d.action)).toEqual(expect.arrayContaining(['start', 'pause', 'resume']));
   });
+});
+
+describe('the offline gate of rollout start', () => {
+  it('takes a passing eval of the candidate as it is now, not of the candidate before its prompt changed', async () => {
+    const root = tempDir();
+    expect((await runCli(['init', 'demo'], root)).code).toBe(0);
+    const dir = join(root, 'demo');
+    // timeScale 0: the sim answers at once, so the eval takes no simulated latency.
+    const yaml = join(dir, 'ballast.yaml');
+    writeFileSync(
+      yaml,
+      readFileSync(yaml, 'utf8').replace('    type: sim\n', '    type: sim\n    timeScale: 0\n'),
+    );
+    expect((await runCli(['eval', 'example'], dir)).code).toBe(0);
+    const serve = () =>
+      startGateway(loadProject(yaml, {}, dir), {
+        storeUrl: `sqlite:${join(dir, '.ballast', 'ballast.db')}`,
+        port: 0,
+        logDecision: () => {},
+      });
+    let gw = await serve();
+    try {
+      const started = await runCli(['rollout', 'start', 'example', '--server', gw.url], dir);
+      expect(started.code).toBe(0);
+      expect(
+        (await runCli(['rollout', 'rollback', 'example', '--server', gw.url, '--reason', 'again'], dir)).code,
+      ).toBe(0);
+    } finally {
+      await gw.close();
+    }
+    // The candidate's prompt is edited after the eval passed: that pass no longer vouches for it.
+    const prompt = join(dir, 'prompts', 'support-v2.md');
+    writeFileSync(prompt, `${readFileSync(prompt, 'utf8')}\nAlways answer in French.\n`);
+    gw = await serve();
+    try {
+      const refused = await runCli(['rollout', 'start', 'example', '--server', gw.url], dir);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('has changed since');
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
 });
