@@ -1,7 +1,7 @@
 import type { Evidence, MetricEvidence, SuccessEvidence } from '../../core/decision/decide.js';
 import type { ChangeSpec } from '../../core/spec/change-schema.js';
 import { sidakAlpha } from '../../core/stats/family.js';
-import { guardrailEvidence } from '../../core/stats/guardrail-test.js';
+import { type GuardrailEvidence, guardrailEvidence } from '../../core/stats/guardrail-test.js';
 import { srmCheck } from '../../core/stats/srm.js';
 import type { JsonValue } from '../ports/json-value.js';
 import { type ArmSums, UNIT_METRIC_NAMES, type UnitMetric } from '../ports/unit-totals-store.js';
@@ -52,6 +52,17 @@ export function metricsOf(spec: ChangeSpec): Metrics {
   return out;
 }
 
+/** The arms' sizes, means, Δ̂ and one-sided bounds of a test, as evidence reports them. */
+const estimates = (e: GuardrailEvidence) => ({
+  nA: e.nA,
+  nB: e.nB,
+  meanA: e.meanA,
+  meanB: e.meanB,
+  delta: e.delta,
+  lower: e.lower,
+  upper: e.upper,
+});
+
 const SRM_NOT_RUN = { p: 1, mismatch: false, enoughData: false } as const;
 
 /**
@@ -80,13 +91,7 @@ export function buildEvidence(
     });
     return {
       metric: g.metric,
-      nA: e.nA,
-      nB: e.nB,
-      meanA: e.meanA,
-      meanB: e.meanB,
-      delta: e.delta,
-      lower: e.lower,
-      upper: e.upper,
+      ...estimates(e),
       tolerance: e.margin,
       eValue: e.eValue,
       harm: e.harm,
@@ -142,13 +147,7 @@ function successEvidence(
       metric: s.metric,
       direction: s.direction,
       minEffect: s.min_effect,
-      nA: e.nA,
-      nB: e.nB,
-      meanA: e.meanA,
-      meanB: e.meanB,
-      delta: e.delta,
-      lower: e.lower,
-      upper: e.upper,
+      ...estimates(e),
       verdict,
       meetsMinEffect: e.enoughData && (decrease ? e.upper < -s.min_effect : e.lower > s.min_effect),
       alpha,

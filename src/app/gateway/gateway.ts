@@ -126,6 +126,40 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   /**
+   * Reports a request whose every attempt failed (or was skipped by its breaker): telemetry charges
+   * it to the chain's last attempt (`served`), the answer names the variant chainOutcome picks.
+   */
+  const failChain = (
+    request: GatewayRequest,
+    at: number,
+    startedAt: number,
+    stream: boolean,
+    chain: {
+      served: Served;
+      assigned: Served;
+      failures: readonly GatewayError[];
+      failedAs: readonly Served[];
+      skipped: readonly string[];
+      attempts: readonly AttemptRecord[];
+      inputHits: number;
+    },
+  ) => {
+    const chained = chainOutcome(chain.failures, chain.failedAs, chain.skipped, chain.assigned);
+    return fail(
+      request,
+      at,
+      startedAt,
+      stream,
+      chain.served,
+      chained.error,
+      chain.attempts,
+      chain.inputHits,
+      undefined,
+      chained.served,
+    );
+  };
+
+  /**
    * The variant's breaker's permit for a call, through which the call reports how it ended; a
    * variant its breaker skips is recorded as circuit_open.
    */
@@ -230,19 +264,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
         failedAs.push(served);
         if (!failed.fallsBack) break;
       }
-      const chained = chainOutcome(failures, failedAs, skipped, planned.plan.served);
-      return fail(
-        request,
-        at,
-        startedAt,
-        false,
+      return failChain(request, at, startedAt, false, {
         served,
-        chained.error,
+        assigned: planned.plan.served,
+        failures,
+        failedAs,
+        skipped,
         attempts,
         inputHits,
-        undefined,
-        chained.served,
-      );
+      });
     },
 
     async openStream(request, client) {
@@ -352,19 +382,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
         return { ok: true, served: servedNow, model: variantOf(variant).model, events };
       }
-      const chained = chainOutcome(failures, failedAs, skipped, planned.plan.served);
-      return fail(
-        request,
-        at,
-        startedAt,
-        true,
+      return failChain(request, at, startedAt, true, {
         served,
-        chained.error,
+        assigned: planned.plan.served,
+        failures,
+        failedAs,
+        skipped,
         attempts,
         inputHits,
-        undefined,
-        chained.served,
-      );
+      });
     },
   };
 }
