@@ -397,6 +397,103 @@ describe('OpenAI-compatible specifics', () => {
   });
 });
 
+describe('a stream read from a raw socket', () => {
+  // The server writes SSE events in the groups it is given, each group in one write, with a pause
+  // between groups: what arrives in one read goes on as one piece (http-attempt.ts decodeRead).
+  const event = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const startRaw = async (groups: string[][]) => {
+    const raw = createServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n');
+        let i = 0;
+        const next = () => {
+          socket.write(groups[i++]!.join(''));
+          if (i < groups.length) setTimeout(next, 40);
+          else socket.end();
+        };
+        next();
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const provider = createOpenAIProvider({
+      name: 'raw',
+      model: MODEL,
+      config: openaiProviderSchema.parse({
+        type: 'openai',
+        baseUrl: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/v1`,
+      }),
+      clock: recordingClock(),
+      random: seededRandom(1),
+    });
+    return {
+      provider,
+      close: async () => {
+        await provider.close();
+        await new Promise<void>((resolve) => raw.close(() => resolve()));
+      },
+    };
+  };
+  const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }], params: {} };
+
+  it('passes the text of events that arrived together as one delta, and later events as their own', async () => {
+    const raw = await startRaw([
+      [event({ role: 'assistant', content: '' }), event({ content: 'The ' }), event({ content: 'quick ' })],
+      [event({ content: 'brown ' }), event({ content: 'fox' })],
+      [event({}, 'stop'), 'data: [DONE]\n\n'],
+    ]);
+    try {
+      const run = await collect(raw.provider.stream(request));
+      expect(run.deltas).toEqual(['The quick ', 'brown fox']);
+      expect(done(run)).toMatchObject({ text: 'The quick brown fox', finishReason: 'stop' });
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps tool-call fragments in their place between the text of one read', async () => {
+    const call = { index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } };
+    const raw = await startRaw([
+      [
+        event({ content: 'a' }),
+        event({ content: 'b' }),
+        event({ tool_calls: [call] }),
+        event({ content: 'c' }),
+        event({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ],
+    ]);
+    try {
+      const run = await collect(raw.provider.stream(request));
+      expect(run.events.map((e) => (e.type === 'delta' ? e.text : e.type))).toEqual([
+        'ab',
+        'tool_call',
+        'c',
+        'done',
+      ]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('an error event sends the text before it in the same read first, then fails after content', async () => {
+    const raw = await startRaw([
+      [
+        event({ content: 'partial ' }),
+        event({ content: 'answer' }),
+        `data: ${JSON.stringify({ error: { message: 'boom', type: 'server_error' } })}\n\n`,
+      ],
+    ]);
+    try {
+      const run = await collect(raw.provider.stream(request));
+      expect(run.text).toBe('partial answer');
+      expect(run.events.at(-1)).toMatchObject({ type: 'error', failure: { afterContent: true } });
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
 async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {

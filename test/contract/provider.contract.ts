@@ -14,7 +14,12 @@ import {
   type ScenarioKind,
 } from '../support/wire-servers/provider-harness.js';
 
+import { splitText } from '../support/wire-servers/wire-server.js';
+
 export * from '../support/wire-servers/provider-harness.js';
+
+/** The text of a wire server's first `n` chunks of `text` (one word each). */
+const firstChunks = (text: string, n: number): string => splitText(text).slice(0, n).join('');
 
 const PRICE = { input: 3, output: 15 };
 const TEXT = 'The quick brown fox jumps over the lazy dog.';
@@ -81,7 +86,8 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         harness({}, async (h) => {
           h.script({ kind: 'reply', text: TEXT, chunks: 5, usage: { inputTokens: 7, outputTokens: 5 } });
           const run = await collect(h.provider.stream(request));
-          expect(run.deltas.length).toBeGreaterThanOrEqual(2);
+          // Pieces that arrive in one read of the socket go on as one delta.
+          expect(run.deltas.length).toBeGreaterThanOrEqual(1);
           const result = done(run);
           expect(run.text).toBe(TEXT);
           expect(result).toMatchObject({ text: TEXT, finishReason: 'stop', attempts: 1 });
@@ -218,7 +224,7 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         harness({ retries: 2 }, async (h) => {
           h.script({ kind: 'cut', afterChunks: 3, text: TEXT });
           const run = await collect(h.provider.stream(request));
-          expect(run.deltas).toHaveLength(3);
+          expect(run.text).toBe(firstChunks(TEXT, 3));
           expect(error(run)).toMatchObject({ kind: 'network', afterContent: true, attempts: 1 });
         }),
       );
@@ -234,7 +240,7 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         harness({ idleTimeoutMs: 300, timeoutMs: 20_000 }, async (h) => {
           h.script({ kind: 'stall', afterChunks: 2, text: TEXT });
           const run = await collect(h.provider.stream(request));
-          expect(run.deltas).toHaveLength(2);
+          expect(run.text).toBe(firstChunks(TEXT, 2));
           expect(error(run)).toMatchObject({ kind: 'timeout', afterContent: true });
         }),
       );
@@ -311,7 +317,7 @@ export function providerContract(name: string, setup: ProviderContractSetup): vo
         harness({ retries: 2 }, async (h) => {
           h.script({ kind: 'stream-error', afterChunks: 2, errorKind: 'upstream', text: TEXT });
           const run = await collect(h.provider.stream(request));
-          expect(run.deltas).toHaveLength(2);
+          expect(run.text).toBe(firstChunks(TEXT, 2));
           expect(error(run)).toMatchObject({ kind: 'upstream', afterContent: true, attempts: 1 });
         }),
       );

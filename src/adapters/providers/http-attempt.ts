@@ -122,21 +122,15 @@ export async function* streamAttempt(
     // arrive (see releaseBody), so the connection can go back to the pool. (`Readable.iterator` is
     // marked experimental in Node 20 and 22, unchanged since it came in 16.3.)
     const chunks = response.body.iterator({ destroyOnReturn: false });
-    for await (const message of readSse(chunks, ctx.attempt)) {
-      const step = decoder.push(message);
-      if (step.malformed) onMalformed();
-      for (const delta of step.deltas) {
-        if (delta === '') continue;
+    for await (const messages of readSse(chunks, ctx.attempt)) {
+      const { pieces, error } = decodeRead(decoder, messages, onMalformed);
+      for (const piece of pieces) {
         ctx.attempt.pauseIdle();
-        yield delta;
+        yield piece;
         ctx.attempt.touch();
       }
-      if (step.tools !== undefined)
-        for (const fragment of step.tools) {
-          ctx.attempt.pauseIdle();
-          yield fragment;
-          ctx.attempt.touch();
-        }
+      // An error event ends the stream after what came before it in the same read.
+      if (error !== undefined) throw error.thrown;
       // The answer is complete at its end marker: the caller gets it now, not when the server
       // closes the body (it usually arrives with the marker, but may come later or never).
       if (decoder.terminated) break;
@@ -167,6 +161,41 @@ export async function* streamAttempt(
       else abandonBody(response.body);
     }
   }
+}
+
+/**
+ * The events of one read of a stream, decoded: the text of consecutive events joined into one
+ * piece, tool-call fragments in their place between them, up to the end marker. The client gets
+ * the same text at the same moment in fewer chunks, and the gateway does its per-piece work
+ * (output checks, a chunk's JSON, telemetry) once per read instead of once per token when the
+ * upstream outruns it; a token that arrives on its own still goes on on its own. What the decoder
+ * threw (an error event) is returned after the pieces before it.
+ */
+function decodeRead(
+  decoder: WireStreamDecoder,
+  messages: readonly EventSourceMessage[],
+  onMalformed: () => void,
+): { pieces: (string | ToolCallDelta)[]; error?: { thrown: unknown } } {
+  const pieces: (string | ToolCallDelta)[] = [];
+  let text = '';
+  try {
+    for (const message of messages) {
+      const step = decoder.push(message);
+      if (step.malformed) onMalformed();
+      for (const delta of step.deltas) text += delta;
+      if (step.tools !== undefined) {
+        if (text !== '') pieces.push(text);
+        text = '';
+        pieces.push(...step.tools);
+      }
+      if (decoder.terminated) break;
+    }
+  } catch (thrown) {
+    if (text !== '') pieces.push(text);
+    return { pieces, error: { thrown } };
+  }
+  if (text !== '') pieces.push(text);
+  return { pieces };
 }
 
 const ignore = (): void => {};

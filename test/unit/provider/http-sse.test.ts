@@ -16,8 +16,9 @@ async function collect(body: PassThrough, scope: AttemptScope, slow = false) {
   let error: unknown;
   let pausedSeen = false;
   try {
-    for await (const event of readSse(body, scope)) {
-      data.push(event.data);
+    for await (const events of readSse(body, scope)) {
+      expect(events.length).toBeGreaterThan(0);
+      for (const event of events) data.push(event.data);
       if (body.isPaused()) pausedSeen = true;
       if (slow && data.length % 25 === 0) await tick();
     }
@@ -42,6 +43,31 @@ describe('readSse', () => {
     expect(data).toEqual(['{"a":1}', 'two', 'three']);
     // Each read restarts the idle clock (writes that wait in the stream together are one read).
     expect(seen.touches).toBeGreaterThanOrEqual(2);
+  });
+
+  it('decodes UTF-8 split across reads, drops a leading byte-order mark, and reads later ASCII-ended reads the same', async () => {
+    const body = new PassThrough();
+    const done = collect(body, attempt().scope);
+    const bytes = (text: string) => Buffer.from(text, 'utf8');
+    const gross = bytes('data: Größe\n\n');
+    const cut = gross.indexOf(0xc3) + 1; // inside "ö"
+    const reads = [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes('data: one\n\n')]),
+      gross.subarray(0, cut),
+      gross.subarray(cut),
+      bytes('data: café €\n\n'),
+      bytes('data: naïve\n\n'),
+      Buffer.concat([bytes('data: '), Buffer.from([0xe2, 0x82])]),
+      Buffer.concat([Buffer.from([0xac]), bytes(' end\n\n')]),
+    ];
+    for (const read of reads) {
+      body.write(read);
+      await tick();
+    }
+    body.end();
+    const { data, error } = await done;
+    expect(error).toBeUndefined();
+    expect(data).toEqual(['one', 'Größe', 'café €', 'naïve', '€ end']);
   });
 
   it('reads no further than the consumer: a slow one holds the body back and loses nothing', async () => {
@@ -107,7 +133,8 @@ describe('readSse', () => {
     const body = new PassThrough();
     body.write('data: one\n\ndata: two\n\n');
     const events = readSse(body, attempt().scope);
-    expect((await events.next()).value?.data).toBe('one');
+    // The events of one read come together.
+    expect((await events.next()).value?.map((e) => e.data)).toEqual(['one', 'two']);
     await events.return();
     // Destroyed by the iterator's return (the provider destroys it as well, to free the socket).
     expect(body.destroyed).toBe(true);
