@@ -53,6 +53,31 @@ export function metricsContract(getStore: StoreGetter): void {
       expect(typeof bucket?.bucketStart).toBe('number');
     });
 
+    it('a batch applied before under its id adds nothing; its id is forgotten after its time', async () => {
+      const store = getStore();
+      const route = uid('route');
+      const batch = { id: uid('batch'), at: T0 };
+      await store.metrics.upsertBatch([metricDelta({ route })], batch);
+      // The retry of a write whose acknowledgement was lost: same id, same rows.
+      await store.metrics.upsertBatch([metricDelta({ route })], batch);
+      await store.metrics.upsertBatch([metricDelta({ route })], { id: uid('batch'), at: T0 });
+      await store.metrics.upsertBatch([metricDelta({ route })]);
+      const [bucket] = await store.metrics.query({ route });
+      expect(bucket?.count).toBe(3 * metricDelta({ route }).count);
+      // Ids used before a time are forgotten, oldest first, `limit` at a time.
+      const old = [1, 2, 3].map((i) => ({ id: uid(`old-${i}`), at: T0 - 10 * DAY + i }));
+      for (const b of old) await store.metrics.upsertBatch([metricDelta({ route: uid('r') })], b);
+      const before = T0 - 5 * DAY;
+      expect(await store.metrics.forgetBatchesBefore(before, 2)).toBeGreaterThanOrEqual(2);
+      expect(await store.metrics.forgetBatchesBefore(before, 1_000)).toBeLessThanOrEqual(1);
+      expect(await store.metrics.forgetBatchesBefore(before, 1_000)).toBe(0);
+      // A forgotten id is new again; the recent one is still remembered.
+      await store.metrics.upsertBatch([metricDelta({ route })], old[0]!);
+      await store.metrics.upsertBatch([metricDelta({ route })], batch);
+      const [again] = await store.metrics.query({ route });
+      expect(again?.count).toBe(4 * metricDelta({ route }).count);
+    });
+
     it('concurrent upserts to the same bucket never lose a count', async () => {
       const store = getStore();
       const route = uid('route');

@@ -276,6 +276,27 @@ export function unitTotalsContract(getStore: StoreGetter): void {
       expect((await store.unitTotals.armSumsMany([], ['error_rate'])).size).toBe(0);
     });
 
+    it('a batch applied before under its id adds nothing, rows and standalone sums alike', async () => {
+      const store = getStore();
+      const changeId = uid('chg');
+      const rows = [unitDelta({ changeId, arm: 'candidate', unit: 'u1' }, { requests: 2, errors: 1 })];
+      const sums = emptyUnitTerms();
+      addUnitTerms(sums, unitDelta({ changeId, arm: 'comparison', unit: 'anon' }, { requests: 1 }));
+      const standalone = [{ changeId, arm: 'comparison' as const, sums }];
+      const batch = { id: uid('batch'), at: T0 };
+      await store.unitTotals.upsertBatch(rows, standalone, batch);
+      const once = await store.unitTotals.armSumsAll(changeId, ['error_rate']);
+      // The retry of a write whose acknowledgement was lost changes nothing.
+      await store.unitTotals.upsertBatch(rows, standalone, batch);
+      expect(await store.unitTotals.armSumsAll(changeId, ['error_rate'])).toEqual(once);
+      expect(once.error_rate.candidate).toMatchObject({ n: 1, sumX: 1, sumY: 2 });
+      expect(once.error_rate.comparison).toMatchObject({ n: 1, sumX: 0, sumY: 1 });
+      // Another id adds again.
+      await store.unitTotals.upsertBatch(rows, [], { id: uid('batch'), at: T0 });
+      const twice = await store.unitTotals.armSumsAll(changeId, ['error_rate']);
+      expect(twice.error_rate.candidate).toMatchObject({ n: 1, sumX: 2, sumY: 4 });
+    });
+
     it('standalone units add to the sums as stored ones do, keep no row, and feedback later counts them', async () => {
       const store = getStore();
       const random = seededRandom(23);

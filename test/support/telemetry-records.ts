@@ -47,7 +47,12 @@ export function feedbackRecord(overrides: Partial<FeedbackRecord> = {}): Feedbac
 /** A telemetry store that takes every write and keeps nothing: for tests about something else. */
 export function discardingTelemetryStore(): Pick<StoreSession, 'metrics' | 'requestLog'> {
   return {
-    metrics: { upsertBatch: async () => {}, query: async () => [], deleteBefore: async () => 0 },
+    metrics: {
+      upsertBatch: async () => {},
+      query: async () => [],
+      deleteBefore: async () => 0,
+      forgetBatchesBefore: async () => 0,
+    },
     requestLog: {
       appendBatch: async () => {},
       get: async () => undefined,

@@ -19,6 +19,8 @@ const T = 1_760_000_000_000;
 function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const buckets = new Map<string, MetricBucketDelta>();
   const log = new Map<string, RequestRecord>();
+  const applied = new Set<string>();
+  let loseNextAck = false;
   let calls = 0;
   const maybeFail = () => {
     calls += 1;
@@ -26,8 +28,13 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   };
   const store: Pick<StoreSession, 'metrics' | 'requestLog'> = {
     metrics: {
-      async upsertBatch(rows) {
+      async upsertBatch(rows, batch) {
         maybeFail();
+        // Like the SQL store: a batch applied before adds nothing.
+        if (batch !== undefined) {
+          if (applied.has(batch.id)) return;
+          applied.add(batch.id);
+        }
         for (const row of rows) {
           const key = `${row.route}|${row.changeId}|${row.variant}|${row.bucketStart}`;
           const old = buckets.get(key);
@@ -45,9 +52,16 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
               : mergeEncodedSketches(old.sketch, row.sketch);
           buckets.set(key, sum as unknown as MetricBucketDelta);
         }
+        if (loseNextAck) {
+          loseNextAck = false;
+          throw new Error('the connection dropped after the commit');
+        }
       },
       async query() {
         return [...buckets.values()];
+      },
+      async forgetBatchesBefore() {
+        return 0;
       },
       async deleteBefore(before, limit) {
         maybeFail();
@@ -81,7 +95,16 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
       },
     },
   };
-  return { store, buckets, log, calls: () => calls };
+  return {
+    store,
+    buckets,
+    log,
+    calls: () => calls,
+    /** The next metric write commits, then fails as a dropped connection would. */
+    loseAck: () => {
+      loseNextAck = true;
+    },
+  };
 }
 
 /** A scheduler the test fires by hand. */
@@ -201,10 +224,33 @@ describe('TelemetryFlusher', () => {
     for (let i = 0; i < 5; i++) f.record(requestRecord({ servedVariant: `v${i}`, attempts: [] }));
     // 3 metric rows and 3 log rows fit; 2 of each are dropped.
     expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 4 });
-    await f.flush();
     f.record(requestRecord({ servedVariant: 'v0', attempts: [] })); // an existing key still adds up
-    expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 5, flushFailures: 1 });
-    expect(dropped.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 5 });
+    await f.flush();
+    // The failed write waits as it was, to be retried under its id: a later update of one of its
+    // keys is a new row, and it does not fit beside the 3 that wait.
+    f.record(requestRecord({ servedVariant: 'v0', attempts: [] }));
+    // (The request log is full too: its row is dropped as well.)
+    expect(f.stats()).toMatchObject({ pendingRows: 6, droppedRows: 7, flushFailures: 1 });
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(7);
+  });
+
+  it('a write whose commit went through but whose acknowledgement was lost is not counted twice', async () => {
+    const s = fakeStore();
+    const failures: unknown[] = [];
+    const { f } = flusher(s.store, { onFlushFailure: (e) => failures.push(e) });
+    f.record(requestRecord({ latencyMs: 100 }));
+    s.loseAck();
+    await f.flush();
+    expect(failures).toHaveLength(1);
+    expect(f.stats()).toMatchObject({ pendingRows: 1, flushFailures: 1 });
+    f.record(requestRecord({ latencyMs: 200 }));
+    await f.flush();
+    // Retried under its id (the store adds nothing), then the new row under a new one.
+    expect(f.stats()).toMatchObject({ pendingRows: 0, flushFailures: 1 });
+    const [bucket] = s.buckets.values();
+    expect(bucket).toMatchObject({ count: 2, latencySum: 300 });
+    expect(decodeSketch(bucket?.sketch as string).count).toBe(2);
   });
 
   it('close flushes what is pending', async () => {

@@ -96,12 +96,6 @@ describe('UnitTotalsAggregator folding rules', () => {
     expect(agg.size).toBe(0);
     expect(agg.drainStandalone()).toEqual([]);
 
-    // A failed flush puts the sums back, added to what arrived since.
-    agg.addRequest(random('anon-4'));
-    agg.restoreStandalone(groups);
-    const [candidate] = agg.drainStandalone();
-    const n = (sums: Float64Array) => sums[0]; // error_rate's n: the number of units
-    expect(n(candidate!.sums)).toBe(n(groups[0]!.sums)! + 1);
   });
 
   it('ignores requests outside a rollout: no change, or no arm', () => {
@@ -274,7 +268,7 @@ describe('UnitTotalsAggregator folding rules', () => {
     });
   });
 
-  it('drops updates beyond maxRows keys, counts them, and restore adds back what fits', () => {
+  it('drops updates beyond maxRows keys and counts them; rows waiting to be retried count against it', () => {
     const agg = new UnitTotalsAggregator({ maxRows: 2 });
     for (const unit of ['a', 'b', 'c', 'a']) agg.addRequest(rolloutRequest({ unit }));
     expect(agg.size).toBe(2);
@@ -284,14 +278,16 @@ describe('UnitTotalsAggregator folding rules', () => {
       ['a', 2],
       ['b', 1],
     ]);
+    // The drained rows failed to write and wait to be retried: they count against maxRows.
+    agg.reserved = drained.length;
     agg.addRequest(rolloutRequest({ unit: 'c' }));
-    agg.addRequest(rolloutRequest({ unit: 'a', outcome: 'error' }));
-    agg.restore(drained); // 'a' adds up, 'b' no longer fits
     expect(agg.dropped).toBe(2);
-    expect(agg.drain(T + 1).map((r) => [r.unit, r.requests, r.errors, r.at])).toEqual([
-      ['c', 1, 0, T + 1],
-      ['a', 3, 1, T + 1],
-    ]);
+    agg.reserved = 1;
+    agg.addRequest(rolloutRequest({ unit: 'c' }));
+    agg.addRequest(rolloutRequest({ unit: 'c', outcome: 'error' }));
+    agg.addRequest(rolloutRequest({ unit: 'd' }));
+    expect(agg.dropped).toBe(3);
+    expect(agg.drain(T + 1).map((r) => [r.unit, r.requests, r.errors, r.at])).toEqual([['c', 2, 1, T + 1]]);
   });
 });
 
@@ -299,13 +295,19 @@ describe('UnitTotalsAggregator folding rules', () => {
 function fakeStore(shouldFail: (call: number) => boolean = () => false) {
   const totals = new Map<string, UnitTotalsDelta>();
   const standalone = new Map<string, Float64Array>();
+  const applied = new Set<string>();
   let calls = 0;
   const store: TelemetryStore = {
     ...discardingTelemetryStore(),
     unitTotals: {
-      async upsertBatch(rows, groups = []) {
+      async upsertBatch(rows, groups = [], batch = undefined) {
         calls += 1;
         if (shouldFail(calls)) throw new Error(`store down (call ${calls})`);
+        // Like the SQL store: a batch applied before adds nothing.
+        if (batch !== undefined) {
+          if (applied.has(batch.id)) return;
+          applied.add(batch.id);
+        }
         for (const g of groups) {
           const key = `${g.changeId}|${g.arm}`;
           const sums = standalone.get(key) ?? emptyUnitTerms();
@@ -322,6 +324,8 @@ function fakeStore(shouldFail: (call: number) => boolean = () => false) {
           const sum = { ...old } as Record<string, unknown>;
           for (const [k, v] of Object.entries(row))
             if (typeof v === 'number' && k !== 'at') sum[k] = (old as never)[k] + v;
+          // As the SQL store keeps updated_at: the later of the two.
+          sum.at = Math.max(old.at, row.at);
           totals.set(key, sum as unknown as UnitTotalsDelta);
         }
       },
@@ -414,6 +418,7 @@ describe('TelemetryFlusher with per-unit totals', () => {
         },
         query: async () => [],
         deleteBefore: async () => 0,
+        forgetBatchesBefore: async () => 0,
       },
     };
     const { f } = flusher(store);
@@ -447,15 +452,15 @@ describe('TelemetryFlusher with per-unit totals', () => {
   it('holds random units as one sum per arm while the store is away, and writes them once', async () => {
     let down = true;
     const s = fakeStore(() => down);
-    const { f, advance } = flusher(s.store, { maxPendingRows: 3 });
+    const { f, advance } = flusher(s.store, { maxPendingRows: 4 });
     const anonymous = (i: number) =>
       rolloutRequest({ unit: `anon-${i}`, unitSource: 'random', arm: i % 2 ? 'candidate' : 'comparison' });
-    // Ten times max_pending_rows of anonymous requests: nothing is dropped, two keys wait.
+    // Many times max_pending_rows of anonymous requests: nothing is dropped, two keys wait.
     for (let i = 0; i < 30; i++) f.record(anonymous(i));
     expect(f.stats()).toMatchObject({ unitRowsPending: 2, unitRowsDropped: 0 });
-    await f.flush(); // fails: the sums come back
+    await f.flush(); // fails: the sums wait as they were, to be retried under their batch id
     for (let i = 30; i < 40; i++) f.record(anonymous(i));
-    expect(f.stats()).toMatchObject({ unitRowsPending: 2, unitRowsDropped: 0, flushFailures: 1 });
+    expect(f.stats()).toMatchObject({ unitRowsPending: 4, unitRowsDropped: 0, flushFailures: 1 });
     down = false;
     advance(1_000);
     await f.flush();
@@ -465,7 +470,8 @@ describe('TelemetryFlusher with per-unit totals', () => {
     for (const arm of ['candidate', 'comparison'])
       expect([...s.standalone.get(`${CHG}|${arm}`)!.subarray(0, 3)]).toEqual([20, 0, 20]);
     await f.flush();
-    expect(s.calls()).toBe(2);
+    // The failed write, its retry, and the write of what came since.
+    expect(s.calls()).toBe(3);
   });
 
   it('keeps no unit rows when the store has no unitTotals', async () => {

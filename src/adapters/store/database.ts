@@ -201,4 +201,11 @@ export interface Database {
   settings: SettingsTable;
   unit_totals: UnitTotalsTable;
   change_sums: ChangeSumsTable;
+  telemetry_batches: TelemetryBatchesTable;
+}
+
+/** Telemetry batches already applied, so a retried one is not added twice (migration 0008). */
+export interface TelemetryBatchesTable {
+  id: string;
+  applied_at: number;
 }

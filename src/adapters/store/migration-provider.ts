@@ -6,6 +6,7 @@ import * as unitTotals from './migrations/0004-unit-totals.js';
 import * as armSums from './migrations/0005-arm-sums.js';
 import * as changeSums from './migrations/0006-change-sums.js';
 import * as oneLiveRollout from './migrations/0007-one-live-rollout.js';
+import * as telemetryBatches from './migrations/0008-telemetry-batches.js';
 
 /**
  * Migrations are listed here, not discovered by scanning a folder: a scan breaks once the code is
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-arm-sums': armSums,
   '0006-change-sums': changeSums,
   '0007-one-live-rollout': oneLiveRollout,
+  '0008-telemetry-batches': telemetryBatches,
 });
 
 export const migrationProvider: MigrationProvider = {

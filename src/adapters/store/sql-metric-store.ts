@@ -3,6 +3,7 @@ import type { MetricBucket, MetricBucketDelta, MetricStore } from '../../app/por
 import { mergeEncodedSketches } from '../telemetry/ddsketch-proto.js';
 import type { Database, MetricBucketsTable } from './database.js';
 import { atomically, type SqlContext } from './sql-context.js';
+import { claimBatch, forgetBatchesBefore } from './sql-telemetry-batches.js';
 
 // The primary key cannot hold NULL on PostgreSQL, so "no change" is stored as ''.
 const NO_CHANGE = '';
@@ -93,12 +94,13 @@ async function mergedSketch(trx: Kysely<Database>, row: Insertable<MetricBuckets
 export function sqlMetricStore(ctx: SqlContext): MetricStore {
   const { db } = ctx;
   return {
-    async upsertBatch(deltas) {
+    async upsertBatch(deltas, batch) {
       if (deltas.length === 0) return;
       // Rows go in key order so two gateways flushing overlapping batches lock the same rows in the
       // same order on PostgreSQL and cannot deadlock each other.
       const rows = deltas.map(toRow).sort(compareKeys);
       await atomically(ctx, async (trx) => {
+        if (!(await claimBatch(trx, batch))) return;
         // Sketches are merged here, read-modify-write: writers of sketches take turns on PostgreSQL
         // (SQLite has one writer, and Ballast opens its transactions IMMEDIATE).
         if (ctx.dialect === 'postgres' && rows.some((r) => r.sketch != null))
@@ -160,6 +162,7 @@ export function sqlMetricStore(ctx: SqlContext): MetricStore {
       return rows.map(toBucket);
     },
 
+    forgetBatchesBefore: (before, limit) => forgetBatchesBefore(db, before, limit),
     async deleteBefore(before, limit) {
       const n = Math.max(0, Math.floor(limit));
       if (n === 0) return 0;

@@ -17,6 +17,7 @@ import type { Arm } from '../../core/routing/assign.js';
 import type { UnitTotalsTable } from './database.js';
 import { addSums, armSumsOfSlice, METRIC_BYTES, metricStart, packSums, unpackSums } from './packed-sums.js';
 import { atomically, type SqlContext } from './sql-context.js';
+import { claimBatch } from './sql-telemetry-batches.js';
 
 /**
  * Rows per INSERT. A row binds 18 parameters; SQLite allows 32,766 per statement and PostgreSQL
@@ -220,10 +221,11 @@ export function sqlUnitTotalsStore(ctx: SqlContext): UnitTotalsStore {
 
   return {
     armSumsMany,
-    async upsertBatch(deltas, standalone = []) {
+    async upsertBatch(deltas, standalone = [], batch = undefined) {
       if (deltas.length === 0 && standalone.length === 0) return;
       const rows = mergeByKey(deltas);
       await atomically(ctx, async (trx) => {
+        if (!(await claimBatch(trx, batch))) return;
         const changeIds = [
           ...new Set([...rows.map((r) => r.change_id as string), ...standalone.map((g) => g.changeId)]),
         ].sort();

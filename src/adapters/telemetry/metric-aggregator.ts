@@ -1,7 +1,7 @@
 import type { DDSketch } from '@datadog/sketches-js';
 import type { FeedbackRecord, RequestRecord } from '../../app/ports/gateway-telemetry.js';
 import type { MetricBucketDelta, MetricCounters } from '../../app/ports/metric-store.js';
-import { decodeSketch, encodeSketch, newLatencySketch } from './latency-sketch.js';
+import { encodeSketch, newLatencySketch } from './latency-sketch.js';
 
 /** Width of a metric bucket: fine enough for a controller tick, coarse enough to keep rows few. */
 export const BUCKET_MS = 10_000;
@@ -49,8 +49,6 @@ function emptyCounters(): Mutable<MetricCounters> {
   };
 }
 
-const COUNTER_KEYS = Object.keys(emptyCounters()) as (keyof MetricCounters)[];
-
 /**
  * Folds gateway records into MetricBucketDelta rows keyed route × change × variant × bucket.
  * Everything is synchronous and allocation-light: a record touches one Map entry per variant it
@@ -61,6 +59,8 @@ export class MetricAggregator {
   private readonly bucketMs: number;
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
+  /** Rows of a failed write that wait to be retried: they count against maxRows. */
+  reserved = 0;
 
   constructor(private readonly options: MetricAggregatorOptions) {
     this.bucketMs = options.bucketMs ?? BUCKET_MS;
@@ -138,27 +138,11 @@ export class MetricAggregator {
     return rows;
   }
 
-  /**
-   * Puts back rows a failed flush could not write, adding them to what arrived since, sketches
-   * included. Rows that no longer fit under maxRows are dropped and counted.
-   */
-  restore(rows: readonly MetricBucketDelta[]): void {
-    for (const delta of rows) {
-      const row = this.row(delta.route, delta.changeId, delta.variant, delta.bucketStart);
-      if (!row) continue;
-      for (const k of COUNTER_KEYS) row[k] += delta[k];
-      if (delta.sketch === null) continue;
-      const restored = decodeSketch(delta.sketch);
-      if (row.sketch) row.sketch.merge(restored);
-      else row.sketch = restored;
-    }
-  }
-
   private row(route: string, changeId: string | null, variant: string, bucketStart: number): Pending | null {
     const key = keyOf(route, changeId, variant, bucketStart);
     let row = this.pending.get(key);
     if (row) return row;
-    if (this.pending.size >= this.options.maxRows) {
+    if (this.pending.size + this.reserved >= this.options.maxRows) {
       this.dropped += 1;
       return null;
     }

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { FeedbackRecord, GatewayTelemetry, RequestRecord } from '../../app/ports/gateway-telemetry.js';
+import type { MetricBucketDelta, TelemetryBatch } from '../../app/ports/metric-store.js';
 import type { StoreSession } from '../../app/ports/store.js';
 import type { StandaloneUnits, UnitTotalsDelta } from '../../app/ports/unit-totals-store.js';
 import { MetricAggregator } from './metric-aggregator.js';
@@ -19,6 +21,14 @@ const MAX_RETRY_MS = 30_000;
 const PRUNE_BATCH = 5_000;
 const PRUNE_BATCHES = 4;
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * How long the store remembers the ids of applied telemetry batches. A write that failed is retried
+ * every few seconds (at most MAX_RETRY_MS apart) until it goes through, so only a batch whose commit
+ * went through unacknowledged and whose gateway then could not reach the store for an hour, while
+ * another gateway pruned, could be counted twice.
+ */
+const BATCH_MEMORY_MS = 3_600_000;
 
 /** One kind of stored row that retention deletes, and where its pruning stands. */
 interface Retention {
@@ -140,6 +150,17 @@ export class TelemetryFlusher implements GatewayTelemetry {
   private readonly logRetention: Retention;
   private readonly metricRetention: Retention;
   private readonly unitRetention: Retention | undefined;
+  /** The ids of applied batches, kept BATCH_MEMORY_MS (see TelemetryBatch). */
+  private readonly batchRetention: Retention;
+  /** Writes that failed, kept as they were to be retried under their ids. */
+  private unsentMetrics: { readonly rows: MetricBucketDelta[]; readonly batch: TelemetryBatch } | undefined;
+  private unsentUnits:
+    | {
+        readonly rows: UnitTotalsDelta[];
+        readonly standalone: StandaloneUnits[];
+        readonly batch: TelemetryBatch;
+      }
+    | undefined;
 
   constructor(private readonly options: TelemetryFlusherOptions) {
     this.aggregator = new MetricAggregator({ maxRows: options.maxPendingRows });
@@ -176,6 +197,12 @@ export class TelemetryFlusher implements GatewayTelemetry {
           pruned: 0,
         }
       : undefined;
+    this.batchRetention = {
+      retentionMs: BATCH_MEMORY_MS,
+      deleteBefore: (before, limit) => metrics.forgetBatchesBefore(before, limit),
+      pruneAt: 0,
+      pruned: 0,
+    };
     this.timer = (options.schedule ?? intervalScheduler)(() => {
       // A slow store must not stack flushes up; the next tick takes whatever accumulated. While
       // the store is away, ticks back off (see flushOnce): every failed attempt rebuilt and put
@@ -234,10 +261,11 @@ export class TelemetryFlusher implements GatewayTelemetry {
   }
 
   stats(): TelemetryStats {
-    const unitRowsPending = this.units?.size ?? 0;
+    // Rows of a failed write wait beside the aggregators until it is retried.
+    const unitRowsPending = (this.units?.size ?? 0) + (this.units?.reserved ?? 0);
     const unitRowsDropped = this.units?.dropped ?? 0;
     return {
-      pendingRows: this.aggregator.size + this.log.size + unitRowsPending,
+      pendingRows: this.aggregator.size + this.aggregator.reserved + this.log.size + unitRowsPending,
       droppedRows: this.aggregator.dropped + this.log.dropped + unitRowsDropped,
       unitRowsPending,
       unitRowsDropped,
@@ -254,21 +282,9 @@ export class TelemetryFlusher implements GatewayTelemetry {
     this.flushing = true;
     try {
       const now = this.options.clock.now();
-      const rows = this.aggregator.drain();
-      const logs = this.log.drain();
-      const units = this.units?.drain(now) ?? [];
-      const standalone = this.units?.drainStandalone() ?? [];
-      let failed = false;
       // Independent writes: a failure of one never makes another write its rows twice.
-      if (rows.length > 0) {
-        try {
-          await this.options.store.metrics.upsertBatch(rows);
-        } catch (error) {
-          failed = true;
-          this.restoreMetrics(rows);
-          this.options.onFlushFailure?.(error);
-        }
-      }
+      let failed = !(await this.writeMetrics(now));
+      const logs = this.log.drain();
       if (logs.length > 0) {
         try {
           await this.options.store.requestLog.appendBatch(logs);
@@ -278,16 +294,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
           this.options.onFlushFailure?.(error);
         }
       }
-      if (units.length > 0 || standalone.length > 0) {
-        try {
-          // units and standalone are non-empty only when the store has unitTotals.
-          await this.options.store.unitTotals?.upsertBatch(units, standalone);
-        } catch (error) {
-          failed = true;
-          this.restoreUnits(units, standalone);
-          this.options.onFlushFailure?.(error);
-        }
-      }
+      if (!(await this.writeUnits(now))) failed = true;
       if (failed) {
         this.failures += 1;
         this.failedInARow += 1;
@@ -301,9 +308,64 @@ export class TelemetryFlusher implements GatewayTelemetry {
         await this.prune(this.logRetention, now);
         await this.prune(this.metricRetention, now);
         if (this.unitRetention) await this.prune(this.unitRetention, now);
+        await this.prune(this.batchRetention, now);
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * The metric rows: first a write that failed before, as it was and under its id (the store adds
+   * nothing if its commit had gone through), then what arrived since, under a new id. False when a
+   * write failed; its rows wait, counted against max_pending_rows, for the next flush.
+   */
+  private async writeMetrics(now: number): Promise<boolean> {
+    const { metrics } = this.options.store;
+    if (this.unsentMetrics) {
+      const { rows, batch } = this.unsentMetrics;
+      if (!(await this.tried(() => metrics.upsertBatch(rows, batch)))) return false;
+      this.unsentMetrics = undefined;
+      this.aggregator.reserved = 0;
+    }
+    const rows = this.aggregator.drain();
+    if (rows.length === 0) return true;
+    const batch = { id: randomUUID(), at: now };
+    if (await this.tried(() => metrics.upsertBatch(rows, batch))) return true;
+    this.unsentMetrics = { rows, batch };
+    this.aggregator.reserved = rows.length;
+    return false;
+  }
+
+  /** The per-unit rows and standalone sums, as writeMetrics does with the metric rows. */
+  private async writeUnits(now: number): Promise<boolean> {
+    const { units } = this;
+    const store = this.options.store.unitTotals;
+    if (!units || !store) return true;
+    if (this.unsentUnits) {
+      const { rows, standalone, batch } = this.unsentUnits;
+      if (!(await this.tried(() => store.upsertBatch(rows, standalone, batch)))) return false;
+      this.unsentUnits = undefined;
+      units.reserved = 0;
+    }
+    const rows = units.drain(now);
+    const standalone = units.drainStandalone();
+    if (rows.length === 0 && standalone.length === 0) return true;
+    const batch = { id: randomUUID(), at: now };
+    if (await this.tried(() => store.upsertBatch(rows, standalone, batch))) return true;
+    this.unsentUnits = { rows, standalone, batch };
+    units.reserved = rows.length + standalone.length;
+    return false;
+  }
+
+  /** Runs a write; false (and the failure reported) when it threw. */
+  private async tried(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      this.options.onFlushFailure?.(error);
+      return false;
     }
   }
 
@@ -324,21 +386,6 @@ export class TelemetryFlusher implements GatewayTelemetry {
       kind.pruneAt = now + MAX_RETRY_MS;
       this.options.onFlushFailure?.(error);
     }
-  }
-
-  private restoreMetrics(rows: Parameters<MetricAggregator['restore']>[0]): void {
-    const before = this.aggregator.dropped;
-    this.aggregator.restore(rows);
-    const dropped = this.aggregator.dropped - before;
-    if (dropped > 0) this.options.onDropped?.(dropped);
-  }
-
-  private restoreUnits(rows: readonly UnitTotalsDelta[], standalone: readonly StandaloneUnits[]): void {
-    const before = this.units?.dropped ?? 0;
-    this.units?.restore(rows);
-    this.units?.restoreStandalone(standalone);
-    const dropped = (this.units?.dropped ?? 0) - before;
-    if (dropped > 0) this.options.onDropped?.(dropped);
   }
 
   /** Updates refused by both aggregators so far. */

@@ -119,6 +119,8 @@ export class UnitTotalsAggregator {
   private readonly scratch = emptyCounters();
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
+  /** Rows and groups of a failed write that wait to be retried: they count against maxRows. */
+  reserved = 0;
 
   constructor(private readonly options: UnitTotalsAggregatorOptions) {}
 
@@ -181,33 +183,12 @@ export class UnitTotalsAggregator {
     return groups;
   }
 
-  /**
-   * Puts back rows a failed flush could not write, adding them to what arrived since. Rows that no
-   * longer fit under maxRows are dropped and counted.
-   */
-  restore(rows: readonly UnitTotalsDelta[]): void {
-    for (const delta of rows) {
-      const row = this.row(delta.changeId, delta.arm, delta.unit);
-      if (!row) continue;
-      for (const k of COUNTER_KEYS) row[k] += delta[k];
-    }
-  }
-
-  /** Puts back standalone sums a failed flush could not write (sums add, so nothing is lost). */
-  restoreStandalone(groups: readonly StandaloneUnits[]): void {
-    for (const { changeId, arm, sums } of groups) {
-      const group = this.group(changeId, arm);
-      if (!group) continue;
-      for (let i = 0; i < sums.length; i++) group.sums[i] = group.sums[i]! + sums[i]!;
-    }
-  }
-
   private row(changeId: string, arm: Arm, unit: string): Pending | null {
     // \0 cannot appear in change ids or arms; a unit is the last part, so it may hold anything.
     const key = `${changeId}\0${arm}\0${unit}`;
     let row = this.pending.get(key);
     if (row) return row;
-    if (this.size >= this.options.maxRows) {
+    if (this.size + this.reserved >= this.options.maxRows) {
       this.dropped += 1;
       return null;
     }
@@ -220,7 +201,7 @@ export class UnitTotalsAggregator {
     const key = `${changeId}\0${arm}`;
     let group = this.standalone.get(key);
     if (group) return group;
-    if (this.size >= this.options.maxRows) {
+    if (this.size + this.reserved >= this.options.maxRows) {
       this.dropped += 1;
       return null;
     }

@@ -63,13 +63,30 @@ export interface MetricQuery {
   readonly to?: number;
 }
 
+/**
+ * A telemetry write's identity: a write that names one claims its id in the same transaction, and
+ * a later write under an id already claimed changes nothing. A flusher retries a failed write
+ * under its id, so a write whose commit went through but whose acknowledgement was lost is not
+ * added twice. `at` (epoch ms) is when the id was first used.
+ */
+export interface TelemetryBatch {
+  readonly id: string;
+  readonly at: number;
+}
+
 export interface MetricStore {
   /**
    * Adds each delta's counters to its bucket, creating the bucket if needed. Each row is one atomic
    * statement on the database, so concurrent flushes from several processes never lose counts; the
-   * whole batch commits or fails together.
+   * whole batch commits or fails together. With `batch`, nothing is added when that batch was
+   * applied before.
    */
-  upsertBatch(rows: readonly MetricBucketDelta[]): Promise<void>;
+  upsertBatch(rows: readonly MetricBucketDelta[], batch?: TelemetryBatch): Promise<void>;
+  /**
+   * Forgets up to `limit` of the batch ids (of this store and the per-unit totals) first used
+   * before `before` (epoch ms), oldest first, and returns how many.
+   */
+  forgetBatchesBefore(before: number, limit: number): Promise<number>;
   /** Ordered by bucketStart, route, changeId, variant. */
   query(query?: MetricQuery): Promise<MetricBucket[]>;
   /**

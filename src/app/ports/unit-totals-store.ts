@@ -1,4 +1,5 @@
 import type { Arm } from '../../core/routing/assign.js';
+import type { TelemetryBatch } from './metric-store.js';
 
 /**
  * Per-unit totals of one rollout arm (issue #6). The unit of analysis is the user, not the request
@@ -164,9 +165,14 @@ export interface UnitTotalsStore {
    * Adds each delta's counters to its (change, arm, unit) row, creating it if needed. Deltas of the
    * same key within a batch add up. The addition happens in the database (no read-modify-write), so
    * concurrent flushes of several gateways never lose counts; the whole batch commits or fails
-   * together, `standalone` included: those only add to the per-arm sums.
+   * together, `standalone` included: those only add to the per-arm sums. With `batch`, nothing is
+   * added when that batch was applied before (see TelemetryBatch).
    */
-  upsertBatch(rows: readonly UnitTotalsDelta[], standalone?: readonly StandaloneUnits[]): Promise<void>;
+  upsertBatch(
+    rows: readonly UnitTotalsDelta[],
+    standalone?: readonly StandaloneUnits[],
+    batch?: TelemetryBatch,
+  ): Promise<void>;
   /** The six sums of one metric for both arms (zeros for an arm without units). */
   armSums(changeId: string, metric: UnitMetric): Promise<ArmSums>;
   /** The sums of several metrics for both arms, from ONE aggregate query. */
