@@ -189,6 +189,30 @@ export function changesAndRolloutsContract(getStore: StoreGetter): void {
       expect((await store.rollouts.getByChange(change.id))?.id).toBe(live.id);
     });
 
+    it('currentPerChange gives each change the rollout getByChange gives it, in one query', async () => {
+      const store = getStore();
+      // A: a live rollout stamped before an ended one; B: two ended ones; C: none.
+      const a = await seedChange(store);
+      const aEnded = await seedRollout(store, a.id, T0 + 300_000);
+      await store.rollouts.update(aEnded.id, 1, { status: 'rolled_back', exposure: 0 }, T0 + 300_500);
+      const aLive = await seedRollout(store, a.id, T0 + 120_000);
+      const b = await seedChange(store);
+      const bFirst = await seedRollout(store, b.id, T0 + 1_000);
+      await store.rollouts.update(bFirst.id, 1, { status: 'promoted', exposure: 100 }, T0 + 1_500);
+      const bSecond = await seedRollout(store, b.id, T0 + 2_000);
+      await store.rollouts.update(bSecond.id, 1, { status: 'aborted', exposure: 0 }, T0 + 2_500);
+      const c = await seedChange(store);
+      const current = await store.rollouts.currentPerChange();
+      const byChange = new Map(current.map((r) => [r.changeId, r]));
+      // One per change, and the store may hold other tests' changes.
+      expect(byChange.size).toBe(current.length);
+      expect(byChange.get(a.id)).toEqual(await store.rollouts.getByChange(a.id));
+      expect(byChange.get(a.id)?.id).toBe(aLive.id);
+      expect(byChange.get(b.id)).toMatchObject({ id: bSecond.id, status: 'aborted', version: 2 });
+      expect(byChange.has(c.id)).toBe(false);
+      for (const r of current) expect(r).toEqual(await store.rollouts.getByChange(r.changeId));
+    });
+
     it('getByChange returns the latest rollout and list filters by status and change', async () => {
       const store = getStore();
       const change = await seedChange(store);

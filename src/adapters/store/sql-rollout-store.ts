@@ -17,6 +17,13 @@ function toRollout(row: Selectable<RolloutsTable>): Rollout {
   };
 }
 
+/**
+ * The order in which a change's rollouts are its rollout: a live one first, whatever the clocks of
+ * the gateways that created them said (one started through a gateway whose clock runs behind must
+ * not hide), then the latest created, ties broken by the greater id.
+ */
+const CURRENT_FIRST = sql`case when status in ('running', 'paused') then 0 else 1 end, created_at desc, id desc`;
+
 export function sqlRolloutStore(ctx: SqlContext): RolloutStore {
   const { db } = ctx;
   const get = async (id: string): Promise<Rollout | undefined> => {
@@ -61,14 +68,25 @@ export function sqlRolloutStore(ctx: SqlContext): RolloutStore {
         .selectFrom('rollouts')
         .selectAll()
         .where('change_id', '=', changeId)
-        // A live rollout is the change's rollout, whatever the clocks of the gateways that created
-        // them said: one started through a gateway whose clock runs behind must not hide.
-        .orderBy(sql`case when status in ('running', 'paused') then 0 else 1 end`)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
+        .orderBy(sql`${CURRENT_FIRST}`)
         .limit(1)
         .executeTakeFirst();
       return row ? toRollout(row) : undefined;
+    },
+
+    async currentPerChange() {
+      // A window function (PostgreSQL, SQLite ≥ 3.25): the first row of each change in getByChange's order.
+      const ranked = db
+        .selectFrom('rollouts')
+        .selectAll()
+        .select(sql<number>`row_number() over (partition by change_id order by ${CURRENT_FIRST})`.as('rank'));
+      const rows = await db
+        .selectFrom(ranked.as('r'))
+        .selectAll()
+        .where('rank', '=', 1)
+        .orderBy('change_id')
+        .execute();
+      return rows.map(toRollout);
     },
 
     async list(filter = {}) {

@@ -164,18 +164,13 @@ export function createController(deps: ControllerDeps): Controller {
   };
 
   const refreshRouting = async (onlyIfChanged = false): Promise<void> => {
-    const all = await deps.store.rollouts.list();
-    const latest = new Map<string, Rollout>();
-    // The change's live rollout if it has one (clocks of several gateways may disagree on which
+    // Each change's live rollout if it has one (clocks of several gateways may disagree on which
     // was created last), else its latest.
-    for (const r of all) {
-      const known = latest.get(r.changeId);
-      if (known === undefined || !LIVE.has(known.status)) latest.set(r.changeId, r);
-    }
+    const current = await deps.store.rollouts.currentPerChange();
     const active: ActiveRollout[] = [];
     const routes: Record<string, { stable: string }> = {};
     for (const [name, route] of Object.entries(deps.routes)) routes[name] = { stable: route.stable };
-    for (const r of latest.values()) {
+    for (const r of current) {
       const spec = deps.specs.get(r.changeId);
       if (!spec) continue;
       if (LIVE.has(r.status))

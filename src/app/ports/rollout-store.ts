@@ -58,6 +58,12 @@ export interface RolloutStore {
   get(id: string): Promise<Rollout | undefined>;
   /** The most recently created rollout of the change (ties broken by the greater id). */
   getByChange(changeId: string): Promise<Rollout | undefined>;
+  /**
+   * Each change's rollout as getByChange picks it (the live one if there is one, else the latest),
+   * one per change, for every change that has one: what the gateways route by, in one query that
+   * skips the older rollouts a change gathers over restarts.
+   */
+  currentPerChange(): Promise<Rollout[]>;
   /** Ordered by createdAt, then id. */
   list(filter?: ListRolloutsFilter): Promise<Rollout[]>;
   /**
