@@ -186,18 +186,20 @@ describe('MetricAggregator counting rules', () => {
     expect(rows.a?.count).toBe(2);
   });
 
-  it('rows a failed write holds back count against maxRows until it is written', () => {
+  it('rows a failed write holds count against maxRows; their own keys still take new updates', () => {
     const agg = new MetricAggregator({ maxRows: 2 });
     agg.addRequest(requestRecord({ route: 'a' }));
-    agg.reserved = 1;
-    agg.addRequest(requestRecord({ route: 'a' })); // a pending key still takes updates
-    agg.addRequest(requestRecord({ route: 'b' })); // a new key does not fit beside the reserved row
-    expect(agg.dropped).toBe(1);
-    agg.reserved = 0;
     agg.addRequest(requestRecord({ route: 'b' }));
+    agg.hold(agg.drain());
+    expect(agg.reserved).toBe(2);
+    agg.addRequest(requestRecord({ route: 'a' })); // a held key: a pending row beside the held one
+    agg.addRequest(requestRecord({ route: 'c' })); // a new key does not fit
+    expect(agg.dropped).toBe(1);
+    agg.release();
+    agg.addRequest(requestRecord({ route: 'c' }));
     expect(agg.drain().map((r) => [r.route, r.count])).toEqual([
-      ['a', 2],
-      ['b', 1],
+      ['a', 1],
+      ['c', 1],
     ]);
   });
 });

@@ -95,7 +95,6 @@ describe('UnitTotalsAggregator folding rules', () => {
     for (const g of groups) expect([...g.sums]).toEqual([...expected.get(g.arm)!]);
     expect(agg.size).toBe(0);
     expect(agg.drainStandalone()).toEqual([]);
-
   });
 
   it('ignores requests outside a rollout: no change, or no arm', () => {
@@ -278,16 +277,18 @@ describe('UnitTotalsAggregator folding rules', () => {
       ['a', 2],
       ['b', 1],
     ]);
-    // The drained rows failed to write and wait to be retried: they count against maxRows.
-    agg.reserved = drained.length;
+    // The drained rows failed to write and wait to be retried: they count against maxRows, and
+    // their own units still take updates.
+    agg.hold(drained, []);
     agg.addRequest(rolloutRequest({ unit: 'c' }));
+    agg.addRequest(rolloutRequest({ unit: 'a', outcome: 'error' }));
     expect(agg.dropped).toBe(2);
-    agg.reserved = 1;
+    agg.release();
     agg.addRequest(rolloutRequest({ unit: 'c' }));
-    agg.addRequest(rolloutRequest({ unit: 'c', outcome: 'error' }));
-    agg.addRequest(rolloutRequest({ unit: 'd' }));
-    expect(agg.dropped).toBe(3);
-    expect(agg.drain(T + 1).map((r) => [r.unit, r.requests, r.errors, r.at])).toEqual([['c', 2, 1, T + 1]]);
+    expect(agg.drain(T + 1).map((r) => [r.unit, r.requests, r.errors, r.at])).toEqual([
+      ['a', 1, 1, T + 1],
+      ['c', 1, 0, T + 1],
+    ]);
   });
 });
 
@@ -452,13 +453,14 @@ describe('TelemetryFlusher with per-unit totals', () => {
   it('holds random units as one sum per arm while the store is away, and writes them once', async () => {
     let down = true;
     const s = fakeStore(() => down);
-    const { f, advance } = flusher(s.store, { maxPendingRows: 4 });
+    const { f, advance } = flusher(s.store, { maxPendingRows: 3 });
     const anonymous = (i: number) =>
       rolloutRequest({ unit: `anon-${i}`, unitSource: 'random', arm: i % 2 ? 'candidate' : 'comparison' });
     // Many times max_pending_rows of anonymous requests: nothing is dropped, two keys wait.
     for (let i = 0; i < 30; i++) f.record(anonymous(i));
     expect(f.stats()).toMatchObject({ unitRowsPending: 2, unitRowsDropped: 0 });
     await f.flush(); // fails: the sums wait as they were, to be retried under their batch id
+    // New sums of the same two arms start beside them, past the bound if need be.
     for (let i = 30; i < 40; i++) f.record(anonymous(i));
     expect(f.stats()).toMatchObject({ unitRowsPending: 4, unitRowsDropped: 0, flushFailures: 1 });
     down = false;

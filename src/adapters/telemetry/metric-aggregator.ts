@@ -59,8 +59,27 @@ export class MetricAggregator {
   private readonly bucketMs: number;
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
-  /** Rows of a failed write that wait to be retried: they count against maxRows. */
-  reserved = 0;
+  /** The keys of a failed write's rows, waiting to be retried as they were (see hold). */
+  #held: ReadonlySet<string> = new Set();
+
+  /** Rows held for a retry: they count against maxRows. */
+  get reserved(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * The rows of a failed write wait to be retried as they were (under their batch id), so they
+   * count against maxRows; a request for one of their keys still gets a pending row of its own,
+   * beyond the bound if need be (at most twice maxRows in all), as one never lost its count when
+   * failed rows were merged back. `release` when the write went through.
+   */
+  hold(rows: readonly MetricBucketDelta[]): void {
+    this.#held = new Set(rows.map((r) => keyOf(r.route, r.changeId, r.variant, r.bucketStart)));
+  }
+
+  release(): void {
+    this.#held = new Set();
+  }
 
   constructor(private readonly options: MetricAggregatorOptions) {
     this.bucketMs = options.bucketMs ?? BUCKET_MS;
@@ -142,7 +161,7 @@ export class MetricAggregator {
     const key = keyOf(route, changeId, variant, bucketStart);
     let row = this.pending.get(key);
     if (row) return row;
-    if (this.pending.size + this.reserved >= this.options.maxRows) {
+    if (this.pending.size + this.#held.size >= this.options.maxRows && !this.#held.has(key)) {
       this.dropped += 1;
       return null;
     }

@@ -326,14 +326,14 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const { rows, batch } = this.unsentMetrics;
       if (!(await this.tried(() => metrics.upsertBatch(rows, batch)))) return false;
       this.unsentMetrics = undefined;
-      this.aggregator.reserved = 0;
+      this.aggregator.release();
     }
     const rows = this.aggregator.drain();
     if (rows.length === 0) return true;
     const batch = { id: randomUUID(), at: now };
     if (await this.tried(() => metrics.upsertBatch(rows, batch))) return true;
     this.unsentMetrics = { rows, batch };
-    this.aggregator.reserved = rows.length;
+    this.aggregator.hold(rows);
     return false;
   }
 
@@ -346,7 +346,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
       const { rows, standalone, batch } = this.unsentUnits;
       if (!(await this.tried(() => store.upsertBatch(rows, standalone, batch)))) return false;
       this.unsentUnits = undefined;
-      units.reserved = 0;
+      units.release();
     }
     const rows = units.drain(now);
     const standalone = units.drainStandalone();
@@ -354,7 +354,7 @@ export class TelemetryFlusher implements GatewayTelemetry {
     const batch = { id: randomUUID(), at: now };
     if (await this.tried(() => store.upsertBatch(rows, standalone, batch))) return true;
     this.unsentUnits = { rows, standalone, batch };
-    units.reserved = rows.length + standalone.length;
+    units.hold(rows, standalone);
     return false;
   }
 

@@ -119,8 +119,25 @@ export class UnitTotalsAggregator {
   private readonly scratch = emptyCounters();
   /** Row updates refused because maxRows keys were already pending. */
   dropped = 0;
-  /** Rows and groups of a failed write that wait to be retried: they count against maxRows. */
-  reserved = 0;
+  /** The keys of a failed write's rows and groups, waiting to be retried (see MetricAggregator.hold). */
+  #held: ReadonlySet<string> = new Set();
+
+  /** Rows and groups held for a retry: they count against maxRows. */
+  get reserved(): number {
+    return this.#held.size;
+  }
+
+  /** As MetricAggregator.hold: the keys of a failed write's rows and standalone groups. */
+  hold(rows: readonly UnitTotalsDelta[], groups: readonly StandaloneUnits[]): void {
+    this.#held = new Set([
+      ...rows.map((r) => rowKey(r.changeId, r.arm, r.unit)),
+      ...groups.map((g) => groupKey(g.changeId, g.arm)),
+    ]);
+  }
+
+  release(): void {
+    this.#held = new Set();
+  }
 
   constructor(private readonly options: UnitTotalsAggregatorOptions) {}
 
@@ -184,11 +201,10 @@ export class UnitTotalsAggregator {
   }
 
   private row(changeId: string, arm: Arm, unit: string): Pending | null {
-    // \0 cannot appear in change ids or arms; a unit is the last part, so it may hold anything.
-    const key = `${changeId}\0${arm}\0${unit}`;
+    const key = rowKey(changeId, arm, unit);
     let row = this.pending.get(key);
     if (row) return row;
-    if (this.size + this.reserved >= this.options.maxRows) {
+    if (this.size + this.#held.size >= this.options.maxRows && !this.#held.has(key)) {
       this.dropped += 1;
       return null;
     }
@@ -198,10 +214,10 @@ export class UnitTotalsAggregator {
   }
 
   private group(changeId: string, arm: Arm): StandaloneUnits | null {
-    const key = `${changeId}\0${arm}`;
+    const key = groupKey(changeId, arm);
     let group = this.standalone.get(key);
     if (group) return group;
-    if (this.size + this.reserved >= this.options.maxRows) {
+    if (this.size + this.#held.size >= this.options.maxRows && !this.#held.has(key)) {
       this.dropped += 1;
       return null;
     }
@@ -210,3 +226,8 @@ export class UnitTotalsAggregator {
     return group;
   }
 }
+
+// \0 cannot appear in change ids or arms; a unit is the last part, so it may hold anything. A
+// group's key has one \0 fewer than a row's, so the two never collide.
+const rowKey = (changeId: string, arm: Arm, unit: string): string => `${changeId}\0${arm}\0${unit}`;
+const groupKey = (changeId: string, arm: Arm): string => `${changeId}\0${arm}`;
