@@ -199,6 +199,31 @@ describe('OpenAI-compatible specifics', () => {
     }
   });
 
+  it('does not retry a 404 (model not found) nor a Retry-After longer than 60 s; both stay failures of the variant', async () => {
+    const clock = recordingClock();
+    const p = provider({ retries: 2, timeoutMs: 600_000 }, clock);
+    try {
+      // One step each: a retry would get the wire server's default answer, a success.
+      server.script({ status: 404 });
+      expect(failure(await p.complete(request))).toMatchObject({
+        kind: 'upstream',
+        status: 404,
+        attempts: 1,
+      });
+      server.script({ rawBody: '{"error":{"message":"no such model","type":"not_found_error"}}' });
+      expect(failure(await p.complete(request))).toMatchObject({ kind: 'upstream', attempts: 1 });
+      server.script({ status: 429, headers: { 'retry-after': '120' } });
+      expect(failure(await p.complete(request))).toMatchObject({
+        kind: 'rate_limit',
+        attempts: 1,
+        retryAfterMs: 120_000,
+      });
+      expect(clock.sleeps).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a 200 body that is not JSON, or that holds an error, is a failure with a kind', async () => {
     const p = provider({ retries: 1 });
     try {
@@ -470,6 +495,41 @@ describe('a stream read from a raw socket', () => {
         'tool_call',
         'c',
         'done',
+      ]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('with n > 1, reads choice 0 only; a tool name repeated in every fragment is not repeated', async () => {
+    const chunk = (choices: unknown[]) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: MODEL, choices })}\n\n`;
+    const fragment = (args: string) => ({
+      index: 0,
+      delta: {
+        // Fireworks and NVIDIA NIM send the id, type and name again with every fragment.
+        tool_calls: [
+          { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args } },
+        ],
+      },
+      finish_reason: null,
+    });
+    const raw = await startRaw([
+      [
+        chunk([{ index: 0, delta: { content: 'Hello' }, finish_reason: null }]),
+        chunk([{ index: 1, delta: { content: 'Bonjour' }, finish_reason: null }]),
+        chunk([fragment('{"city":')]),
+        chunk([fragment('"Paris"}')]),
+        chunk([{ index: 1, delta: { content: ' monde' }, finish_reason: 'length' }]),
+        chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+        'data: [DONE]\n\n',
+      ],
+    ]);
+    try {
+      const result = done(await collect(raw.provider.stream(request)));
+      expect(result).toMatchObject({ text: 'Hello', finishReason: 'tool_calls' });
+      expect(result.toolCalls).toEqual([
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
       ]);
     } finally {
       await raw.close();

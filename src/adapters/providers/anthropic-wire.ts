@@ -40,12 +40,15 @@ export function anthropicRequestBody(
   const body: Record<string, unknown> = {
     ...extra,
     model,
-    max_tokens: params.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: params.max_tokens ?? defaultMaxTokens(extra.thinking),
   };
   if (params.temperature !== undefined) body.temperature = params.temperature;
   if (params.top_p !== undefined) body.top_p = params.top_p;
-  if (params.stop !== undefined)
-    body.stop_sequences = typeof params.stop === 'string' ? [params.stop] : params.stop;
+  // The Messages API refuses a stop sequence of whitespace only ("\n" is a common OpenAI stop).
+  const stops = (typeof params.stop === 'string' ? [params.stop] : (params.stop ?? [])).filter(
+    (s) => s.trim() !== '',
+  );
+  if (stops.length > 0) body.stop_sequences = stops;
   if (system !== undefined) body.system = system;
   body.messages = messages;
   if (Array.isArray(tools)) body.tools = tools.map(anthropicTool);
@@ -126,6 +129,9 @@ function anthropicMessages(messages: readonly ChatMessage[]): {
       });
     } else {
       const content = typeof message.content === 'string' ? message.content : contentBlocks(message.content);
+      // The Messages API refuses an empty turn but for a final assistant one (a prefill); an empty
+      // assistant turn between others carries nothing, and the turns around it are joined by the API.
+      if (message.role === 'assistant' && content.length === 0 && message !== messages.at(-1)) continue;
       out.push({ role: message.role === 'assistant' ? 'assistant' : 'user', content });
     }
   }
@@ -245,4 +251,15 @@ export function parseAnthropicCompletion(body: unknown): WireCompletion {
     ...(typeof body.model === 'string' ? { model: body.model } : {}),
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
   };
+}
+
+/**
+ * `max_tokens` when the request sets none: DEFAULT_MAX_TOKENS, or with extended thinking (`thinking`
+ * in a client's extra) its `budget_tokens` plus that, as the API wants `max_tokens` above the budget.
+ */
+function defaultMaxTokens(thinking: unknown): number {
+  const budget = isRecord(thinking) ? thinking.budget_tokens : undefined;
+  return typeof budget === 'number' && Number.isFinite(budget) && budget > 0
+    ? Math.ceil(budget) + DEFAULT_MAX_TOKENS
+    : DEFAULT_MAX_TOKENS;
 }

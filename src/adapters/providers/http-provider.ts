@@ -1,7 +1,7 @@
 import type { Clock, Random } from '../../app/ports/clock.js';
 import type { CallOptions, CancelSignal, ModelProvider } from '../../app/ports/model-provider.js';
 import type { ReleaseSlot } from '../../core/async/call-slots.js';
-import { backoffDelay } from '../../core/provider/backoff.js';
+import { backoffDelay, MAX_RETRY_AFTER_MS } from '../../core/provider/backoff.js';
 import {
   type ChatOutcome,
   type ChatRequest,
@@ -93,6 +93,10 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
   const retryDelay = (failure: AttemptFailure, attempts: number, call: CallScope): number | undefined => {
     if (!RETRYABLE.has(failure.kind) || attempts > settings.retries || call.reason !== undefined)
       return undefined;
+    // A missing model or path stays missing (it still counts against the variant, which falls
+    // back); a server that asks for a longer wait than a retry would take would refuse it again.
+    if (failure.status === 404) return undefined;
+    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > MAX_RETRY_AFTER_MS) return undefined;
     const delay = backoffDelay(attempts, settings.random, { retryAfterMs: failure.retryAfterMs });
     // Waiting past the deadline only to time out: hand the caller the real reason now.
     return delay < call.remainingMs() ? delay : undefined;

@@ -73,8 +73,10 @@ export function openaiStreamDecoder(): WireStreamDecoder {
         passed.type = fragment.type;
       }
       const fn = isRecord(fragment.function) ? fragment.function : {};
-      if (typeof fn.name === 'string') {
-        draft.name += fn.name;
+      // The name comes whole (OpenAI sends it in a call's first fragment; Fireworks and NVIDIA NIM
+      // send it again in every one): set, as the OpenAI SDK does, never appended.
+      if (typeof fn.name === 'string' && fn.name !== '') {
+        draft.name = fn.name;
         passed.name = fn.name;
       }
       if (typeof fn.arguments === 'string') {
@@ -107,8 +109,9 @@ export function openaiStreamDecoder(): WireStreamDecoder {
       if (error) throw new WireFailure(failureFromWireError(error, 'error event in the stream'));
       if (typeof chunk.model === 'string' && chunk.model !== '') model = chunk.model;
       usage = openaiUsage(chunk.usage) ?? usage;
-      // Some servers (vLLM) send the usage-only chunk with `choices: null`.
-      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      // Some servers (vLLM) send the usage-only chunk with `choices: null`. With `n` > 1 (a client's
+      // extra) each chunk carries one choice with its `index`: the answer is choice 0's.
+      const choice = Array.isArray(chunk.choices) ? firstChoice(chunk.choices) : undefined;
       if (!isRecord(choice)) return NOTHING;
       finishReason = openaiFinishReason(choice.finish_reason) ?? finishReason;
       const delta = isRecord(choice.delta) ? choice.delta : {};
@@ -136,4 +139,10 @@ export function openaiStreamDecoder(): WireStreamDecoder {
     },
   };
   return decoder;
+}
+
+/** A chunk's choice 0: the one whose `index` is 0, or the first one when none says its index. */
+function firstChoice(choices: readonly unknown[]): unknown {
+  for (const c of choices) if (isRecord(c) && (c.index === 0 || c.index === undefined)) return c;
+  return undefined;
 }

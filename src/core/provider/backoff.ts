@@ -4,6 +4,9 @@
  * AWS Architecture Blog, 2015 — unless the server named a wait with Retry-After, which wins
  * (capped, so a hostile header cannot park a call for an hour).
  */
+/** The longest Retry-After a retry waits for; a server that asks for more is not retried. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
 export function backoffDelay(
   attempt: number,
   random: () => number,
@@ -14,7 +17,7 @@ export function backoffDelay(
     maxRetryAfterMs?: number;
   } = {},
 ): number {
-  const { baseMs = 200, capMs = 10_000, retryAfterMs, maxRetryAfterMs = 60_000 } = options;
+  const { baseMs = 200, capMs = 10_000, retryAfterMs, maxRetryAfterMs = MAX_RETRY_AFTER_MS } = options;
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
     return Math.min(retryAfterMs, maxRetryAfterMs);
   }

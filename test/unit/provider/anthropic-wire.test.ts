@@ -61,3 +61,57 @@ describe('anthropicRequestBody: fields a Chat Completions client sends', () => {
     expect(parallel).not.toHaveProperty('tool_choice');
   });
 });
+
+describe('anthropicRequestBody: what the Messages API refuses is not sent', () => {
+  const request = (over: Partial<ChatRequest>): ChatRequest => ({
+    model: 'claude',
+    messages: [{ role: 'user', content: 'hi' }],
+    params: {},
+    ...over,
+  });
+
+  it('leaves out stop sequences of whitespace only ("each stop sequence must contain non-whitespace")', () => {
+    expect(
+      anthropicRequestBody(request({ params: { stop: ['\n', 'END'] } }), 'c', false).stop_sequences,
+    ).toEqual(['END']);
+    expect(anthropicRequestBody(request({ params: { stop: '\n\n' } }), 'c', false)).not.toHaveProperty(
+      'stop_sequences',
+    );
+  });
+
+  it('leaves out an empty assistant turn unless it is the last (a prefill)', () => {
+    const b = anthropicRequestBody(
+      request({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: '' },
+          { role: 'user', content: 'again' },
+          { role: 'assistant', content: null },
+          { role: 'user', content: 'and again' },
+          { role: 'assistant', content: '' },
+        ],
+      }),
+      'c',
+      false,
+    );
+    expect(b.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'again' },
+      { role: 'user', content: 'and again' },
+      { role: 'assistant', content: '' },
+    ]);
+  });
+
+  it('with thinking and no max_tokens, max_tokens is above the thinking budget', () => {
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    expect(anthropicRequestBody(request({ params: { extra: { thinking } } }), 'c', false).max_tokens).toBe(
+      3072,
+    );
+    expect(anthropicRequestBody(request({}), 'c', false).max_tokens).toBe(1024);
+    // A max_tokens set by the caller or the variant wins.
+    expect(
+      anthropicRequestBody(request({ params: { max_tokens: 4000, extra: { thinking } } }), 'c', false)
+        .max_tokens,
+    ).toBe(4000);
+  });
+});
