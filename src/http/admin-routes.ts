@@ -14,13 +14,16 @@ export interface AdminDeps {
 
 const ACTIONS: readonly HumanAction[] = ['start', 'pause', 'resume', 'advance', 'rollback', 'promote'];
 
-const actBody = z
-  .strictObject({
-    reason: z.string().min(1).max(2_000).optional(),
-    skip_gate: z.boolean().optional(),
-    actor: z.string().min(1).max(200).optional(),
-  })
-  .nullish();
+// The actor is the API key's name (`local` without keys), never the caller's say.
+const actBody = z.strictObject({
+  reason: z.string().min(1).max(2_000).optional(),
+  skip_gate: z.boolean().optional(),
+  /** advance only: the stage (1-based, as `ballast rollout status` shows it) the caller saw. */
+  from_stage: z.number().int().min(1).max(1_000).optional(),
+});
+
+/** Decisions a GET /api/decisions returns without a limit: the newest this many. */
+const DEFAULT_DECISIONS = 200;
 
 const STATUS_OF: Record<string, number> = {
   BALLAST_ERR_NOT_FOUND: 404,
@@ -70,7 +73,17 @@ export function registerAdminRoutes(
             code: 'not_found',
           }),
         );
-      const body = actBody.safeParse(request.body ?? null);
+      // A JSON body, always (`{}` at least): a browser sends a cross-site POST without a preflight
+      // only when it has no body or a form's type, so this keeps every other page's script out.
+      if (!isJson(request))
+        return reply.code(415).send(
+          errorBody({
+            message: 'send a JSON body ({} at least) with Content-Type: application/json',
+            type: 'invalid_request_error',
+            code: 'unsupported_media_type',
+          }),
+        );
+      const body = actBody.safeParse(request.body);
       if (!body.success)
         return reply.code(400).send(
           errorBody({
@@ -83,9 +96,10 @@ export function registerAdminRoutes(
         const decision = await deps.act({
           action: action as HumanAction,
           changeId: id,
-          actor: body.data?.actor ?? actorOf(request),
-          ...(body.data?.reason !== undefined ? { reason: body.data.reason } : {}),
-          ...(body.data?.skip_gate ? { skipGate: true } : {}),
+          actor: actorOf(request),
+          ...(body.data.reason !== undefined ? { reason: body.data.reason } : {}),
+          ...(body.data.skip_gate ? { skipGate: true } : {}),
+          ...(body.data.from_stage !== undefined ? { fromStage: body.data.from_stage - 1 } : {}),
         });
         return reply.send(decision);
       } catch (error) {
@@ -112,10 +126,10 @@ export function registerAdminRoutes(
     async (request, reply) => {
       const { change } = request.query;
       // A parameter given twice arrives as an array: one change and one limit per request.
-      if (Array.isArray(change) || Array.isArray(request.query.limit))
+      if (Array.isArray(change) || Array.isArray(request.query.limit) || change === '')
         return reply.code(400).send(
           errorBody({
-            message: 'give change and limit at most once each',
+            message: 'give change (not empty) and limit at most once each',
             type: 'invalid_request_error',
             code: 'invalid_request',
           }),
@@ -129,13 +143,19 @@ export function registerAdminRoutes(
             code: 'invalid_request',
           }),
         );
+      // The newest `limit` (default 200), oldest first, as `ballast log --limit` shows them.
       return reply.send({
         object: 'list',
         data: await deps.decisions({
           ...(change ? { changeId: change } : {}),
-          ...(limit !== undefined ? { limit } : {}),
+          limit: limit ?? DEFAULT_DECISIONS,
         }),
       });
     },
   );
+}
+
+function isJson(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && /^application\/json\s*(;|$)/i.test(type);
 }

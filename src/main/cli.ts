@@ -63,7 +63,8 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
       };
     },
     http: async (url, init) => {
-      const response = await fetch(url, init);
+      // A gateway that takes the connection and never answers must not hold the command for ever.
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
       const text = await response.text();
       let body: unknown = text;
       try {

@@ -56,7 +56,15 @@ export function decisionsContract(getStore: StoreGetter): void {
       expect((await store.decisions.list({ rolloutId: a.id, afterSeq: 2 })).map((d) => d.seq)).toEqual([
         3, 4,
       ]);
-      expect((await store.decisions.list({ rolloutId: a.id, limit: 2 })).map((d) => d.seq)).toEqual([1, 2]);
+      // A limit keeps the newest, oldest first (as `ballast log --limit` shows them).
+      expect((await store.decisions.list({ rolloutId: a.id, limit: 2 })).map((d) => d.seq)).toEqual([3, 4]);
+      expect(
+        (await store.decisions.list({ changeId: a.changeId, limit: 3 })).map((d) => [d.rolloutId, d.seq]),
+      ).toEqual([
+        [b.id, 1],
+        [a.id, 3],
+        [a.id, 4],
+      ]);
       const byChange = await store.decisions.list({ changeId: a.changeId });
       expect(byChange.map((d) => [d.rolloutId, d.seq])).toEqual([
         [a.id, 1],

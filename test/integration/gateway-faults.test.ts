@@ -191,8 +191,9 @@ const BEFORE_CONTENT: readonly {
   },
   { name: '429 without Retry-After', step: { status: 429 }, kind: 'rate_limit', calls: 2 },
   { name: '503 on every call', step: { status: 503 }, kind: 'upstream', calls: 2 },
-  // A candidate whose model name the upstream does not know: its configuration, not the request.
-  { name: '404 model not found', step: { status: 404 }, kind: 'upstream', calls: 2 },
+  // A candidate whose model name the upstream does not know: its configuration, not the request
+  // (not retried: it stays missing; the variant falls back).
+  { name: '404 model not found', step: { status: 404 }, kind: 'upstream', calls: 1 },
   { name: 'a connection reset', step: { reset: true }, kind: 'network', calls: 2 },
   { name: 'never answering', step: { hang: true }, kind: 'timeout', calls: 1 },
   { name: 'slow to the first token', step: { delayMs: 5_000 }, kind: 'timeout', calls: 1 },

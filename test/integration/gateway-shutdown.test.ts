@@ -112,7 +112,7 @@ describe('ballast serve: stopping', () => {
     const socket = connect(Number(port), '127.0.0.1');
     const post = (body: object) => {
       const json = JSON.stringify(body);
-      return `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+      return `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
     };
     let received = '';
     const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));

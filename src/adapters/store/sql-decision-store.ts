@@ -83,12 +83,15 @@ export function sqlDecisionStore(ctx: SqlContext): DecisionStore {
       if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
       // Within one rollout seq is the truth (clocks of several controllers may disagree); across
       // rollouts there is no shared sequence, so time orders them.
+      // With a limit, the newest that many: read newest first, then turned back.
+      const order = filter.limit !== undefined ? 'desc' : 'asc';
       query =
         filter.rolloutId !== undefined
-          ? query.orderBy('seq')
-          : query.orderBy('at').orderBy('rollout_id').orderBy('seq');
+          ? query.orderBy('seq', order)
+          : query.orderBy('at', order).orderBy('rollout_id', order).orderBy('seq', order);
       if (filter.limit !== undefined) query = query.limit(filter.limit);
       const rows = await query.execute();
+      if (filter.limit !== undefined) rows.reverse();
       return rows.map(toDecision);
     },
   };

@@ -14,6 +14,11 @@ export interface ActInput {
   readonly reason?: string;
   /** start only: bypass the offline gate (a reason is then required). */
   readonly skipGate?: boolean;
+  /**
+   * advance only: the stage (0-based) the caller saw; the advance is refused as a conflict when the
+   * rollout is on another one — a second click, or a retry after a timeout, must not skip a stage.
+   */
+  readonly fromStage?: number;
 }
 
 export const LIVE: ReadonlySet<RolloutStatus> = new Set(['running', 'paused']);
@@ -141,6 +146,8 @@ export async function act(ctx: ActContext, input: ActInput): Promise<LoggedDecis
       return ctx.apply(current, { status: 'running' }, entry);
     case 'advance': {
       if (!LIVE.has(current.status)) throw refuse(`the rollout is ${current.status}`);
+      if (input.fromStage !== undefined && input.fromStage !== current.stageIndex)
+        throw refuse(`it is on stage ${current.stageIndex + 1} now, not ${input.fromStage + 1}`);
       const next = spec.rollout.stages[current.stageIndex + 1];
       if (!next) throw refuse('it is on its last stage; promote it instead');
       return ctx.apply(current, { stageIndex: current.stageIndex + 1, exposure: next.percent }, entry);

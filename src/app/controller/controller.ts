@@ -230,7 +230,7 @@ export function createController(deps: ControllerDeps): Controller {
         if (lastHold.get(rollout.id) !== signature) {
           // The log's last decision says what was last written: after a restart, or by another
           // gateway's controller looking at the same evidence (each gateway runs one).
-          const last = (await deps.store.decisions.list({ rolloutId: rollout.id })).at(-1);
+          const last = (await deps.store.decisions.list({ rolloutId: rollout.id, limit: 1 })).at(-1);
           if (last?.action === 'hold')
             lastHold.set(rollout.id, holdSignature(flagsOf(last.evidence), last.reasons));
         }

@@ -44,6 +44,7 @@ export interface ListDecisionsFilter {
   readonly changeId?: string;
   /** Only decisions with seq greater than this (meaningful with rolloutId: tailing one rollout's log). */
   readonly afterSeq?: number;
+  /** Only the newest this many (still returned oldest first). */
   readonly limit?: number;
 }
 

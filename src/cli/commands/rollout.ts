@@ -116,45 +116,65 @@ export function registerRollout(program: Command, deps: CliDeps, setExit: (code:
         return setExit(EXIT.USAGE);
       }
       const key = flags.key ?? deps.env.BALLAST_KEY;
+      // An HTTP header carries printable ASCII only: a key with anything else is a usage error.
+      if (key !== undefined && key !== '' && !/^[\x21-\x7e]+$/.test(key)) {
+        deps.io.err('the API key (--key or BALLAST_KEY) must be printable ASCII without spaces');
+        return setExit(EXIT.USAGE);
+      }
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (key) headers.authorization = `Bearer ${key}`;
-      const url =
-        action === 'status'
-          ? `${base}/api/changes/${encodeURIComponent(change)}`
-          : `${base}/api/changes/${encodeURIComponent(change)}/${action}`;
-      let response: { status: number; body: unknown };
-      try {
-        response = await deps.http(url, {
-          method: action === 'status' ? 'GET' : 'POST',
-          headers,
-          ...(action === 'status'
-            ? {}
-            : {
-                body: JSON.stringify({
-                  ...(flags.reason ? { reason: flags.reason } : {}),
-                  ...(flags.skipGate ? { skip_gate: true } : {}),
-                }),
-              }),
-        });
-      } catch (error) {
-        deps.io.err(
-          `cannot reach the gateway at ${base}: ${(error as Error).message} (is \`ballast serve\` running? --server or BALLAST_URL)`,
-        );
-        return setExit(EXIT.RUNTIME);
-      }
-      if (response.status >= 400) {
+      const statusUrl = `${base}/api/changes/${encodeURIComponent(change)}`;
+      const call = async (
+        url: string,
+        body?: unknown,
+      ): Promise<{ status: number; body: unknown } | undefined> => {
+        try {
+          return await deps.http(url, {
+            method: body === undefined ? 'GET' : 'POST',
+            headers,
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+        } catch (error) {
+          deps.io.err(
+            `cannot reach the gateway at ${base}: ${(error as Error).message} (is \`ballast serve\` running? --server or BALLAST_URL)`,
+          );
+          setExit(EXIT.RUNTIME);
+          return undefined;
+        }
+      };
+      /** An error answer → its message and exit code: 409 refused, other 4xx usage, the rest runtime. */
+      const failed = (response: { status: number; body: unknown }): boolean => {
+        if (response.status < 400) return false;
         const message =
           (response.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${response.status}`;
         deps.io.err(`${action} ${change}: ${message}`);
-        return setExit(
-          response.status === 401 ||
-            response.status === 403 ||
-            response.status === 400 ||
-            response.status === 404
-            ? EXIT.USAGE
-            : EXIT.FAILED,
-        );
+        setExit(response.status === 409 ? EXIT.FAILED : response.status < 500 ? EXIT.USAGE : EXIT.RUNTIME);
+        return true;
+      };
+      const ballastAnswer = (body: unknown, field: string): boolean => {
+        if (typeof body === 'object' && body !== null && field in body) return true;
+        deps.io.err(`${base} did not answer as a Ballast gateway (is --server the gateway's URL?)`);
+        setExit(EXIT.RUNTIME);
+        return false;
+      };
+      let body: Record<string, unknown> | undefined;
+      if (action !== 'status') {
+        body = {
+          ...(flags.reason ? { reason: flags.reason } : {}),
+          ...(flags.skipGate ? { skip_gate: true } : {}),
+        };
+        // An advance names the stage it moves from, read first: a second advance sent at the same
+        // time (or a retry) is refused instead of skipping a stage.
+        if (action === 'advance') {
+          const seen = await call(statusUrl);
+          if (seen === undefined || failed(seen) || !ballastAnswer(seen.body, 'rollout')) return;
+          const stage = (seen.body as StatusJson).stage;
+          if (stage) body.from_stage = stage.index + 1;
+        }
       }
+      const response = await call(action === 'status' ? statusUrl : `${statusUrl}/${action}`, body);
+      if (response === undefined || failed(response)) return;
+      if (!ballastAnswer(response.body, action === 'status' ? 'rollout' : 'action')) return;
       if (flags.json) {
         printJson(deps.io, response.body);
         return setExit(EXIT.OK);
