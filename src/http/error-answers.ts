@@ -15,11 +15,17 @@ export function sendError(
 /**
  * What the gateway answers when no route handler does, always in OpenAI's error shape: bodies
  * Fastify cannot read (413, 415, 400), unknown endpoints (404), requests that arrive while the
- * server stops (503), and anything unexpected (500, logged).
+ * server stops (503), requests to a host other than loopback's when no keys are set (403), and
+ * anything unexpected (500, logged).
  */
 export function installErrorAnswers(
   app: FastifyInstance,
-  deps: { readonly bodyLimit: number; readonly logError: (message: string) => void },
+  deps: {
+    readonly bodyLimit: number;
+    readonly logError: (message: string) => void;
+    /** Answer only requests whose Host is localhost, 127.x or [::1] (no API keys configured). */
+    readonly loopbackHostsOnly?: boolean;
+  },
 ): void {
   // While the server stops, a request that still reaches it (on a connection kept busy by a
   // response in progress) is turned away in OpenAI's shape with `Connection: close` (Fastify sets
@@ -29,15 +35,26 @@ export function installErrorAnswers(
     stopping = true;
     done();
   });
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!stopping) return done();
-    void sendError(reply, {
-      status: 503,
-      type: 'api_error',
-      code: 'server_stopping',
-      message: 'The gateway is stopping; send the request again',
-      retryAfterMs: 1000,
-    });
+  // One hook for both checks: a hook per request costs more than the check.
+  const loopbackOnly = deps.loopbackHostsOnly === true;
+  app.addHook('onRequest', (request, reply, done) => {
+    if (stopping)
+      return void sendError(reply, {
+        status: 503,
+        type: 'api_error',
+        code: 'server_stopping',
+        message: 'The gateway is stopping; send the request again',
+        retryAfterMs: 1000,
+      });
+    if (loopbackOnly && !isLoopbackHost(request.headers.host))
+      return void sendError(reply, {
+        status: 403,
+        type: 'permission_error',
+        code: 'host_not_allowed',
+        message:
+          'Without API keys (auth.keys) the gateway answers requests to localhost, 127.0.0.1 or [::1] only',
+      });
+    done();
   });
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message?: string }, _request, reply) => {
@@ -79,4 +96,11 @@ export function installErrorAnswers(
       message: `Unknown endpoint ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
+}
+
+/** A Host header naming the loopback interface: localhost, 127.0.0.1 (any 127.x) or [::1], any port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
 }

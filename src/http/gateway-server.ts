@@ -89,21 +89,10 @@ export function createGatewayServer(deps: GatewayServerDeps): FastifyInstance {
   });
   const inFlight = deps.inFlight ?? new InFlight();
 
-  installErrorAnswers(app, deps);
   // Without keys the gateway listens on loopback only, and answers only requests that name a
   // loopback host: a page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding)
   // would otherwise reach every endpoint from a visitor's browser.
-  if (deps.keys.open)
-    app.addHook('onRequest', (request, reply, done) => {
-      if (isLoopbackHost(request.headers.host)) return done();
-      void sendError(reply, {
-        status: 403,
-        type: 'permission_error',
-        code: 'host_not_allowed',
-        message:
-          'Without API keys (auth.keys) the gateway answers requests to localhost, 127.0.0.1 or [::1] only',
-      });
-    });
+  installErrorAnswers(app, { ...deps, loopbackHostsOnly: deps.keys.open });
 
   const authorize = (request: FastifyRequest, reply: Reply, scopes: readonly Scope[]): boolean => {
     const result = deps.keys.check(
@@ -383,11 +372,4 @@ function servedHeaders(reply: Reply, served: Served): void {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** A Host header naming the loopback interface: localhost, 127.0.0.1 (any 127.x) or [::1], any port. */
-function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const name = host.toLowerCase().replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
 }
