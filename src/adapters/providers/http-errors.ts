@@ -133,7 +133,11 @@ export function failureFromWireError(error: WireError, context: string): Attempt
   const detail = error.message ?? error.type ?? error.code ?? 'no details';
   // A not-found error event is the in-band HTTP 404: not retried, like the status.
   const notFound = error.status === undefined && /not_found/i.test(`${error.type ?? ''} ${error.code ?? ''}`);
-  return { kind: kindFromWireError(error), message: `${context}: ${detail}`, ...(notFound ? { status: 404 } : {}) };
+  return {
+    kind: kindFromWireError(error),
+    message: `${context}: ${detail}`,
+    ...(notFound ? { status: 404 } : {}),
+  };
 }
 
 // undici's own timeouts (disabled by http-transport, kept for dispatchers passed in) and the OS's.
