@@ -266,6 +266,15 @@ describe('latency sketches', () => {
     expect(decodeSketch(late?.sketch as string).count).toBe(1);
   });
 
+  it('at the row bound, a vote that replaces another moves whole or not at all', () => {
+    const agg = new MetricAggregator({ maxRows: 1 });
+    // The earlier vote's bucket was flushed; only one new row fits.
+    agg.addFeedback(feedbackRecord({ value: 0, at: T + BUCKET_MS, replaces: { value: 1, at: T } }));
+    expect(agg.dropped).toBe(1);
+    // Its new bucket keeps no +1 without the −1 in the earlier one: the request's vote would count twice.
+    expect(agg.drain().every((r) => r.feedbackCount === 0 && r.feedbackNegative === 0)).toBe(true);
+  });
+
   it('a vote that replaces another takes the earlier one out of its own bucket', () => {
     const agg = new MetricAggregator({ maxRows: 100 });
     agg.addFeedback(feedbackRecord({ value: 1, at: T }));

@@ -123,22 +123,24 @@ export class MetricAggregator {
 
   /** Adds a vote to its bucket; a vote that replaces another takes that one out of its own bucket. */
   addFeedback(feedback: FeedbackRecord): void {
-    if (feedback.replaces) this.#foldFeedback(feedback, feedback.replaces.value, feedback.replaces.at, -1);
-    this.#foldFeedback(feedback, feedback.value, feedback.at, 1);
-  }
-
-  #foldFeedback(feedback: FeedbackRecord, value: number, at: number, sign: 1 | -1): void {
-    const row = this.row(
-      feedback.route ?? DIRECT_ROUTE,
-      feedback.changeId,
-      feedback.variant,
-      bucketStartOf(at, this.bucketMs),
-    );
-    if (!row) return;
-    row.feedbackCount += sign;
-    row.feedbackSum += sign * value;
-    if (value < 0.5) row.feedbackNegative += sign;
-    else row.feedbackPositive += sign;
+    const rowAt = (at: number) =>
+      this.row(
+        feedback.route ?? DIRECT_ROUTE,
+        feedback.changeId,
+        feedback.variant,
+        bucketStartOf(at, this.bucketMs),
+      );
+    const now = rowAt(feedback.at);
+    if (!now) return;
+    // A vote that replaces another moves it out of the earlier vote's bucket: both halves or neither
+    // (at the row bound, keeping the +1 without the −1 would count the request's vote twice).
+    const replaced = feedback.replaces;
+    if (replaced) {
+      const before = rowAt(replaced.at);
+      if (!before) return;
+      foldFeedback(before, replaced.value, -1);
+    }
+    foldFeedback(now, feedback.value, 1);
   }
 
   /**
@@ -179,6 +181,13 @@ export class MetricAggregator {
     row.sketch ??= newLatencySketch();
     row.sketch.accept(ms);
   }
+}
+
+function foldFeedback(row: Pending, value: number, sign: 1 | -1): void {
+  row.feedbackCount += sign;
+  row.feedbackSum += sign * value;
+  if (value < 0.5) row.feedbackNegative += sign;
+  else row.feedbackPositive += sign;
 }
 
 function keyOf(route: string, changeId: string | null, variant: string, bucketStart: number): string {
