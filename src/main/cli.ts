@@ -75,7 +75,11 @@ export function cliDeps(overrides: Partial<CliDeps> = {}): CliDeps {
       return { status: response.status, body };
     },
     readDecisions: async (storeUrl, filter) => {
-      const { openStore } = await import('../adapters/store/open-store.js');
+      const { openStore, isMissingSqliteFile, parseStoreUrl } = await import(
+        '../adapters/store/open-store.js'
+      );
+      // A SQLite store that does not exist holds no decisions; reading it must not create it.
+      if (isMissingSqliteFile(parseStoreUrl(storeUrl))) return [];
       const store = await openStore(storeUrl);
       try {
         return await store.decisions.list(filter);

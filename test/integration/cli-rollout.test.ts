@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
@@ -138,4 +138,14 @@ describe('the offline gate of rollout start', () => {
       await gw.close();
     }
   }, 60_000);
+});
+
+describe('ballast log without a store', () => {
+  it('says there are no decisions and creates no store', async () => {
+    const empty = tempDir();
+    const run = await runCli(['log'], empty);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('no decisions yet');
+    expect(existsSync(join(empty, '.ballast'))).toBe(false);
+  });
 });

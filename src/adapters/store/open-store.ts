@@ -6,6 +6,7 @@ import { parseStoreUrl, type StoreUrlOptions } from './store-url.js';
 
 // The store's entry points in one place for composition roots (src/main imports them from here).
 export { type MigrationStatus, migrateToLatest, migrationStatus } from './store-migrator.js';
+export { isMissingSqliteFile, parseStoreUrl } from './store-url.js';
 
 export interface OpenStoreOptions extends StoreUrlOptions {
   /** Apply pending migrations before returning (default true). */

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { Migrator } from 'kysely';
 import { BallastError } from '../../core/errors.js';
 import { migrationNames, migrationProvider } from './migration-provider.js';
 import { type OpenDatabase, openDatabase } from './open-database.js';
 import { describeError, toStoreError } from './store-error.js';
-import { parseStoreUrl, type StoreUrlOptions } from './store-url.js';
+import { isMissingSqliteFile, parseStoreUrl, type StoreUrlOptions } from './store-url.js';
 
 export interface AppliedMigration {
   readonly name: string;
@@ -62,7 +61,7 @@ export async function migrateToLatest(url: string, options: StoreUrlOptions = {}
 export async function migrationStatus(url: string, options: StoreUrlOptions = {}): Promise<MigrationStatus> {
   const target = parseStoreUrl(url, options);
   // Do not create an empty SQLite file just to report that nothing is applied.
-  if (target.dialect === 'sqlite' && target.filename !== ':memory:' && !existsSync(target.filename)) {
+  if (isMissingSqliteFile(target)) {
     return { dialect: 'sqlite', url: target.display, applied: [], pending: migrationNames() };
   }
   const database = await openDatabase(target);

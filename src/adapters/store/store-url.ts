@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BallastError } from '../../core/errors.js';
 import { maskStoreUrl } from '../../core/mask-url.js';
@@ -102,4 +103,9 @@ export function parseStoreUrl(url: string, options: StoreUrlOptions = {}): Store
 function cache(options: StoreUrlOptions): { cacheKiB?: number } {
   const kib = options.sqliteCacheKiB;
   return kib !== undefined && Number.isInteger(kib) && kib > 0 ? { cacheKiB: kib } : {};
+}
+
+/** A SQLite file store whose file does not exist yet: reading it must not create it. */
+export function isMissingSqliteFile(target: StoreTarget): boolean {
+  return target.dialect === 'sqlite' && target.filename !== ':memory:' && !existsSync(target.filename);
 }
