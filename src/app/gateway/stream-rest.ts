@@ -59,13 +59,21 @@ export interface StreamRestOptions {
  * when the client goes away (the HTTP layer calls `return()` on the generator).
  */
 export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayStreamEvent, void, undefined> {
-  const scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
+  let scanner = o.rules.length > 0 ? createStreamScanner(o.rules) : undefined;
   // Each streamed tool call's arguments get a scanner of their own (check-tool-calls.ts).
   const argumentRules = toolArgumentRules(o.rules);
   const toolScanners = new Map<number, StreamScanner>();
+  /** Findings of scanners already ended (text before a tool call, a call before the next one). */
+  const endedText: ActionedFinding[] = [];
+  const endedTools: ActionedFinding[] = [];
   /** Findings in tool calls that came whole at the end. */
   let wholeToolFindings: readonly ActionedFinding[] = [];
-  const toolFindings = () => [...[...toolScanners.values()].flatMap((t) => t.findings), ...wholeToolFindings];
+  const textFindings = () => [...endedText, ...(scanner?.findings ?? [])];
+  const toolFindings = () => [
+    ...endedTools,
+    ...[...toolScanners.values()].flatMap((t) => t.findings),
+    ...wholeToolFindings,
+  ];
   let outcome: RequestOutcome = 'cancelled';
   /** The error event that ends a stream an output check blocked (text or a tool call's arguments). */
   const blockedBy = (source: { readonly findings: readonly ActionedFinding[] }): GatewayStreamEvent => {
@@ -74,9 +82,14 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
   };
   let kind: FailureKind | undefined;
   let result: ChatResult | undefined;
-  let output = '';
+  /** The text the client was sent (what the request log keeps: checked, as a whole answer's is). */
+  let sent = '';
   let toolsSent = false;
   let contentSent = false;
+  /** Text pushed into the scanner since it last released everything. */
+  let textHeld = false;
+  /** The tool call whose fragments came last. */
+  let lastTool: number | undefined;
   /** A content event on its way to the client; the first one marks the time to first token. */
   const content = <E>(e: E): E => {
     if (!contentSent) {
@@ -85,27 +98,74 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     }
     return e;
   };
+  const delta = (text: string): GatewayStreamEvent => {
+    sent += text;
+    return content({ type: 'delta', text });
+  };
+  /**
+   * Releases what the text scanner holds back — before a tool call (OpenAI sends text, then the
+   * calls; a client's stream helper takes the text as done when a call starts) or an upstream
+   * failure — and starts a new scanner for any text after. True when an output check blocked.
+   */
+  function* flushText(): Generator<GatewayStreamEvent, boolean> {
+    if (!scanner || !textHeld) return false;
+    const ended = scanner;
+    const step = ended.end();
+    endedText.push(...ended.findings);
+    scanner = createStreamScanner(o.rules);
+    textHeld = false;
+    if (step.text !== '') yield delta(step.text);
+    if (!step.blocked) return false;
+    yield blockedBy(ended);
+    return true;
+  }
+  /**
+   * Releases what a tool call's scanner holds back, once its fragments are over (the next call
+   * started, the stream ended or failed): each call reaches the client whole before the next
+   * begins, as OpenAI sends them. True when an output check blocked.
+   */
+  function* flushTool(index: number): Generator<GatewayStreamEvent, boolean> {
+    const tool = toolScanners.get(index);
+    if (tool === undefined) return false;
+    toolScanners.delete(index);
+    const step = tool.end();
+    endedTools.push(...tool.findings);
+    if (step.text !== '') yield content({ type: 'tool_call', call: { index, arguments: step.text } });
+    if (!step.blocked) return false;
+    yield blockedBy(tool);
+    return true;
+  }
+  /** Every call's held arguments, in the calls' order. */
+  function* flushTools(): Generator<GatewayStreamEvent, boolean> {
+    for (const index of [...toolScanners.keys()].sort((a, b) => a - b))
+      if (yield* flushTool(index)) return true;
+    return false;
+  }
   try {
     let event: StreamEvent | undefined = o.first;
     while (event !== undefined) {
       if (event.type === 'delta') {
         o.scope.phase('idle', o.idleMs);
-        output += event.text;
         if (scanner) {
+          textHeld = true;
           const step = scanner.push(event.text);
-          if (step.text !== '') yield content({ type: 'delta', text: step.text });
+          if (step.text !== '') yield delta(step.text);
           if (step.blocked) {
             yield blockedBy(scanner);
             return;
           }
+        } else if (event.text === '') {
+          yield { type: 'delta', text: '' };
         } else {
-          const delta: GatewayStreamEvent = { type: 'delta', text: event.text };
-          yield event.text === '' ? delta : content(delta);
+          yield delta(event.text);
         }
       } else if (event.type === 'tool_call') {
         o.scope.phase('idle', o.idleMs);
         toolsSent = true;
+        if (yield* flushText()) return;
         const { arguments: piece, ...head } = event.call;
+        if (lastTool !== undefined && lastTool !== head.index && (yield* flushTool(lastTool))) return;
+        lastTool = head.index;
         if (argumentRules.length === 0 || piece === undefined) yield content(event);
         else {
           let tool = toolScanners.get(head.index);
@@ -125,22 +185,14 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
         result = event.result;
         if (scanner) {
           const step = scanner.end();
-          if (step.text !== '') yield content({ type: 'delta', text: step.text });
+          if (step.text !== '') yield delta(step.text);
           if (step.blocked) {
             yield blockedBy(scanner);
             return;
           }
         }
         // What each streamed call's scanner still held back, in the calls' order.
-        for (const index of [...toolScanners.keys()].sort((a, b) => a - b)) {
-          const tool = toolScanners.get(index) as StreamScanner;
-          const step = tool.end();
-          if (step.text !== '') yield content({ type: 'tool_call', call: { index, arguments: step.text } });
-          if (step.blocked) {
-            yield blockedBy(tool);
-            return;
-          }
-        }
+        if (yield* flushTools()) return;
         let wholeCalls = !toolsSent && event.result.toolCalls?.length ? event.result.toolCalls : undefined;
         if (wholeCalls && scanner) {
           const checked = checkToolCalls(wholeCalls, o.rules);
@@ -151,7 +203,7 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
           }
           wholeCalls = checked.toolCalls;
         }
-        const redacted = redactedAny(scanner?.findings ?? []) || redactedAny(toolFindings());
+        const redacted = redactedAny(textFindings()) || redactedAny(toolFindings());
         outcome = 'ok';
         // Tool calls that come whole with the end are the answer's first content.
         if (wholeCalls) content(event);
@@ -169,6 +221,8 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
       } else {
         kind = o.scope.reason ? 'timeout' : event.failure.kind;
         if (kind === 'cancelled' && o.scope.parent.aborted) return;
+        // What the upstream sent before it failed reaches the client (checked) before the error.
+        if ((yield* flushText()) || (yield* flushTools())) return;
         outcome = 'stream_interrupted';
         yield {
           type: 'error',
@@ -199,8 +253,8 @@ export async function* streamRest(o: StreamRestOptions): AsyncGenerator<GatewayS
     o.finish(outcome, {
       ...(kind ? { kind } : {}),
       ...(result ? { result } : {}),
-      hits: (scanner?.findings.length ?? 0) + toolFindings().length,
-      output,
+      hits: textFindings().length + toolFindings().length,
+      output: sent,
     });
   }
 }

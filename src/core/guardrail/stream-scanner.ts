@@ -37,8 +37,13 @@ export interface StreamScanner {
 /** What a push releases while everything is still held back. */
 const NOTHING_YET: StreamStep = Object.freeze({ text: '', findings: Object.freeze([]), blocked: false });
 
-/** Released text kept in front of the next scan so lookbehinds (`(?<!\d)`) see what came before. */
-const CONTEXT = 32;
+/**
+ * Released text kept in front of the next scan, so lookbehinds (`(?<!\d)`) and a match's leading
+ * part see what came before: the longest is the generic secret's name and separator
+ * (`client_secret_prod_backup_01 = "`, up to 62 characters; detect-secrets.ts), which must still
+ * be in view when its value, held back as a trailing token, is judged.
+ */
+const CONTEXT = 64;
 /**
  * Of an unbroken run of non-space characters already released (one longer than `maxToken`), this
  * much is kept in front of the next scans: a shape that only becomes whole later (a JWT's header

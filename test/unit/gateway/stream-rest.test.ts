@@ -43,7 +43,7 @@ async function rest(
     ? providerStream(events)
     : { state: { cleanedUp: false }, iterator: events };
   const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' | 'tool_call' }>;
-  const finished: { outcome?: string; hits?: number; kind?: string } = {};
+  const finished: { outcome?: string; hits?: number; kind?: string; output?: string } = {};
   const stream = streamRest({
     first,
     iterator,
@@ -55,6 +55,7 @@ async function rest(
       finished.outcome = outcome;
       finished.hits = fields.hits;
       finished.kind = fields.kind;
+      finished.output = fields.output;
     },
   });
   return { state, finished, stream };
@@ -135,7 +136,7 @@ describe('streamRest', () => {
         call: { id: 'call_1', name: 'send', arguments: '' },
       });
       expect(events.at(-1)?.type).toBe('done');
-      expect(finished).toEqual({ outcome: 'ok', hits: 1 });
+      expect(finished).toMatchObject({ outcome: 'ok', hits: 1 });
     });
 
     it('sends, however the arguments are split, what checking them whole gives', async () => {
@@ -254,5 +255,120 @@ describe('streamRest: time to first token', () => {
         [],
       ),
     ).toEqual(['delta', 'done']);
+  });
+
+  describe('with output checks, as OpenAI orders a stream', () => {
+    const redact: GuardrailRule[] = [
+      { check: 'pii', action: 'redact' },
+      { check: 'secrets', action: 'redact' },
+    ];
+    const shown = (e: {
+      type: string;
+      text?: string;
+      call?: { index: number; id?: string; arguments?: string };
+    }) =>
+      e.type === 'delta'
+        ? `text:${e.text}`
+        : e.type === 'tool_call'
+          ? `call${e.call!.index}:${e.call!.id ?? ''}:${e.call!.arguments ?? ''}`
+          : e.type;
+
+    it('each tool call reaches the client whole before the next one starts', async () => {
+      const { stream } = await rest(
+        [
+          // OpenAI's order: a call's header, its arguments in pieces, then the next call.
+          { type: 'tool_call', call: { index: 0, id: 'a', type: 'function', name: 'f', arguments: '' } },
+          { type: 'tool_call', call: { index: 0, arguments: '{"city":' } },
+          { type: 'tool_call', call: { index: 0, arguments: '"Paris"}' } },
+          { type: 'tool_call', call: { index: 1, id: 'b', type: 'function', name: 'f', arguments: '' } },
+          { type: 'tool_call', call: { index: 1, arguments: '{"city":"Rome"}' } },
+          { type: 'done', result: { ...result, text: '', finishReason: 'tool_calls' } },
+        ],
+        redact,
+      );
+      const out: string[] = [];
+      for await (const e of stream) out.push(shown(e as never));
+      // The held-back arguments of call 0 go out when call 1 starts, not with the finish (the
+      // OpenAI SDK's stream helper takes a call as done when the next index appears).
+      const firstB = out.indexOf('call1:b:');
+      expect(firstB).toBeGreaterThan(0);
+      expect(
+        out
+          .slice(0, firstB)
+          .map((e) => e.split(':').slice(2).join(':'))
+          .join(''),
+      ).toBe('{"city":"Paris"}');
+      expect(out.slice(firstB).some((e) => e.startsWith('call0'))).toBe(false);
+    });
+
+    it('text held back reaches the client before a tool call, and before an upstream error', async () => {
+      const long =
+        'The weather in both cities is what you asked about; one moment while I look it up. '.repeat(3);
+      const withTool = await rest(
+        [
+          { type: 'delta', text: long },
+          { type: 'tool_call', call: { index: 0, id: 'a', type: 'function', name: 'f', arguments: '{}' } },
+          { type: 'done', result: { ...result, finishReason: 'tool_calls' } },
+        ],
+        redact,
+      );
+      const out: string[] = [];
+      for await (const e of withTool.stream) out.push(shown(e as never));
+      const firstCall = out.findIndex((e) => e.startsWith('call0'));
+      expect(
+        out
+          .slice(0, firstCall)
+          .map((e) => e.slice(5))
+          .join(''),
+      ).toBe(long);
+      const cut = await rest(
+        [
+          { type: 'delta', text: long },
+          {
+            type: 'error',
+            failure: { kind: 'network', message: 'cut', afterContent: true, attempts: 1 } as never,
+          },
+        ],
+        redact,
+      );
+      const cutOut: string[] = [];
+      for await (const e of cut.stream) cutOut.push(shown(e as never));
+      expect(cutOut.at(-1)).toBe('error');
+      expect(
+        cutOut
+          .slice(0, -1)
+          .map((e) => e.slice(5))
+          .join(''),
+      ).toBe(long);
+      expect(cut.finished.outcome).toBe('stream_interrupted');
+    });
+
+    it('reports the text the client got (checked), not what the upstream sent', async () => {
+      const { stream, finished } = await rest(
+        [
+          { type: 'delta', text: 'Write to ann.lee@exam' },
+          { type: 'delta', text: 'ple.com today.' },
+          { type: 'done', result },
+        ],
+        redact,
+      );
+      for await (const _ of stream);
+      expect(finished.output).not.toContain('ann.lee');
+      expect(finished.output).toContain('[REDACTED');
+    });
+
+    it('redacts a long value assigned to a long credential name, sent in small pieces', async () => {
+      const value = 'Q7x9Lm2Pz4Vb8Nc1Rt5Yk3Hs0Jf'.repeat(6);
+      const text = `Use this:\npasswd_production_replica_main = ${value}\nThat is all.`;
+      const pieces = text.match(/.{1,4}/gs) ?? [];
+      const { stream } = await rest(
+        [...pieces.map((t): StreamEvent => ({ type: 'delta', text: t })), { type: 'done', result }],
+        redact,
+      );
+      let got = '';
+      for await (const e of stream) if (e.type === 'delta') got += e.text;
+      expect(got).not.toContain(value.slice(0, 20));
+      expect(got).toContain('passwd_production_replica_main = [REDACTED');
+    });
   });
 });
