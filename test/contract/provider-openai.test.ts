@@ -476,6 +476,23 @@ describe('a stream read from a raw socket', () => {
     }
   });
 
+  it("names the upstream's model on the first delta, so a stream carries one model from the start", async () => {
+    const named = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'gpt-x-2024-08-06', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const raw = await startRaw([
+      [named({ content: 'Hi' })],
+      [named({ content: '!' }), named({}, 'stop'), 'data: [DONE]\n\n'],
+    ]);
+    try {
+      const run = await collect(raw.provider.stream(request));
+      expect(run.events[0]).toEqual({ type: 'delta', text: 'Hi', model: 'gpt-x-2024-08-06' });
+      expect(run.events[1]).toEqual({ type: 'delta', text: '!' });
+      expect(done(run).model).toBe('gpt-x-2024-08-06');
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('keeps tool-call fragments in their place between the text of one read', async () => {
     const call = { index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } };
     const raw = await startRaw([

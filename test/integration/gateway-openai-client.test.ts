@@ -44,6 +44,24 @@ describe('gateway with the openai client', () => {
     expect(upstream.requests[0]?.body?.model).toBe('m-stable');
   });
 
+  it('a stream names the model the upstream reports on every chunk, as the whole answer does', async () => {
+    upstream.script({ model: 'm-stable-2024-08-06' }, { model: 'm-stable-2024-08-06' });
+    const whole = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(whole.model).toBe('m-stable-2024-08-06');
+    const stream = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const models = new Set<string>();
+    for await (const chunk of stream) models.add(chunk.model);
+    expect([...models]).toEqual(['m-stable-2024-08-06']);
+  });
+
   it("passes a model's refusal on, whole and streamed (the SDK reads message.refusal)", async () => {
     const refusal = "I'm sorry, I can't help with that.";
     const messages = [{ role: 'user' as const, content: 'something refused' }];

@@ -104,9 +104,10 @@ export async function* streamAttempt(
   wire: WireFormat,
   request: WireHttpRequest,
   onMalformed: () => void,
+  /** The caller's, to read what the stream has said so far (its model); a new one by default. */
+  decoder: WireStreamDecoder = wire.streamDecoder(),
 ): AsyncGenerator<string | ToolCallDelta, AttemptOutcome<WireSummary>, void> {
   let response: Dispatcher.ResponseData | undefined;
-  const decoder = wire.streamDecoder();
   try {
     ctx.attempt.touch();
     response = await send(ctx, request);

@@ -177,9 +177,16 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
           }
           attempts += 1;
           const attempt = new AttemptScope(call, settings.idleTimeoutMs, options?.onActivity);
-          const inner = streamAttempt(context(attempt), wire, mapped.value, () => {
-            counters.malformedChunks += 1;
-          });
+          const decoder = wire.streamDecoder();
+          const inner = streamAttempt(
+            context(attempt),
+            wire,
+            mapped.value,
+            () => {
+              counters.malformedChunks += 1;
+            },
+            decoder,
+          );
           let outcome: AttemptOutcome<WireSummary> | undefined;
           try {
             for (let step = await inner.next(); ; step = await inner.next()) {
@@ -188,12 +195,19 @@ export function createHttpProvider(settings: HttpProviderSettings): HttpModelPro
                 break;
               }
               timing.firstToken();
+              // The first piece names the model the upstream said it is, so a client's stream
+              // carries one model from its first chunk to its last.
+              const named = text === '' && !toolsSent ? decoder.summary().model : undefined;
               if (typeof step.value === 'string') {
                 text += step.value;
-                yield { type: 'delta', text: step.value };
+                yield named
+                  ? { type: 'delta', text: step.value, model: named }
+                  : { type: 'delta', text: step.value };
               } else {
                 toolsSent = true;
-                yield { type: 'tool_call', call: step.value };
+                yield named
+                  ? { type: 'tool_call', call: step.value, model: named }
+                  : { type: 'tool_call', call: step.value };
               }
             }
           } finally {

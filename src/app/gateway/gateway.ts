@@ -339,6 +339,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         // hold-back); an answer that sends none has none.
         let ttftMs: number | null = null;
         const servedNow = served;
+        // The model the upstream named, when it did before its first piece: every chunk says it.
+        const model = (first.type === 'done' ? first.result.model : first.model) || variantOf(variant).model;
         const events = streamRest({
           first,
           iterator,
@@ -348,7 +350,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           },
           idleMs: limits.idle_ms,
           rules: rulesOf(variant, 'output'),
-          model: variantOf(variant).model,
+          model,
           finish: (outcome, fields) => {
             const ok = outcome === 'ok';
             if (ok) breaker.success();
@@ -380,7 +382,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
             });
           },
         });
-        return { ok: true, served: servedNow, model: variantOf(variant).model, events };
+        return { ok: true, served: servedNow, model, events };
       }
       return failChain(request, at, startedAt, true, {
         served,

@@ -124,8 +124,12 @@ export interface ToolCallDelta {
  * `done` (whose result holds the whole text and tool calls) or `error`.
  */
 export type StreamEvent =
-  | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'tool_call'; readonly call: ToolCallDelta }
+  /**
+   * `model`: on a stream's first delta or tool-call fragment, the model the upstream named before
+   * it (OpenAI repeats it on every chunk, Anthropic sends it in `message_start`), when it did.
+   */
+  | { readonly type: 'delta'; readonly text: string; readonly model?: string }
+  | { readonly type: 'tool_call'; readonly call: ToolCallDelta; readonly model?: string }
   | { readonly type: 'done'; readonly result: ChatResult }
   | { readonly type: 'error'; readonly failure: ProviderFailure };
 
