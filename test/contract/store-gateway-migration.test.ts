@@ -4,24 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open-store.js';
 import { withMigrator } from '../helpers/migrate.js';
-import {
-  dropSchema,
-  PG_TEST_URL,
-  probePostgres,
-  randomSchemaName,
-  requirePostgresUnderCi,
-  urlWithSchema,
-} from '../helpers/postgres.js';
+import { postgresForFile } from '../helpers/postgres.js';
 import { T0 } from './store-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ballast-0003-'));
-const probe = await probePostgres();
-requirePostgresUnderCi(probe);
-const schema = randomSchemaName();
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (probe.available) await dropSchema(PG_TEST_URL, schema);
-});
+const postgres = await postgresForFile();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Migrates a fresh store only up to 0002 and writes one metric bucket the way that build did. */
 async function storeBefore0003(url: string): Promise<void> {
@@ -53,51 +41,51 @@ async function storeBefore0003(url: string): Promise<void> {
   });
 }
 
-describe.each([
-  { name: 'SQLite', url: `sqlite:${join(dir, 'upgrade.db')}`, run: true },
-  { name: 'PostgreSQL', url: urlWithSchema(PG_TEST_URL, schema), run: probe.available },
-])('0003-gateway on an existing $name store', ({ url, run }) => {
-  it.runIf(run)('gives old metric buckets zero feedback counters and adds to them afterwards', async () => {
-    await storeBefore0003(url);
-    const store = await openStore(url);
-    try {
-      const [old] = await store.metrics.query({ route: 'support' });
-      expect(old).toMatchObject({
-        count: 7,
-        feedbackCount: 0,
-        feedbackSum: 0,
-        feedbackNegative: 0,
-        feedbackPositive: 0,
-      });
-      const { sketch: _s, ...counters } = old!;
-      await store.metrics.upsertBatch([
-        {
-          ...counters,
-          count: 0,
-          errors: 0,
-          latencySum: 0,
-          latencySqSum: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-          costUsd: 0,
+describe.each([{ name: 'SQLite', url: `sqlite:${join(dir, 'upgrade.db')}`, run: true }, postgres])(
+  '0003-gateway on an existing $name store',
+  ({ url, run }) => {
+    it.runIf(run)('gives old metric buckets zero feedback counters and adds to them afterwards', async () => {
+      await storeBefore0003(url);
+      const store = await openStore(url);
+      try {
+        const [old] = await store.metrics.query({ route: 'support' });
+        expect(old).toMatchObject({
+          count: 7,
+          feedbackCount: 0,
+          feedbackSum: 0,
+          feedbackNegative: 0,
+          feedbackPositive: 0,
+        });
+        const { sketch: _s, ...counters } = old!;
+        await store.metrics.upsertBatch([
+          {
+            ...counters,
+            count: 0,
+            errors: 0,
+            latencySum: 0,
+            latencySqSum: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            costUsd: 0,
+            feedbackCount: 2,
+            feedbackSum: 1,
+            feedbackNegative: 1,
+            feedbackPositive: 1,
+            sketch: null,
+          },
+        ]);
+        expect((await store.metrics.query({ route: 'support' }))[0]).toMatchObject({
+          count: 7,
           feedbackCount: 2,
           feedbackSum: 1,
           feedbackNegative: 1,
           feedbackPositive: 1,
-          sketch: null,
-        },
-      ]);
-      expect((await store.metrics.query({ route: 'support' }))[0]).toMatchObject({
-        count: 7,
-        feedbackCount: 2,
-        feedbackSum: 1,
-        feedbackNegative: 1,
-        feedbackPositive: 1,
-      });
-      expect(await store.requestLog.list()).toEqual([]);
-      expect(await store.settings.get('anything')).toBeUndefined();
-    } finally {
-      await store.close();
-    }
-  });
-});
+        });
+        expect(await store.requestLog.list()).toEqual([]);
+        expect(await store.settings.get('anything')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

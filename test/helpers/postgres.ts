@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { it } from 'vitest';
+import { afterAll, it } from 'vitest';
 
 /** The PostgreSQL the tests use: trust auth on localhost unless BALLAST_TEST_PG says otherwise. */
 export const PG_TEST_URL = process.env.BALLAST_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -51,6 +51,21 @@ export function requirePostgresUnderCi(probe: PostgresProbe): void {
   console.warn(
     `Skipping PostgreSQL tests: ${probe.reason}. Start PostgreSQL or set BALLAST_TEST_PG to run them.`,
   );
+}
+
+/**
+ * The PostgreSQL side of a test file that runs against SQLite and PostgreSQL: a schema of its own,
+ * dropped after the file, as a `describe.each` row (`run` false when the server does not answer;
+ * under CI=true that is a failing test, see requirePostgresUnderCi). Call at a file's top level.
+ */
+export async function postgresForFile(): Promise<{ name: 'PostgreSQL'; url: string; run: boolean }> {
+  const probe = await probePostgres();
+  requirePostgresUnderCi(probe);
+  const schema = randomSchemaName();
+  afterAll(async () => {
+    if (probe.available) await dropSchema(PG_TEST_URL, schema);
+  });
+  return { name: 'PostgreSQL', url: urlWithSchema(PG_TEST_URL, schema), run: probe.available };
 }
 
 /** A fresh schema name per test file, so parallel files and reruns never see each other's rows. */

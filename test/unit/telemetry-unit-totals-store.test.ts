@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open-store.js';
 import { createGatewayTelemetry } from '../../src/adapters/telemetry/create-gateway-telemetry.js';
 import type { AttemptRecord, FeedbackRecord, RequestRecord } from '../../src/app/ports/gateway-telemetry.js';
@@ -6,22 +6,10 @@ import { UNIT_METRIC_NAMES, UNIT_METRICS, type UnitSums } from '../../src/app/po
 import { seededRandom } from '../../src/core/hash/random.js';
 import type { Arm } from '../../src/core/routing/assign.js';
 import { projectSchema } from '../../src/core/spec/project-schema.js';
-import {
-  dropSchema,
-  PG_TEST_URL,
-  probePostgres,
-  randomSchemaName,
-  requirePostgresUnderCi,
-  urlWithSchema,
-} from '../helpers/postgres.js';
+import { postgresForFile } from '../helpers/postgres.js';
 import { requestRecord } from '../support/telemetry-records.js';
 
-const probe = await probePostgres();
-requirePostgresUnderCi(probe);
-const schema = randomSchemaName();
-afterAll(async () => {
-  if (probe.available) await dropSchema(PG_TEST_URL, schema);
-});
+const postgres = await postgresForFile();
 
 const T = 1_760_000_000_000;
 const SLOW_MS = 1_500;
@@ -165,72 +153,76 @@ function independentSums(
   return out;
 }
 
-describe.each([
-  { name: 'SQLite in memory', url: 'sqlite::memory:', run: true },
-  { name: 'PostgreSQL', url: urlWithSchema(PG_TEST_URL, schema), run: probe.available },
-])('gateway telemetry → unit totals in $name', ({ url, run }) => {
-  it.runIf(run)(
-    '2,000 requests of 300 units in two arms give the sums of an independent computation',
-    async () => {
-      const store = await openStore(url);
-      try {
-        const changeId = `chg-sim-${Math.random().toString(36).slice(2, 8)}`;
-        let now = T;
-        const telemetry = createGatewayTelemetry({
-          store,
-          server: projectSchema.shape.server.parse({}),
-          clock: { now: () => now },
-          schedule: () => ({ cancel() {} }),
-          processMetrics: false,
-          slowThresholdMs: (id) => (id === changeId ? SLOW_MS : undefined),
-        });
-        const { requests, feedback } = simulate(changeId);
-        // Several flush cycles, so a unit's totals arrive in pieces that the store adds up.
-        for (let i = 0; i < requests.length; i++) {
-          telemetry.record(requests[i] as RequestRecord);
-          if (i % 450 === 449) {
-            now += 1_000;
-            await telemetry.flush();
-          }
-        }
-        for (const f of feedback) telemetry.recordFeedback(f);
-        await telemetry.close();
-        expect(telemetry.stats()).toMatchObject({ unitRowsPending: 0, unitRowsDropped: 0, flushFailures: 0 });
-
-        const expected = independentSums(changeId, requests, feedback);
-        const all = await store.unitTotals.armSumsAll(changeId, UNIT_METRIC_NAMES);
-        for (const metric of UNIT_METRIC_NAMES) {
-          for (const arm of ['candidate', 'comparison'] as const) {
-            const a = all[metric][arm];
-            const e = expected[metric]?.[arm] as UnitSums;
-            expect(a.n, `${metric} ${arm} n`).toBe(e.n);
-            for (const k of ['sumX', 'sumY', 'sumX2', 'sumY2', 'sumXY'] as const) {
-              expect(Math.abs(a[k] - e[k]), `${metric} ${arm} ${k}`).toBeLessThanOrEqual(
-                Math.max(1e-9, Math.abs(e[k]) * 1e-12),
-              );
+describe.each([{ name: 'SQLite in memory', url: 'sqlite::memory:', run: true }, postgres])(
+  'gateway telemetry → unit totals in $name',
+  ({ url, run }) => {
+    it.runIf(run)(
+      '2,000 requests of 300 units in two arms give the sums of an independent computation',
+      async () => {
+        const store = await openStore(url);
+        try {
+          const changeId = `chg-sim-${Math.random().toString(36).slice(2, 8)}`;
+          let now = T;
+          const telemetry = createGatewayTelemetry({
+            store,
+            server: projectSchema.shape.server.parse({}),
+            clock: { now: () => now },
+            schedule: () => ({ cancel() {} }),
+            processMetrics: false,
+            slowThresholdMs: (id) => (id === changeId ? SLOW_MS : undefined),
+          });
+          const { requests, feedback } = simulate(changeId);
+          // Several flush cycles, so a unit's totals arrive in pieces that the store adds up.
+          for (let i = 0; i < requests.length; i++) {
+            telemetry.record(requests[i] as RequestRecord);
+            if (i % 450 === 449) {
+              now += 1_000;
+              await telemetry.flush();
             }
           }
-          expect(await store.unitTotals.armSums(changeId, metric)).toEqual(all[metric]);
+          for (const f of feedback) telemetry.recordFeedback(f);
+          await telemetry.close();
+          expect(telemetry.stats()).toMatchObject({
+            unitRowsPending: 0,
+            unitRowsDropped: 0,
+            flushFailures: 0,
+          });
+
+          const expected = independentSums(changeId, requests, feedback);
+          const all = await store.unitTotals.armSumsAll(changeId, UNIT_METRIC_NAMES);
+          for (const metric of UNIT_METRIC_NAMES) {
+            for (const arm of ['candidate', 'comparison'] as const) {
+              const a = all[metric][arm];
+              const e = expected[metric]?.[arm] as UnitSums;
+              expect(a.n, `${metric} ${arm} n`).toBe(e.n);
+              for (const k of ['sumX', 'sumY', 'sumX2', 'sumY2', 'sumXY'] as const) {
+                expect(Math.abs(a[k] - e[k]), `${metric} ${arm} ${k}`).toBeLessThanOrEqual(
+                  Math.max(1e-9, Math.abs(e[k]) * 1e-12),
+                );
+              }
+            }
+            expect(await store.unitTotals.armSums(changeId, metric)).toEqual(all[metric]);
+          }
+          // The simulation covers both arms and every rule.
+          expect(all.error_rate.candidate.n + all.error_rate.comparison.n).toBe(
+            new Set(requests.filter((r) => r.changeId === changeId).map((r) => r.unit)).size,
+          );
+          for (const metric of [
+            'error_rate',
+            'slow_rate',
+            'fallback_rate',
+            'ttft_ms',
+            'negative_feedback_rate',
+          ] as const) {
+            expect(all[metric].candidate.sumX, metric).toBeGreaterThan(0);
+            expect(all[metric].comparison.sumX, metric).toBeGreaterThan(0);
+          }
+          await store.unitTotals.deleteChange(changeId);
+          await store.unitTotals.deleteChange('other-change');
+        } finally {
+          await store.close();
         }
-        // The simulation covers both arms and every rule.
-        expect(all.error_rate.candidate.n + all.error_rate.comparison.n).toBe(
-          new Set(requests.filter((r) => r.changeId === changeId).map((r) => r.unit)).size,
-        );
-        for (const metric of [
-          'error_rate',
-          'slow_rate',
-          'fallback_rate',
-          'ttft_ms',
-          'negative_feedback_rate',
-        ] as const) {
-          expect(all[metric].candidate.sumX, metric).toBeGreaterThan(0);
-          expect(all[metric].comparison.sumX, metric).toBeGreaterThan(0);
-        }
-        await store.unitTotals.deleteChange(changeId);
-        await store.unitTotals.deleteChange('other-change');
-      } finally {
-        await store.close();
-      }
-    },
-  );
-});
+      },
+    );
+  },
+);
