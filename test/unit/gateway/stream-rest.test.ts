@@ -38,6 +38,7 @@ function providerStream(events: StreamEvent[]) {
 async function rest(
   events: StreamEvent[] | AsyncGenerator<StreamEvent, void, void>,
   rules: readonly GuardrailRule[] = [],
+  onFirstContent?: () => void,
 ) {
   const { state, iterator } = Array.isArray(events)
     ? providerStream(events)
@@ -51,6 +52,7 @@ async function rest(
     idleMs: 1000,
     rules,
     model: 'm',
+    ...(onFirstContent ? { onFirstContent } : {}),
     finish: (outcome, fields) => {
       finished.outcome = outcome;
       finished.hits = fields.hits;
@@ -209,19 +211,8 @@ describe('streamRest', () => {
 describe('streamRest: time to first token', () => {
   /** Runs a stream to its end, noting where in it the first content was marked. */
   async function marks(events: StreamEvent[], rules: readonly GuardrailRule[]) {
-    const iterator = providerStream(events).iterator;
-    const first = (await iterator.next()).value as Extract<StreamEvent, { type: 'delta' }>;
     const log: string[] = [];
-    const stream = streamRest({
-      first,
-      iterator,
-      scope: new CallScope(client, 1000),
-      idleMs: 1000,
-      rules,
-      model: 'm',
-      onFirstContent: () => log.push('first content'),
-      finish: () => undefined,
-    });
+    const { stream } = await rest(events, rules, () => log.push('first content'));
     for await (const e of stream) log.push(e.type);
     return log;
   }
